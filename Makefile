@@ -1,0 +1,18 @@
+# The commands a newcomer needs; README.md explains them.
+GO ?= go
+DATA ?= ./data
+
+.PHONY: run test bench fmt vet demo
+
+run: ## run the service on the embedded store
+	$(GO) run ./cmd/ledger serve --data $(DATA)
+
+test: ## vet and run every test with the race detector
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+bench: ## run the benchmarks (figures go into docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')

@@ -1,0 +1,187 @@
+package domain
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// MaxEventDataSize is the largest event payload a store accepts, in bytes of
+// compact JSON. A 1 MiB document fits; one byte more is refused with
+// *EventTooLargeError.
+const MaxEventDataSize = 1 << 20
+
+// EventStore is the port every store implements: the embedded SQLite store and
+// the EventStoreDB adapter. Its semantics copy EventStoreDB's so that both map
+// onto it one to one.
+//
+// Streams' revisions start at 0; global positions start at 1 and only grow.
+// Position 0 means "before the first event".
+type EventStore interface {
+	// Append writes events to the end of stream, atomically, if the stream's
+	// last revision matches expected, and returns them as recorded.
+	//
+	// Returns *WrongExpectedRevisionError (ErrConflict) on a mismatch,
+	// carrying the actual revision. Appending events whose ids are already
+	// stored in this stream, in this order and with the same content, writes
+	// nothing and returns the events as first recorded (an idempotent retry).
+	// Returns *EventIDConflictError (ErrConflict) if an id is stored with
+	// other content or elsewhere, *EventTooLargeError (ErrInvalid) if a
+	// payload exceeds MaxEventDataSize, and an error wrapping ErrInvalid for
+	// an empty batch, a bad id, type or JSON payload.
+	//
+	// A nil error means the events are durable: they survive a crash.
+	Append(ctx context.Context, stream string, expected ExpectedRevision, events ...EventData) ([]RecordedEvent, error)
+
+	// ReadStream returns up to limit events of stream from revision from on,
+	// in revision order; limit <= 0 means no limit. A stream that does not
+	// exist reads as empty.
+	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]RecordedEvent, error)
+
+	// ReadAll returns up to limit events with a global position greater than
+	// after, in position order; limit <= 0 means no limit. A reader that
+	// resumes after the last position it saw never skips an event: the
+	// positions it is handed are committed in order.
+	ReadAll(ctx context.Context, after uint64, limit int) ([]RecordedEvent, error)
+
+	// Subscribe calls handle for every event after position after, in
+	// position order: first the history, then live events as they are
+	// committed, with no gap and no duplicate across the switch. It blocks
+	// until ctx is done (returning ctx.Err()), handle returns an error
+	// (returned wrapped), or the store fails.
+	Subscribe(ctx context.Context, after uint64, handle func(RecordedEvent) error) error
+}
+
+// ExpectedRevision is the optimistic-concurrency guard of an append: one of
+// Any, NoStream, StreamExists or Revision. It is a closed set.
+type ExpectedRevision interface {
+	fmt.Stringer
+	expectedRevision()
+}
+
+// Any skips the concurrency check.
+type Any struct{}
+
+// NoStream requires that the stream does not exist yet.
+type NoStream struct{}
+
+// StreamExists requires that the stream has at least one event.
+type StreamExists struct{}
+
+// Revision requires that the stream's last event has exactly this revision.
+type Revision uint64
+
+func (Any) expectedRevision()          {}
+func (NoStream) expectedRevision()     {}
+func (StreamExists) expectedRevision() {}
+func (Revision) expectedRevision()     {}
+
+func (Any) String() string          { return "any revision" }
+func (NoStream) String() string     { return "no stream" }
+func (StreamExists) String() string { return "an existing stream" }
+func (r Revision) String() string   { return "revision " + strconv.FormatUint(uint64(r), 10) }
+
+// CheckExpected reports whether a stream whose last revision is actual
+// (NoRevision if it does not exist) satisfies expected. Stores call it under
+// their write lock.
+func CheckExpected(stream string, expected ExpectedRevision, actual int64) error {
+	ok := false
+	switch e := expected.(type) {
+	case Any:
+		ok = true
+	case NoStream:
+		ok = actual == NoRevision
+	case StreamExists:
+		ok = actual != NoRevision
+	case Revision:
+		ok = actual == int64(e)
+	default:
+		return fmt.Errorf("stream %q: unknown expected revision %T: %w", stream, expected, ErrInvalid)
+	}
+	if !ok {
+		return &WrongExpectedRevisionError{Stream: stream, Expected: expected, Actual: actual}
+	}
+	return nil
+}
+
+// Actor says who recorded an event, and in what role.
+type Actor struct {
+	Role string `json:"role"`
+	Name string `json:"name"`
+}
+
+// EventData is an event proposed for appending.
+type EventData struct {
+	ID   uuid.UUID
+	Type string
+	// OccurredAt is when it happened in the classroom. Zero means "when
+	// recorded": the store sets it to RecordedAt.
+	OccurredAt time.Time
+	Actor      Actor
+	// Data is the payload, a JSON object. Stores keep it in compact form,
+	// which is the form the hash covers.
+	Data json.RawMessage
+}
+
+// RecordedEvent is an event as stored: the envelope of DOMAIN.md.
+type RecordedEvent struct {
+	ID         uuid.UUID       `json:"eventId"`
+	Type       string          `json:"type"`
+	Stream     string          `json:"stream"`
+	Revision   uint64          `json:"revision"`
+	Position   uint64          `json:"position"`
+	RecordedAt time.Time       `json:"recordedAt"`
+	OccurredAt time.Time       `json:"occurredAt"`
+	Actor      Actor           `json:"actor"`
+	PrevHash   string          `json:"prevHash"`
+	Hash       string          `json:"hash"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// Normalize checks an event proposed for appending and returns it in the form
+// that is stored and hashed: compact JSON, times in UTC without a monotonic
+// reading. Stores call it before anything else, so a refused event writes
+// nothing.
+func (e EventData) Normalize() (EventData, error) {
+	if e.ID == uuid.Nil {
+		return e, fmt.Errorf("event id is the nil UUID: %w", ErrInvalid)
+	}
+	if e.Type == "" || len(e.Type) > 128 {
+		return e, fmt.Errorf("event %s: type must be 1 to 128 bytes: %w", e.ID, ErrInvalid)
+	}
+	if len(e.Data) > 2*MaxEventDataSize {
+		// Refuse before compacting, so a huge payload costs no copy.
+		return e, &EventTooLargeError{EventID: e.ID.String(), Size: len(e.Data)}
+	}
+	compact, err := CompactJSONObject(e.Data)
+	if err != nil {
+		return e, fmt.Errorf("event %s: data: %w", e.ID, err)
+	}
+	if len(compact) > MaxEventDataSize {
+		return e, &EventTooLargeError{EventID: e.ID.String(), Size: len(compact)}
+	}
+	e.Data = compact
+	if !e.OccurredAt.IsZero() {
+		e.OccurredAt = CanonicalTime(e.OccurredAt)
+	}
+	return e, nil
+}
+
+// SameContent reports whether a retried event carries what stored holds, so
+// that the retry is idempotent. A zero OccurredAt matches any, since the
+// store filled it in.
+func (e EventData) SameContent(stored RecordedEvent) bool {
+	return e.ID == stored.ID &&
+		e.Type == stored.Type &&
+		e.Actor == stored.Actor &&
+		string(e.Data) == string(stored.Data) &&
+		(e.OccurredAt.IsZero() || e.OccurredAt.Equal(stored.OccurredAt))
+}
+
+// CanonicalTime is t in UTC without a monotonic clock reading: the form that
+// is stored, hashed and printed.
+func CanonicalTime(t time.Time) time.Time { return t.UTC().Round(0) }
