@@ -1,0 +1,240 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/masteryledger/ledger/domain"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "events.db"
+
+const lockName = "LOCK"
+
+// ErrLocked reports that another process has the data directory open.
+var ErrLocked = errors.New("data directory is in use by another process")
+
+// schema is the whole store. Each index earns its place (docs/storage.md):
+//   - position is the rowid: the global order, dense because one writer
+//     assigns it, and the key of ReadAll and subscriptions;
+//   - UNIQUE(event_id) makes an id stored twice impossible and serves the
+//     idempotency look-up of a retried append;
+//   - UNIQUE(stream, revision) makes a forked stream impossible and serves
+//     ReadStream and the look-up of a stream's head.
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+	position    INTEGER PRIMARY KEY,
+	event_id    TEXT    NOT NULL UNIQUE,
+	stream      TEXT    NOT NULL,
+	revision    INTEGER NOT NULL,
+	type        TEXT    NOT NULL,
+	occurred_at TEXT    NOT NULL,
+	recorded_at TEXT    NOT NULL,
+	actor_role  TEXT    NOT NULL,
+	actor_name  TEXT    NOT NULL,
+	data        TEXT    NOT NULL,
+	prev_hash   TEXT    NOT NULL,
+	hash        TEXT    NOT NULL,
+	UNIQUE (stream, revision)
+) STRICT;
+PRAGMA user_version = 1;
+`
+
+const columns = `position, event_id, stream, revision, type, occurred_at, recorded_at, actor_role, actor_name, data, prev_hash, hash`
+
+// Options tune a Store. A nil *Options means the defaults.
+type Options struct {
+	// Now is the clock that stamps recordedAt. Default time.Now.
+	Now func() time.Time
+	// MaxBatch caps how many appends share one commit. Default 1024.
+	MaxBatch int
+	// Readers caps the read connections. Default 8.
+	Readers int
+	// Logger receives the store's own messages. Default: discarded.
+	Logger *slog.Logger
+	// OnCommit, if set, is called after each group commit, from the writer
+	// goroutine, with what the commit held and how long it took; metrics
+	// hang off it. It must not block.
+	OnCommit func(CommitStats)
+}
+
+// CommitStats describes one group commit.
+type CommitStats struct {
+	Appends  int           // append calls that shared the commit
+	Events   int           // events written
+	Duration time.Duration // from BEGIN to a synced COMMIT
+	Err      error         // non-nil if the commit failed
+}
+
+// Store is the embedded event store. It is safe for concurrent use.
+type Store struct {
+	dir     string
+	opts    Options
+	lock    *os.File
+	wdb     *sql.DB
+	rdb     *sql.DB
+	reqs    chan *appendReq
+	closing chan struct{}
+	stopped chan struct{}
+	close   sync.Once
+
+	lastPos atomic.Uint64
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced after every commit
+}
+
+var _ domain.EventStore = (*Store)(nil)
+
+// Open opens the store in dir, creating dir and the database if needed.
+// Returns an error wrapping ErrLocked if another process has dir open.
+func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 1024
+	}
+	if o.Readers <= 0 {
+		o.Readers = 8
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open store: create data directory: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		dir:     dir,
+		opts:    o,
+		lock:    lock,
+		reqs:    make(chan *appendReq),
+		closing: make(chan struct{}),
+		stopped: make(chan struct{}),
+		changed: make(chan struct{}),
+	}
+	if err := s.openDBs(ctx); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+func lockDir(dir string) (*os.File, error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open store: lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("open store: lock %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func (s *Store) openDBs(ctx context.Context) error {
+	path := filepath.Join(s.dir, FileName)
+	// synchronous=FULL syncs the log at every commit: an acknowledged append
+	// is on disk. NORMAL would be faster only by not syncing, so it is never
+	// used.
+	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"
+	wdb, err := sql.Open("sqlite", "file:"+path+pragmas)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	s.wdb = wdb
+	if _, err := wdb.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("open store %s: create schema: %w", path, err)
+	}
+	var last sql.NullInt64
+	if err := wdb.QueryRowContext(ctx, `SELECT MAX(position) FROM events`).Scan(&last); err != nil {
+		return fmt.Errorf("open store %s: read last position: %w", path, err)
+	}
+	s.lastPos.Store(uint64(last.Int64))
+
+	rdb, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		return fmt.Errorf("open store %s for reading: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(s.opts.Readers)
+	rdb.SetMaxIdleConns(s.opts.Readers)
+	s.rdb = rdb
+	return nil
+}
+
+// Dir is the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// LastPosition is the position of the last committed event, 0 if none.
+func (s *Store) LastPosition() uint64 { return s.lastPos.Load() }
+
+// Close finishes the appends already handed to the writer, refuses new ones
+// with ErrClosed, and releases the data directory.
+func (s *Store) Close() error {
+	var err error
+	s.close.Do(func() {
+		close(s.closing)
+		<-s.stopped
+		err = s.closeFiles()
+	})
+	return err
+}
+
+func (s *Store) closeFiles() error {
+	var errs []error
+	if s.rdb != nil {
+		errs = append(errs, s.rdb.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close()) // closing the descriptor drops the flock
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close store %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// notifier returns a channel that is closed at the next commit.
+func (s *Store) notifier() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+func (s *Store) broadcast() {
+	s.mu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}

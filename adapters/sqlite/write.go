@@ -1,0 +1,330 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/masteryledger/ledger/domain"
+)
+
+type appendReq struct {
+	ctx      context.Context
+	stream   string
+	expected domain.ExpectedRevision
+	events   []domain.EventData
+	done     chan appendResult // buffered: the writer never blocks on it
+}
+
+type appendResult struct {
+	events []domain.RecordedEvent
+	err    error
+}
+
+// Append implements domain.EventStore.
+//
+// If ctx ends while the append waits for its commit, Append returns ctx.Err()
+// and the events may or may not be stored: retrying with the same ids is safe.
+func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events ...domain.EventData) ([]domain.RecordedEvent, error) {
+	req, err := newAppendReq(ctx, stream, expected, events)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("append to %s: %w", stream, err)
+	}
+	select {
+	case s.reqs <- req:
+	case <-s.closing:
+		return nil, fmt.Errorf("append to %s: %w", stream, domain.ErrClosed)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("append to %s: %w", stream, ctx.Err())
+	}
+	select {
+	case res := <-req.done:
+		return res.events, res.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("append to %s: %w", stream, ctx.Err())
+	}
+}
+
+// newAppendReq checks and normalises everything that needs no stored state,
+// on the caller's goroutine, so the writer spends its time on what only it
+// can do.
+func newAppendReq(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (*appendReq, error) {
+	if stream == "" {
+		return nil, fmt.Errorf("append: empty stream name: %w", domain.ErrInvalid)
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("append to %s: no events: %w", stream, domain.ErrInvalid)
+	}
+	if expected == nil {
+		return nil, fmt.Errorf("append to %s: no expected revision: %w", stream, domain.ErrInvalid)
+	}
+	norm := make([]domain.EventData, len(events))
+	seen := make(map[string]struct{}, len(events))
+	for i, e := range events {
+		n, err := e.Normalize()
+		if err != nil {
+			return nil, fmt.Errorf("append to %s: event %d: %w", stream, i, err)
+		}
+		id := n.ID.String()
+		if _, dup := seen[id]; dup {
+			return nil, fmt.Errorf("append to %s: event id %s appears twice in one append: %w", stream, id, domain.ErrInvalid)
+		}
+		seen[id] = struct{}{}
+		norm[i] = n
+	}
+	return &appendReq{ctx: ctx, stream: stream, expected: expected, events: norm, done: make(chan appendResult, 1)}, nil
+}
+
+// writeLoop is the only writer. It takes one pending append, gathers every
+// other append already waiting, and commits them together.
+func (s *Store) writeLoop() {
+	defer close(s.stopped)
+	w := &writer{s: s, heads: make(map[string]head)}
+	for {
+		select {
+		case r := <-s.reqs:
+			batch := []*appendReq{r}
+		gather:
+			for len(batch) < s.opts.MaxBatch {
+				select {
+				case r := <-s.reqs:
+					batch = append(batch, r)
+				default:
+					break gather
+				}
+			}
+			w.commit(batch)
+		case <-s.closing:
+			return
+		}
+	}
+}
+
+type head struct {
+	revision int64 // domain.NoRevision if the stream is new
+	hash     string
+}
+
+type writer struct {
+	s     *Store
+	heads map[string]head // stream heads written in the current batch
+	// lastRecorded keeps recordedAt from going backwards in position order
+	// when the wall clock steps back, so "as of" queries stay consistent.
+	lastRecorded time.Time
+}
+
+func (w *writer) commit(batch []*appendReq) {
+	ctx := context.Background()
+	start := time.Now()
+	results := make([]appendResult, len(batch))
+	nextPos := w.s.lastPos.Load() + 1
+	firstPos := nextPos
+	lastRecorded := w.lastRecorded
+	clear(w.heads)
+
+	err := func() error {
+		tx, err := w.s.wdb.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO events (`+columns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return fmt.Errorf("prepare insert: %w", err)
+		}
+		defer ins.Close()
+		for i, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				results[i].err = fmt.Errorf("append to %s: %w", r.stream, err)
+				continue
+			}
+			evs, err := w.apply(ctx, tx, ins, r, &nextPos, &lastRecorded)
+			if err != nil && !isRefusal(err) {
+				return err
+			}
+			results[i] = appendResult{events: evs, err: err}
+		}
+		if nextPos == firstPos {
+			return nil // nothing written: no sync needed
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}()
+
+	stats := CommitStats{Appends: len(batch), Events: int(nextPos - firstPos), Duration: time.Since(start), Err: err}
+	if err != nil {
+		err = fmt.Errorf("append: store %s: %w", w.s.dir, err)
+		w.s.opts.Logger.Error("group commit failed", "err", err, "appends", len(batch))
+		for i := range results {
+			results[i] = appendResult{err: err}
+		}
+		stats.Events = 0
+	} else if nextPos != firstPos {
+		w.s.lastPos.Store(nextPos - 1)
+		w.lastRecorded = lastRecorded
+		w.s.broadcast()
+	}
+	if w.s.opts.OnCommit != nil {
+		w.s.opts.OnCommit(stats)
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// refusal marks an error that refuses one append without failing the batch.
+type refusal struct{ error }
+
+func (r refusal) Unwrap() error { return r.error }
+
+func isRefusal(err error) bool {
+	var r refusal
+	return errors.As(err, &r)
+}
+
+// apply checks one append against the stored state (including earlier appends
+// of the same batch) and inserts its events. A refusal returns before any
+// insert, so a refused append writes nothing.
+func (w *writer) apply(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r *appendReq, nextPos *uint64, lastRecorded *time.Time) ([]domain.RecordedEvent, error) {
+	stored, err := w.storedByID(ctx, tx, r)
+	if err != nil {
+		return nil, err
+	}
+	h, err := w.head(ctx, tx, r.stream)
+	if err != nil {
+		return nil, err
+	}
+	if stored != nil {
+		if err := idempotent(r, stored); err != nil {
+			return nil, refusal{err}
+		}
+		// An idempotent retry must still be one at the place the caller
+		// expected, as in EventStoreDB.
+		if ok := retryFits(r.expected, stored[0].Revision); !ok {
+			return nil, refusal{&domain.WrongExpectedRevisionError{Stream: r.stream, Expected: r.expected, Actual: h.revision}}
+		}
+		return stored, nil
+	}
+	if err := domain.CheckExpected(r.stream, r.expected, h.revision); err != nil {
+		return nil, refusal{err}
+	}
+
+	now := domain.CanonicalTime(w.s.opts.Now())
+	if now.Before(*lastRecorded) {
+		now = *lastRecorded
+	}
+	*lastRecorded = now
+	out := make([]domain.RecordedEvent, len(r.events))
+	for i, e := range r.events {
+		rec := domain.RecordedEvent{
+			ID:         e.ID,
+			Type:       e.Type,
+			Stream:     r.stream,
+			Revision:   uint64(h.revision + 1),
+			Position:   *nextPos,
+			RecordedAt: now,
+			OccurredAt: e.OccurredAt,
+			Actor:      e.Actor,
+			PrevHash:   h.hash,
+			Data:       e.Data,
+		}
+		if rec.OccurredAt.IsZero() {
+			rec.OccurredAt = now
+		}
+		rec.Hash = domain.EventHash(rec)
+		if _, err := ins.ExecContext(ctx,
+			rec.Position, rec.ID.String(), rec.Stream, rec.Revision, rec.Type,
+			domain.FormatTime(rec.OccurredAt), domain.FormatTime(rec.RecordedAt),
+			rec.Actor.Role, rec.Actor.Name, string(rec.Data), rec.PrevHash, rec.Hash,
+		); err != nil {
+			return nil, fmt.Errorf("insert %s@%d: %w", rec.Stream, rec.Revision, err)
+		}
+		out[i] = rec
+		h = head{revision: int64(rec.Revision), hash: rec.Hash}
+		*nextPos++
+	}
+	w.heads[r.stream] = h
+	return out, nil
+}
+
+func retryFits(expected domain.ExpectedRevision, firstRevision uint64) bool {
+	switch e := expected.(type) {
+	case domain.NoStream:
+		return firstRevision == 0
+	case domain.Revision:
+		return firstRevision == uint64(e)+1
+	case domain.StreamExists:
+		return firstRevision > 0
+	default:
+		return true
+	}
+}
+
+// storedByID returns the stored events for r's ids if every one is stored,
+// nil if none is, and a refusal if only some are: an append is retried whole
+// or not at all.
+func (w *writer) storedByID(ctx context.Context, tx *sql.Tx, r *appendReq) ([]domain.RecordedEvent, error) {
+	var stored []domain.RecordedEvent
+	for _, e := range r.events {
+		rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM events WHERE event_id = ?`, e.ID.String())
+		if err != nil {
+			return nil, fmt.Errorf("look up event %s: %w", e.ID, err)
+		}
+		evs, err := scanEvents(rows)
+		if err != nil {
+			return nil, fmt.Errorf("look up event %s: %w", e.ID, err)
+		}
+		stored = append(stored, evs...)
+	}
+	if len(stored) == 0 || len(stored) == len(r.events) {
+		return stored, nil
+	}
+	s := stored[0]
+	return nil, refusal{&domain.EventIDConflictError{EventID: s.ID.String(), Stream: s.Stream, Revision: s.Revision,
+		Reason: fmt.Sprintf("the append stores %d of its %d events already; an append is retried whole or not at all", len(stored), len(r.events))}}
+}
+
+// idempotent checks that a retried append matches what is stored: the same
+// stream, consecutive revisions, the same content in the same order.
+func idempotent(r *appendReq, stored []domain.RecordedEvent) error {
+	for i, e := range r.events {
+		s := stored[i]
+		conflict := func(reason string) error {
+			return &domain.EventIDConflictError{EventID: s.ID.String(), Stream: s.Stream, Revision: s.Revision, Reason: reason}
+		}
+		switch {
+		case s.Stream != r.stream:
+			return conflict(fmt.Sprintf("it belongs to another stream, not %s", r.stream))
+		case i > 0 && s.Revision != stored[i-1].Revision+1:
+			return conflict("the retried events are not stored together in this order")
+		case !e.SameContent(s):
+			return conflict("the retry carries different content under the same id")
+		}
+	}
+	return nil
+}
+
+// head returns the last revision and hash of stream, as the batch has left
+// it so far.
+func (w *writer) head(ctx context.Context, tx *sql.Tx, stream string) (head, error) {
+	if h, ok := w.heads[stream]; ok {
+		return h, nil
+	}
+	var h head
+	err := tx.QueryRowContext(ctx, `SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`, stream).Scan(&h.revision, &h.hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		h = head{revision: domain.NoRevision, hash: domain.ZeroHash}
+	case err != nil:
+		return head{}, fmt.Errorf("read head of %s: %w", stream, err)
+	}
+	w.heads[stream] = h
+	return h, nil
+}
