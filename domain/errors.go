@@ -3,6 +3,9 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Sentinel errors. Callers test for them with errors.Is; the HTTP adapter maps
@@ -82,3 +85,125 @@ func (e *EventTooLargeError) Error() string {
 
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e *EventTooLargeError) Is(target error) bool { return target == ErrInvalid }
+
+// ErrRuleBroken reports a command that is well formed but would break an
+// invariant of DOMAIN.md given what is already recorded (evidence missing for
+// an agreement, an attempt without an open agreement, a retired standard, an
+// id in the body that does not resolve, …). Nothing is written. HTTP 422.
+var ErrRuleBroken = errors.New("rule broken")
+
+// FieldError names one field at fault and what is wrong with it. Field is a
+// JSON path into the command's body, such as "components[1].id" or
+// "artifact.sha256".
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError reports every malformed field of a command at once, so a
+// client can fix them in one round trip. It matches ErrInvalid under
+// errors.Is (HTTP 400).
+type ValidationError struct {
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid input")
+	for i, f := range e.Errors {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Field)
+		b.WriteString(" ")
+		b.WriteString(f.Message)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// RuleError reports a command refused because it would break an invariant.
+// Rule is a stable code (one of the Rule constants) that clients and tests
+// branch on; Message says exactly what is wrong in words. It matches
+// ErrRuleBroken under errors.Is (HTTP 422).
+type RuleError struct {
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+	// MissingComponents lists, sorted, the components of a standard that
+	// an agreement still lacks evidence for (Rule RuleMissingComponents).
+	MissingComponents []string `json:"missingComponents,omitempty"`
+}
+
+func (e *RuleError) Error() string { return e.Rule + ": " + e.Message }
+
+// Is makes errors.Is(err, ErrRuleBroken) true.
+func (e *RuleError) Is(target error) bool { return target == ErrRuleBroken }
+
+// Rule codes of RuleError. They are part of the API: the HTTP adapter puts
+// them in the problem body, so they never change meaning.
+const (
+	// Invariant 1: a published, non-retired standard, an existing
+	// component, a level on the scale.
+	RuleUnknownStandard  = "unknown-standard"
+	RuleStandardRetired  = "standard-retired"
+	RuleUnknownComponent = "unknown-component"
+	RuleLevelOffScale    = "level-off-scale"
+
+	// Invariant 2: the agreement.
+	RuleMissingComponents = "missing-components"
+	RuleAgreementOpen     = "agreement-open"
+	RuleAlreadyMet        = "already-met"
+
+	// Invariant 3: the summative attempt.
+	RuleNoOpenAgreement = "no-open-agreement"
+
+	// Invariant 4: who may write what.
+	RuleNotATeacher         = "not-a-teacher"
+	RuleLearnerNotConfirmed = "learner-not-confirmed"
+	RuleSelfEvidenceOnly    = "self-evidence-only"
+	RuleRoleNotPermitted    = "role-not-permitted"
+
+	// Invariant 5 and other references to evidence.
+	RuleEvidenceRetracted     = "evidence-retracted"
+	RuleUnknownEvidence       = "unknown-evidence"
+	RuleEvidenceOtherStandard = "evidence-other-standard"
+
+	// Goals and plans.
+	RuleUnknownGoal   = "unknown-goal"
+	RuleDuplicateGoal = "duplicate-goal"
+	RuleDuplicatePlan = "duplicate-plan"
+
+	// Enrolment.
+	RuleLearnerWithdrawn = "learner-withdrawn"
+)
+
+func ruleErr(rule, format string, args ...any) *RuleError {
+	return &RuleError{Rule: rule, Message: fmt.Sprintf(format, args...)}
+}
+
+// FoldError reports a stored event that a fold cannot apply: an unknown type,
+// an undecodable payload, a gap in the stream, or a reference that the
+// stream's own history does not resolve. Decisions never produce such a
+// stream, so it means the store or an import is at fault. It deliberately
+// matches none of the sentinels: it is an internal error (HTTP 500), never the
+// client's, even when the cause is a payload that DecodeEvent refuses with
+// ErrInvalid.
+type FoldError struct {
+	Stream   string
+	Revision uint64
+	EventID  uuid.UUID
+	Type     string
+	Reason   string
+}
+
+func (e *FoldError) Error() string {
+	return fmt.Sprintf("fold %s@%d (%s %s): %s", e.Stream, e.Revision, e.Type, e.EventID, e.Reason)
+}
+
+func foldErr(e RecordedEvent, format string, args ...any) *FoldError {
+	return &FoldError{Stream: e.Stream, Revision: e.Revision, EventID: e.ID, Type: e.Type, Reason: fmt.Sprintf(format, args...)}
+}
