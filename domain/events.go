@@ -1,0 +1,496 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/google/uuid"
+)
+
+// Event is the payload of one event of the catalog. Its JSON form is the
+// envelope's data; it carries no envelope field (event id, times, actor),
+// so the id of a piece of evidence, an agreement or an attempt is the id of
+// the event that recorded it.
+//
+// An event that a decision derived from state records what it derived, so
+// that a replay needs nothing but the stream: the standard's revision, the
+// evidence an agreement rests on, the agreement an attempt consumes.
+type Event interface {
+	// EventType is the catalog name, one of the Type constants.
+	EventType() string
+}
+
+// Type names of the catalog: the envelope's type field.
+const (
+	TypeStandardPublished        = "StandardPublished"
+	TypeStandardRevised          = "StandardRevised"
+	TypeStandardRetired          = "StandardRetired"
+	TypeSchoolRegistered         = "SchoolRegistered"
+	TypeLearnerEnrolled          = "LearnerEnrolled"
+	TypeLearnerWithdrawn         = "LearnerWithdrawn"
+	TypeEfficacySurveyRecorded   = "EfficacySurveyRecorded"
+	TypePreAssessmentRecorded    = "PreAssessmentRecorded"
+	TypeEvidenceRecorded         = "EvidenceRecorded"
+	TypeEvidenceRetracted        = "EvidenceRetracted"
+	TypeFeedbackGiven            = "FeedbackGiven"
+	TypeGoalSet                  = "GoalSet"
+	TypePlanDrafted              = "PlanDrafted"
+	TypePlanAdjusted             = "PlanAdjusted"
+	TypeGoalEvaluated            = "GoalEvaluated"
+	TypeGoalReviewed             = "GoalReviewed"
+	TypeLearnerProfileUpdated    = "LearnerProfileUpdated"
+	TypeReadinessAgreed          = "ReadinessAgreed"
+	TypeSummativeAttemptRecorded = "SummativeAttemptRecorded"
+)
+
+// Component is one step of a standard's learning progression.
+type Component struct {
+	ID        string `json:"id"`
+	Statement string `json:"statement"`
+}
+
+// Level is one step of a rubric scale.
+type Level struct {
+	Level int    `json:"level"`
+	Label string `json:"label"`
+}
+
+// Scale is a standard's rubric: levels in ascending order and the level at
+// which a standard is met. A standard keeps its scale across revisions, so a
+// level recorded against any revision keeps its meaning.
+type Scale struct {
+	Levels     []Level `json:"levels"`
+	Proficient int     `json:"proficient"`
+}
+
+// DefaultScale is the scale of a standard published without one:
+// 1 Beginning, 2 Developing, 3 Proficient, 4 Advanced; proficient at 3.
+func DefaultScale() Scale {
+	return Scale{
+		Levels: []Level{
+			{Level: 1, Label: "Beginning"},
+			{Level: 2, Label: "Developing"},
+			{Level: 3, Label: "Proficient"},
+			{Level: 4, Label: "Advanced"},
+		},
+		Proficient: 3,
+	}
+}
+
+// Has reports whether level is one of the scale's levels.
+func (s Scale) Has(level int) bool {
+	for _, l := range s.Levels {
+		if l.Level == level {
+			return true
+		}
+	}
+	return false
+}
+
+// Source says where a piece of formative evidence came from.
+type Source string
+
+// Sources of evidence, from the Learner Improvement Cycle.
+const (
+	SourceTechnology        Source = "technology"
+	SourcePeer              Source = "peer"
+	SourceTeacher           Source = "teacher"
+	SourceExpert            Source = "expert"
+	SourceAuthenticAudience Source = "authentic-audience"
+	SourceSelf              Source = "self"
+)
+
+// Valid reports whether s is one of the six sources.
+func (s Source) Valid() bool {
+	switch s {
+	case SourceTechnology, SourcePeer, SourceTeacher, SourceExpert, SourceAuthenticAudience, SourceSelf:
+		return true
+	}
+	return false
+}
+
+// Artifact points at the work a piece of evidence or an attempt rests on.
+// The hash lets an auditor check that the file behind the URI is the one
+// that was assessed.
+type Artifact struct {
+	URI string `json:"uri"`
+	// SHA256 is 64 lower-case hex digits.
+	SHA256    string `json:"sha256"`
+	MediaType string `json:"mediaType"`
+}
+
+// Standards catalog.
+
+// StandardPublished is revision 1 of a standard. The scale is always
+// present: a command without one gets DefaultScale.
+type StandardPublished struct {
+	StandardID string      `json:"standardId"`
+	Framework  string      `json:"framework"`
+	Code       string      `json:"code"`
+	Title      string      `json:"title"`
+	Statement  string      `json:"statement"`
+	Components []Component `json:"components"`
+	Scale      Scale       `json:"scale"`
+}
+
+// StandardRevised replaces a standard's statement and components. The
+// framework, code, title and scale stay: they identify the standard and give
+// its levels their meaning.
+type StandardRevised struct {
+	StandardID string `json:"standardId"`
+	// StandardRevision is the new revision's number (the previous one + 1).
+	StandardRevision int         `json:"standardRevision"`
+	Statement        string      `json:"statement"`
+	Components       []Component `json:"components"`
+	Reason           string      `json:"reason,omitempty"`
+}
+
+// StandardRetired closes a standard to new work; claims already made stay.
+type StandardRetired struct {
+	StandardID string `json:"standardId"`
+	Reason     string `json:"reason,omitempty"`
+}
+
+// School.
+
+// SchoolRegistered opens a school's stream.
+type SchoolRegistered struct {
+	SchoolID string `json:"schoolId"`
+	Name     string `json:"name"`
+}
+
+// Respondent is who answered an efficacy survey: the staff or a learner.
+type Respondent string
+
+// Respondents of an efficacy survey.
+const (
+	RespondentStaff   Respondent = "staff"
+	RespondentLearner Respondent = "learner"
+)
+
+// Likert scale of every efficacy survey item.
+const (
+	LikertMin = 1
+	LikertMax = 5
+)
+
+// SurveyItem is one Likert item's answer.
+type SurveyItem struct {
+	ItemID string `json:"itemId"`
+	Score  int    `json:"score"`
+}
+
+// EfficacySurveyRecorded is one anonymous response to a collective-efficacy
+// survey round. It names no respondent; the envelope's actor is whoever
+// entered it. ScaleMin and ScaleMax declare the scale the scores lie on, so a
+// later change of instrument cannot reinterpret old answers.
+type EfficacySurveyRecorded struct {
+	RoundID    string       `json:"roundId"`
+	Respondent Respondent   `json:"respondent"`
+	Cohort     string       `json:"cohort,omitempty"`
+	ScaleMin   int          `json:"scaleMin"`
+	ScaleMax   int          `json:"scaleMax"`
+	Items      []SurveyItem `json:"items"`
+}
+
+// LearnerEnrolled is the first event of a learner's stream and the only
+// place that says which school the learner belongs to.
+type LearnerEnrolled struct {
+	LearnerID string `json:"learnerId"`
+	SchoolID  string `json:"schoolId"`
+	Cohort    string `json:"cohort"`
+}
+
+// LearnerWithdrawn closes a learner's stream to new writes.
+type LearnerWithdrawn struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Assessing.
+
+// PreAssessmentRecorded says which components of the standard's current
+// revision the learner already demonstrates: where learning begins. An empty
+// Demonstrated is a pre-assessment too (the learner starts at the beginning).
+type PreAssessmentRecorded struct {
+	StandardID       string   `json:"standardId"`
+	StandardRevision int      `json:"standardRevision"`
+	Demonstrated     []string `json:"demonstrated"`
+	Note             string   `json:"note,omitempty"`
+}
+
+// EvidenceRecorded is formative evidence for one component of one standard.
+// Source self marks a learner's self-assessment, whoever records it.
+// Assessor, when set, names who assessed (an expert, a peer group); when
+// empty, the envelope's actor did.
+type EvidenceRecorded struct {
+	StandardID       string    `json:"standardId"`
+	StandardRevision int       `json:"standardRevision"`
+	ComponentID      string    `json:"componentId"`
+	Level            int       `json:"level"`
+	Source           Source    `json:"source"`
+	Assessor         string    `json:"assessor,omitempty"`
+	Artifact         *Artifact `json:"artifact,omitempty"`
+	Note             string    `json:"note,omitempty"`
+}
+
+// EvidenceRetracted withdraws a piece of evidence from every count; the
+// evidence stays in history. It repeats the evidence's standard and component
+// so that a replay can filter retractions by standard without a lookup.
+type EvidenceRetracted struct {
+	EvidenceID  uuid.UUID `json:"evidenceId"`
+	StandardID  string    `json:"standardId"`
+	ComponentID string    `json:"componentId"`
+	Reason      string    `json:"reason"`
+}
+
+// Evaluating.
+
+// FeedbackGiven is a data-driven dialogue about a standard and, optionally,
+// particular evidence of it.
+type FeedbackGiven struct {
+	StandardID  string      `json:"standardId"`
+	EvidenceIDs []uuid.UUID `json:"evidenceIds"`
+	Strengths   string      `json:"strengths"`
+	NextSteps   string      `json:"nextSteps"`
+	Causes      string      `json:"causes"`
+}
+
+// Planning.
+
+// GoalSet is a SMARTER goal. TargetDate is a calendar date (YYYY-MM-DD): a
+// goal is due on a day, not at an instant.
+type GoalSet struct {
+	GoalID      string   `json:"goalId"`
+	Specific    string   `json:"specific"`
+	Measurable  string   `json:"measurable"`
+	Achievable  string   `json:"achievable"`
+	Relevant    string   `json:"relevant"`
+	TargetDate  string   `json:"targetDate"`
+	Evaluate    string   `json:"evaluate"`
+	Review      string   `json:"review"`
+	StandardIDs []string `json:"standardIds"`
+}
+
+// PlanDrafted is a PLCA plan for a goal.
+type PlanDrafted struct {
+	PlanID string `json:"planId"`
+	GoalID string `json:"goalId"`
+	Plan   string `json:"plan"`
+	Learn  string `json:"learn"`
+	Check  string `json:"check"`
+	Adjust string `json:"adjust"`
+}
+
+// PlanAdjusted is the "check and adjust" step: what changed in a plan and
+// why. It repeats the plan's goal so that a replay can tell which standards
+// it concerns.
+type PlanAdjusted struct {
+	PlanID string `json:"planId"`
+	GoalID string `json:"goalId"`
+	Change string `json:"change"`
+	Reason string `json:"reason"`
+}
+
+// GoalResult is the outcome of evaluating a goal.
+type GoalResult string
+
+// Goal results.
+const (
+	GoalMet    GoalResult = "met"
+	GoalNotYet GoalResult = "not-yet"
+)
+
+// GoalEvaluated checks a goal against evidence.
+type GoalEvaluated struct {
+	GoalID      string      `json:"goalId"`
+	Result      GoalResult  `json:"result"`
+	EvidenceIDs []uuid.UUID `json:"evidenceIds"`
+	Note        string      `json:"note,omitempty"`
+}
+
+// GoalReviewed is the reflection that closes a goal's cycle.
+type GoalReviewed struct {
+	GoalID     string `json:"goalId"`
+	Reflection string `json:"reflection"`
+	NextGoal   string `json:"nextGoal,omitempty"`
+}
+
+// Learning.
+
+// Profile is a learner's personal data. It travels as one nested object so
+// that it can be encrypted per learner, and erased by destroying the key,
+// without touching any other event.
+type Profile struct {
+	DisplayName         string   `json:"displayName,omitempty"`
+	Interests           []string `json:"interests"`
+	LearningPreferences []string `json:"learningPreferences"`
+	BackgroundKnowledge string   `json:"backgroundKnowledge,omitempty"`
+	CollegeCareerGoals  string   `json:"collegeAndCareerGoals,omitempty"`
+}
+
+// LearnerProfileUpdated replaces the learner's whole profile.
+type LearnerProfileUpdated struct {
+	Personal Profile `json:"personal"`
+}
+
+// The agreement and the summative attempt.
+
+// AgreedComponent is what an agreement found for one component: the current
+// evidence at or above the proficient level, and whether a pre-assessment
+// covered it. At least one of the two holds.
+type AgreedComponent struct {
+	ID          string      `json:"id"`
+	EvidenceIDs []uuid.UUID `json:"evidenceIds"`
+	PreAssessed bool        `json:"preAssessed"`
+}
+
+// ReadinessAgreed records that learner and teacher agree the learner has
+// mastered every component of the standard's revision, and that the learner
+// signs up for the summative assessment. Teacher is the confirming teacher's
+// name; LearnerConfirmed is the learner's side and is always true.
+type ReadinessAgreed struct {
+	StandardID       string            `json:"standardId"`
+	StandardRevision int               `json:"standardRevision"`
+	Components       []AgreedComponent `json:"components"`
+	Teacher          string            `json:"teacher"`
+	LearnerConfirmed bool              `json:"learnerConfirmed"`
+	Note             string            `json:"note,omitempty"`
+}
+
+// EvidenceIDs lists the evidence the agreement rests on, component by
+// component, each id once.
+func (e ReadinessAgreed) EvidenceIDs() []uuid.UUID {
+	ids := []uuid.UUID{}
+	seen := map[uuid.UUID]bool{}
+	for _, c := range e.Components {
+		for _, id := range c.EvidenceIDs {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// SummativeAttemptRecorded is the result of a summative assessment. It
+// consumes the open agreement AgreementID and is judged against that
+// agreement's revision; Meets is Level >= Proficient, recorded so that the
+// claim does not depend on re-reading the standard.
+type SummativeAttemptRecorded struct {
+	StandardID       string    `json:"standardId"`
+	StandardRevision int       `json:"standardRevision"`
+	AgreementID      uuid.UUID `json:"agreementId"`
+	Level            int       `json:"level"`
+	Proficient       int       `json:"proficient"`
+	Meets            bool      `json:"meets"`
+	Assessor         string    `json:"assessor,omitempty"`
+	Artifact         *Artifact `json:"artifact,omitempty"`
+	Note             string    `json:"note,omitempty"`
+}
+
+func (StandardPublished) EventType() string        { return TypeStandardPublished }
+func (StandardRevised) EventType() string          { return TypeStandardRevised }
+func (StandardRetired) EventType() string          { return TypeStandardRetired }
+func (SchoolRegistered) EventType() string         { return TypeSchoolRegistered }
+func (LearnerEnrolled) EventType() string          { return TypeLearnerEnrolled }
+func (LearnerWithdrawn) EventType() string         { return TypeLearnerWithdrawn }
+func (EfficacySurveyRecorded) EventType() string   { return TypeEfficacySurveyRecorded }
+func (PreAssessmentRecorded) EventType() string    { return TypePreAssessmentRecorded }
+func (EvidenceRecorded) EventType() string         { return TypeEvidenceRecorded }
+func (EvidenceRetracted) EventType() string        { return TypeEvidenceRetracted }
+func (FeedbackGiven) EventType() string            { return TypeFeedbackGiven }
+func (GoalSet) EventType() string                  { return TypeGoalSet }
+func (PlanDrafted) EventType() string              { return TypePlanDrafted }
+func (PlanAdjusted) EventType() string             { return TypePlanAdjusted }
+func (GoalEvaluated) EventType() string            { return TypeGoalEvaluated }
+func (GoalReviewed) EventType() string             { return TypeGoalReviewed }
+func (LearnerProfileUpdated) EventType() string    { return TypeLearnerProfileUpdated }
+func (ReadinessAgreed) EventType() string          { return TypeReadinessAgreed }
+func (SummativeAttemptRecorded) EventType() string { return TypeSummativeAttemptRecorded }
+
+var decoders = map[string]func([]byte) (Event, error){
+	TypeStandardPublished:        decodeAs[StandardPublished],
+	TypeStandardRevised:          decodeAs[StandardRevised],
+	TypeStandardRetired:          decodeAs[StandardRetired],
+	TypeSchoolRegistered:         decodeAs[SchoolRegistered],
+	TypeLearnerEnrolled:          decodeAs[LearnerEnrolled],
+	TypeLearnerWithdrawn:         decodeAs[LearnerWithdrawn],
+	TypeEfficacySurveyRecorded:   decodeAs[EfficacySurveyRecorded],
+	TypePreAssessmentRecorded:    decodeAs[PreAssessmentRecorded],
+	TypeEvidenceRecorded:         decodeAs[EvidenceRecorded],
+	TypeEvidenceRetracted:        decodeAs[EvidenceRetracted],
+	TypeFeedbackGiven:            decodeAs[FeedbackGiven],
+	TypeGoalSet:                  decodeAs[GoalSet],
+	TypePlanDrafted:              decodeAs[PlanDrafted],
+	TypePlanAdjusted:             decodeAs[PlanAdjusted],
+	TypeGoalEvaluated:            decodeAs[GoalEvaluated],
+	TypeGoalReviewed:             decodeAs[GoalReviewed],
+	TypeLearnerProfileUpdated:    decodeAs[LearnerProfileUpdated],
+	TypeReadinessAgreed:          decodeAs[ReadinessAgreed],
+	TypeSummativeAttemptRecorded: decodeAs[SummativeAttemptRecorded],
+}
+
+// EventTypes lists every type name of the catalog, sorted.
+func EventTypes() []string {
+	types := make([]string, 0, len(decoders))
+	for t := range decoders {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return types
+}
+
+// DecodeEvent decodes a stored event's data into the catalog struct its type
+// names, returned as a value (StandardPublished, not *StandardPublished).
+//
+// Returns an error wrapping ErrInvalid if the type is not in the catalog, or
+// if the data is not one JSON object that fits the type: an unknown field, a
+// wrong JSON type or trailing data is refused, so a payload that a decision
+// did not produce never folds silently. One leniency remains from
+// encoding/json: a key in another letter case ("StandardID") matches its
+// field. No decision writes such keys, so stored events never hold them.
+func DecodeEvent(e RecordedEvent) (Event, error) {
+	decode, ok := decoders[e.Type]
+	if !ok {
+		return nil, fmt.Errorf("event %s: unknown type %q: %w", e.ID, e.Type, ErrInvalid)
+	}
+	ev, err := decode(e.Data)
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %s data: %v: %w", e.ID, e.Type, err, ErrInvalid)
+	}
+	return ev, nil
+}
+
+func decodeAs[T Event](data []byte) (Event, error) {
+	if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var ev T
+	if err := dec.Decode(&ev); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("trailing data after the object")
+	}
+	return ev, nil
+}
+
+// NewEventData packs an event decided for a command into the form the store
+// appends: the event's JSON as data, and the command's event id, occurredAt
+// and actor as the envelope. A zero m.OccurredAt is left zero, which the
+// store reads as "when recorded".
+//
+// Returns an error only if e cannot be encoded, which no catalog event does.
+func NewEventData(m Meta, e Event) (EventData, error) {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return EventData{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
+	}
+	return EventData{ID: m.EventID, Type: e.EventType(), OccurredAt: m.OccurredAt, Actor: m.Actor, Data: data}, nil
+}

@@ -1,0 +1,148 @@
+package domain
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+// sampleEvents holds one event of every catalog type, every field set, so
+// that a round trip exercises every JSON tag.
+func sampleEvents() []Event {
+	art := &Artifact{URI: "https://files.example/l-0001/ratio.pdf", SHA256: strings.Repeat("ab", 32), MediaType: "application/pdf"}
+	return []Event{
+		StandardPublished{StandardID: stdID, Framework: "CCSS-M", Code: "6.RP.A.1", Title: "Ratios", Statement: "Understand ratios.",
+			Components: componentsOf("c1", "c2"), Scale: DefaultScale()},
+		StandardRevised{StandardID: stdID, StandardRevision: 2, Statement: "Understand ratios, revised.", Components: componentsOf("c1", "c3"), Reason: "framework update"},
+		StandardRetired{StandardID: stdID, Reason: "replaced"},
+		SchoolRegistered{SchoolID: schoolID, Name: "North Middle School"},
+		LearnerEnrolled{LearnerID: learnerID, SchoolID: schoolID, Cohort: "grade-6"},
+		LearnerWithdrawn{Reason: "moved school"},
+		EfficacySurveyRecorded{RoundID: "2026-autumn", Respondent: RespondentStaff, Cohort: "grade-6", ScaleMin: 1, ScaleMax: 5,
+			Items: []SurveyItem{{ItemID: "q1", Score: 4}, {ItemID: "q2", Score: 2}}},
+		PreAssessmentRecorded{StandardID: stdID, StandardRevision: 1, Demonstrated: []string{"c1"}, Note: "knows ratios from cooking"},
+		EvidenceRecorded{StandardID: stdID, StandardRevision: 1, ComponentID: "c2", Level: 3, Source: SourcePeer, Assessor: "table 3",
+			Artifact: art, Note: "explained to a peer"},
+		EvidenceRetracted{EvidenceID: uid(4), StandardID: stdID, ComponentID: "c2", Reason: "scored the wrong rubric"},
+		FeedbackGiven{StandardID: stdID, EvidenceIDs: []uuid.UUID{uid(4)}, Strengths: "clear tables", NextSteps: "use a:b", Causes: "rushed"},
+		GoalSet{GoalID: "g1", Specific: "s", Measurable: "m", Achievable: "a", Relevant: "r", TargetDate: "2026-10-15",
+			Evaluate: "e", Review: "rv", StandardIDs: []string{stdID}},
+		PlanDrafted{PlanID: "p1", GoalID: "g1", Plan: "p", Learn: "l", Check: "c", Adjust: "a"},
+		PlanAdjusted{PlanID: "p1", GoalID: "g1", Change: "more practice", Reason: "a summative attempt did not meet"},
+		GoalEvaluated{GoalID: "g1", Result: GoalNotYet, EvidenceIDs: []uuid.UUID{uid(4), uid(5)}, Note: "close"},
+		GoalReviewed{GoalID: "g1", Reflection: "needed more time", NextGoal: "rates"},
+		LearnerProfileUpdated{Personal: Profile{DisplayName: "Sam", Interests: []string{"cooking"}, LearningPreferences: []string{"visual"},
+			BackgroundKnowledge: "fractions", CollegeCareerGoals: "chef"}},
+		ReadinessAgreed{StandardID: stdID, StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, Note: "ready",
+			Components: []AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{}, PreAssessed: true}, {ID: "c2", EvidenceIDs: []uuid.UUID{uid(4)}}}},
+		SummativeAttemptRecorded{StandardID: stdID, StandardRevision: 1, AgreementID: uid(6), Level: 3, Proficient: 3, Meets: true,
+			Assessor: "Mr Okafor", Artifact: art, Note: "solid"},
+	}
+}
+
+func sampleRecorded(t *testing.T, e Event) RecordedEvent {
+	t.Helper()
+	return recorded(t, LearnerStream(learnerID), nil, 1, t0, Meta{EventID: uid(1), OccurredAt: t0, Actor: teacher}, e)
+}
+
+func TestDecodeEventRoundTrip(t *testing.T) {
+	var types []string
+	for _, e := range sampleEvents() {
+		types = append(types, e.EventType())
+		t.Run(e.EventType(), func(t *testing.T) {
+			if name := reflect.TypeOf(e).Name(); name != e.EventType() {
+				t.Errorf("struct %s has type name %s", name, e.EventType())
+			}
+			got, err := DecodeEvent(sampleRecorded(t, e))
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertEqual(t, got, e)
+		})
+	}
+	slices.Sort(types)
+	if !slices.Equal(types, EventTypes()) {
+		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
+	}
+	if len(EventTypes()) != 19 {
+		t.Errorf("the catalog has %d types, DOMAIN.md 19", len(EventTypes()))
+	}
+}
+
+func TestDecodeEventIsStrict(t *testing.T) {
+	for _, e := range sampleEvents() {
+		t.Run(e.EventType(), func(t *testing.T) {
+			r := sampleRecorded(t, e)
+			r.Data = json.RawMessage(`{"unexpected":1,` + string(r.Data[1:]))
+			if _, err := DecodeEvent(r); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("unknown field: got %v, want ErrInvalid", err)
+			}
+		})
+	}
+
+	good := sampleRecorded(t, EvidenceRecorded{StandardID: stdID, StandardRevision: 1, ComponentID: "c1", Level: 3, Source: SourceSelf})
+	cases := map[string]RecordedEvent{}
+	unknown := good
+	unknown.Type = "EvidenceInvented"
+	cases["unknown type"] = unknown
+	wrongType := good
+	wrongType.Data = json.RawMessage(`{"standardId":"s","level":"three"}`)
+	cases["wrong JSON type"] = wrongType
+	trailing := good
+	trailing.Data = json.RawMessage(string(good.Data) + `{}`)
+	cases["trailing data"] = trailing
+	notObject := good
+	notObject.Data = json.RawMessage(`null`)
+	cases["not an object"] = notObject
+	badUUID := sampleRecorded(t, EvidenceRetracted{EvidenceID: uid(1), StandardID: stdID, ComponentID: "c1", Reason: "r"})
+	badUUID.Data = json.RawMessage(`{"evidenceId":"not-a-uuid","standardId":"s","componentId":"c","reason":"r"}`)
+	cases["malformed uuid"] = badUUID
+	for name, r := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := DecodeEvent(r); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestNewEventData(t *testing.T) {
+	m := Meta{EventID: uid(7), OccurredAt: t0, Actor: teacher}
+	e := GoalReviewed{GoalID: "g1", Reflection: "r"}
+	d, err := NewEventData(m, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != uid(7) || d.Type != TypeGoalReviewed || !d.OccurredAt.Equal(t0) || d.Actor != teacher {
+		t.Errorf("envelope = %+v", d)
+	}
+	if string(d.Data) != `{"goalId":"g1","reflection":"r"}` {
+		t.Errorf("data = %s", d.Data)
+	}
+}
+
+// The JSON shapes of DOMAIN.md are the contract: spot-check the names.
+func TestEventJSONNames(t *testing.T) {
+	for _, tc := range []struct {
+		e    Event
+		want []string
+	}{
+		{LearnerProfileUpdated{}, []string{`"personal":{`}},
+		{ReadinessAgreed{}, []string{`"standardRevision"`, `"components"`, `"teacher"`, `"learnerConfirmed"`}},
+		{SummativeAttemptRecorded{}, []string{`"agreementId"`, `"meets"`, `"proficient"`, `"standardRevision"`}},
+		{EvidenceRecorded{}, []string{`"standardId"`, `"componentId"`, `"level"`, `"source"`, `"standardRevision"`}},
+		{GoalSet{}, []string{`"goalId"`, `"targetDate"`, `"standardIds"`}},
+	} {
+		b, _ := json.Marshal(tc.e)
+		for _, w := range tc.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s: %s lacks %s", tc.e.EventType(), b, w)
+			}
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package domain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// SchoolState is a school folded from its stream. The zero value is a school
+// not yet registered.
+type SchoolState struct {
+	ID   string
+	Name string
+	// Rounds counts the survey responses recorded per round id.
+	Rounds map[string]int
+	// Version is the number of events applied; see Expected.
+	Version uint64
+}
+
+// Registered reports whether the school exists.
+func (s *SchoolState) Registered() bool { return s != nil && s.ID != "" }
+
+// Expected is the expected revision for appending the next event to the
+// school's stream, given the events applied so far.
+func (s *SchoolState) Expected() ExpectedRevision { return expectedAfter(s.Version) }
+
+// Apply folds the next event of the school's stream into s.
+//
+// Returns *FoldError, leaving s unchanged, if e is not the next revision of
+// the stream, belongs to another stream, is not a school event, or comes
+// before the registration.
+func (s *SchoolState) Apply(e RecordedEvent) error {
+	if e.Revision != s.Version {
+		return foldErr(e, "revision %d where %d was due", e.Revision, s.Version)
+	}
+	ev, err := DecodeEvent(e)
+	if err != nil {
+		return foldErr(e, "%v", err)
+	}
+	if s.ID != "" && e.Stream != SchoolStream(s.ID) {
+		return foldErr(e, "event of stream %s folded into school %s", e.Stream, s.ID)
+	}
+	switch ev := ev.(type) {
+	case SchoolRegistered:
+		if s.Registered() {
+			return foldErr(e, "school %s is already registered", s.ID)
+		}
+		if e.Stream != SchoolStream(ev.SchoolID) {
+			return foldErr(e, "SchoolRegistered for %s in stream %s", ev.SchoolID, e.Stream)
+		}
+		s.ID, s.Name = ev.SchoolID, ev.Name
+	case EfficacySurveyRecorded:
+		if !s.Registered() {
+			return foldErr(e, "survey response before the school's registration")
+		}
+		if s.Rounds == nil {
+			s.Rounds = make(map[string]int)
+		}
+		s.Rounds[ev.RoundID]++
+	default:
+		return foldErr(e, "%s is not an event of a school's stream", e.Type)
+	}
+	s.Version++
+	return nil
+}
+
+// Decide turns the command into a school's registration.
+//
+// Whether the id is taken is not checked here: the caller appends with
+// expected revision NoStream, and the store answers *WrongExpectedRevisionError
+// (ErrConflict, HTTP 409) if the school exists.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field and *RuleError
+// RuleRoleNotPermitted unless the actor is an admin.
+func (c RegisterSchool) Decide(now time.Time) (SchoolRegistered, error) {
+	if err := c.Validate(now); err != nil {
+		return SchoolRegistered{}, err
+	}
+	if err := requireRole(c.Actor, "register a school", RoleAdmin); err != nil {
+		return SchoolRegistered{}, err
+	}
+	return SchoolRegistered{SchoolID: c.SchoolID, Name: c.Name}, nil
+}
+
+// Decide turns the command into one anonymous survey response of school.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
+// RuleRoleNotPermitted unless the actor is an admin, and an error wrapping
+// ErrNotFound if the school is not registered.
+func (c RecordEfficacySurvey) Decide(school *SchoolState, now time.Time) (EfficacySurveyRecorded, error) {
+	if err := c.Validate(now); err != nil {
+		return EfficacySurveyRecorded{}, err
+	}
+	if err := requireRole(c.Actor, "record a survey response", RoleAdmin); err != nil {
+		return EfficacySurveyRecorded{}, err
+	}
+	if !school.Registered() {
+		return EfficacySurveyRecorded{}, fmt.Errorf("school is not registered: %w", ErrNotFound)
+	}
+	return EfficacySurveyRecorded{
+		RoundID:    c.RoundID,
+		Respondent: c.Respondent,
+		Cohort:     c.Cohort,
+		ScaleMin:   LikertMin,
+		ScaleMax:   LikertMax,
+		Items:      slices.Clone(c.Items),
+	}, nil
+}
+
+// Decide turns the command into the first event of a new learner's stream,
+// enrolled in school.
+//
+// Whether the learner id is taken is not checked here: the caller appends to
+// LearnerStream(c.LearnerID) with expected revision NoStream, and the store
+// answers *WrongExpectedRevisionError (ErrConflict, HTTP 409) if the learner
+// exists, withdrawn or not.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
+// RuleRoleNotPermitted unless the actor is an admin, and an error wrapping
+// ErrNotFound if the school is not registered.
+func (c EnrollLearner) Decide(school *SchoolState, now time.Time) (LearnerEnrolled, error) {
+	if err := c.Validate(now); err != nil {
+		return LearnerEnrolled{}, err
+	}
+	if err := requireRole(c.Actor, "enroll a learner", RoleAdmin); err != nil {
+		return LearnerEnrolled{}, err
+	}
+	if !school.Registered() {
+		return LearnerEnrolled{}, fmt.Errorf("school is not registered: %w", ErrNotFound)
+	}
+	return LearnerEnrolled{LearnerID: c.LearnerID, SchoolID: school.ID, Cohort: c.Cohort}, nil
+}
