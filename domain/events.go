@@ -488,9 +488,14 @@ func decodeAs[T Event](data []byte) (Event, error) {
 //
 // Returns an error only if e cannot be encoded, which no catalog event does.
 func NewEventData(m Meta, e Event) (EventData, error) {
-	data, err := json.Marshal(e)
-	if err != nil {
+	// No HTML escaping: the stored bytes are what auditors hash, and "<"
+	// should read as "<", not "\u003c".
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
 		return EventData{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	return EventData{ID: m.EventID, Type: e.EventType(), OccurredAt: m.OccurredAt, Actor: m.Actor, Data: data}, nil
 }

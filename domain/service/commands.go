@@ -1,0 +1,197 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/masteryledger/ledger/domain"
+)
+
+// Every method records one command and returns the event it appended (or,
+// for a retried command, the event first appended). ifMatch, if not nil, is
+// the client's expected last revision of the command's stream.
+//
+// Errors: *domain.ValidationError (ErrInvalid) for malformed fields; an error
+// wrapping ErrNotFound for a subject that does not exist (the learner,
+// school, standard, evidence, goal or plan of the route); *domain.RuleError
+// (ErrRuleBroken) for a broken invariant; *domain.WrongExpectedRevisionError
+// (ErrConflict) for a stale ifMatch; *domain.EventIDConflictError
+// (ErrConflict) for an event id reused for another command; an error
+// wrapping ErrConflict for publishing, registering or enrolling an id that
+// exists; anything else is the store's.
+
+// PublishStandard publishes revision 1 of a standard.
+func (s *Service) PublishStandard(ctx context.Context, c domain.PublishStandard) (domain.RecordedEvent, error) {
+	return s.write(ctx, plan{
+		stream: domain.StandardStream(c.StandardID), create: true, what: "standard " + quote(c.StandardID),
+		decide: func(_ []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) { return c.Decide(now) },
+	}, c.Meta, nil)
+}
+
+// ReviseStandard revises standard id.
+func (s *Service) ReviseStandard(ctx context.Context, id string, c domain.ReviseStandard, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onStandard(ctx, id, c.Meta, ifMatch, func(std *domain.StandardState, now time.Time) (domain.Event, error) { return c.Decide(std, now) })
+}
+
+// RetireStandard retires standard id.
+func (s *Service) RetireStandard(ctx context.Context, id string, c domain.RetireStandard, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onStandard(ctx, id, c.Meta, ifMatch, func(std *domain.StandardState, now time.Time) (domain.Event, error) { return c.Decide(std, now) })
+}
+
+func (s *Service) onStandard(ctx context.Context, id string, meta domain.Meta, ifMatch *uint64, decide func(*domain.StandardState, time.Time) (domain.Event, error)) (domain.RecordedEvent, error) {
+	return s.write(ctx, plan{
+		stream: domain.StandardStream(id),
+		decide: func(target []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) {
+			std, err := foldInto(&domain.StandardState{}, target)
+			if err != nil {
+				return nil, err
+			}
+			return decide(std, now)
+		},
+	}, meta, ifMatch)
+}
+
+// RegisterSchool registers a school.
+func (s *Service) RegisterSchool(ctx context.Context, c domain.RegisterSchool) (domain.RecordedEvent, error) {
+	return s.write(ctx, plan{
+		stream: domain.SchoolStream(c.SchoolID), create: true, what: "school " + quote(c.SchoolID),
+		decide: func(_ []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) { return c.Decide(now) },
+	}, c.Meta, nil)
+}
+
+// RecordEfficacySurvey records one survey response at school schoolID.
+func (s *Service) RecordEfficacySurvey(ctx context.Context, schoolID string, c domain.RecordEfficacySurvey) (domain.RecordedEvent, error) {
+	return s.write(ctx, plan{
+		stream: domain.SchoolStream(schoolID),
+		decide: func(target []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) {
+			school, err := foldInto(&domain.SchoolState{}, target)
+			if err != nil {
+				return nil, err
+			}
+			return c.Decide(school, now)
+		},
+	}, c.Meta, nil)
+}
+
+// EnrollLearner enrolls c.LearnerID at school schoolID: the first event of
+// the learner's stream.
+func (s *Service) EnrollLearner(ctx context.Context, schoolID string, c domain.EnrollLearner) (domain.RecordedEvent, error) {
+	return s.write(ctx, plan{
+		stream: domain.LearnerStream(c.LearnerID), create: true, what: "learner " + quote(c.LearnerID),
+		school: schoolID,
+		decide: func(_ []domain.RecordedEvent, d deps, now time.Time) (domain.Event, error) {
+			return c.Decide(d.school, now)
+		},
+	}, c.Meta, nil)
+}
+
+// learnerDecision decides a command about one learner, given the standards
+// it names.
+type learnerDecision func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error)
+
+func (s *Service) onLearner(ctx context.Context, learnerID string, meta domain.Meta, ifMatch *uint64, standards []string, decide learnerDecision) (domain.RecordedEvent, error) {
+	return s.write(ctx, plan{
+		stream:    domain.LearnerStream(learnerID),
+		standards: standards,
+		decide: func(target []domain.RecordedEvent, d deps, now time.Time) (domain.Event, error) {
+			l, err := foldInto(&domain.LearnerState{}, target)
+			if err != nil {
+				return nil, err
+			}
+			return decide(l, d.standards, now)
+		},
+	}, meta, ifMatch)
+}
+
+// WithdrawLearner withdraws a learner.
+func (s *Service) WithdrawLearner(ctx context.Context, learnerID string, c domain.WithdrawLearner, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// RecordPreAssessment records a pre-assessment.
+func (s *Service) RecordPreAssessment(ctx context.Context, learnerID string, c domain.RecordPreAssessment, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, stds[c.StandardID], now)
+	})
+}
+
+// RecordEvidence records formative evidence.
+func (s *Service) RecordEvidence(ctx context.Context, learnerID string, c domain.RecordEvidence, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, stds[c.StandardID], now)
+	})
+}
+
+// RetractEvidence retracts evidence c.EvidenceID.
+func (s *Service) RetractEvidence(ctx context.Context, learnerID string, c domain.RetractEvidence, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// GiveFeedback records feedback.
+func (s *Service) GiveFeedback(ctx context.Context, learnerID string, c domain.GiveFeedback, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, stds[c.StandardID], now)
+	})
+}
+
+// SetGoal records a SMARTER goal.
+func (s *Service) SetGoal(ctx context.Context, learnerID string, c domain.SetGoal, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, c.StandardIDs, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, stds, now)
+	})
+}
+
+// DraftPlan records a PLCA plan.
+func (s *Service) DraftPlan(ctx context.Context, learnerID string, c domain.DraftPlan, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// AdjustPlan records a plan adjustment.
+func (s *Service) AdjustPlan(ctx context.Context, learnerID string, c domain.AdjustPlan, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// EvaluateGoal records a goal's evaluation.
+func (s *Service) EvaluateGoal(ctx context.Context, learnerID string, c domain.EvaluateGoal, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// ReviewGoal records a goal's review.
+func (s *Service) ReviewGoal(ctx context.Context, learnerID string, c domain.ReviewGoal, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// UpdateProfile records the learner's profile.
+func (s *Service) UpdateProfile(ctx context.Context, learnerID string, c domain.UpdateProfile, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// AgreeReadiness records the learner's and teacher's readiness agreement.
+func (s *Service) AgreeReadiness(ctx context.Context, learnerID string, c domain.AgreeReadiness, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, stds[c.StandardID], now)
+	})
+}
+
+// RecordSummativeAttempt records a summative attempt's result.
+func (s *Service) RecordSummativeAttempt(ctx context.Context, learnerID string, c domain.RecordSummativeAttempt, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, stds[c.StandardID], now)
+	})
+}
+
+func quote(s string) string { return `"` + s + `"` }

@@ -1,0 +1,252 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/domain"
+)
+
+// Options tune a Service. A nil *Options means the defaults.
+type Options struct {
+	// Now is the clock decisions are judged against. Default time.Now.
+	Now func() time.Time
+	// NewID makes the event id of a command that brings none. Default
+	// uuid.New.
+	NewID func() uuid.UUID
+	// MaxRetries bounds how often a command that lost a race is decided
+	// again. Default 32.
+	MaxRetries int
+	// OnRetry, if set, is called each time a command is decided again after
+	// losing a race for stream; metrics hang off it.
+	OnRetry func(stream string)
+}
+
+// Service handles the ledger's commands. It is safe for concurrent use.
+type Service struct {
+	store domain.EventStore
+	opts  Options
+	locks keyedMutex
+}
+
+// New returns a Service over store.
+func New(store domain.EventStore, opts *Options) *Service {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.NewID == nil {
+		o.NewID = uuid.New
+	}
+	if o.MaxRetries <= 0 {
+		o.MaxRetries = 32
+	}
+	return &Service{store: store, opts: o, locks: keyedMutex{m: make(map[string]*keyedEntry)}}
+}
+
+// deps are the states, besides the target stream's own, that a decision
+// reads.
+type deps struct {
+	standards map[string]*domain.StandardState
+	school    *domain.SchoolState
+}
+
+// plan says how to carry out one command.
+type plan struct {
+	stream string
+	// create marks a command that opens its stream (publish, register,
+	// enroll): the stream must not exist yet, and what names it in the
+	// conflict error.
+	create bool
+	what   string
+	// standards and school name the other streams the decision reads.
+	standards []string
+	school    string
+	// decide folds the target stream's events and decides.
+	decide func(target []domain.RecordedEvent, d deps, now time.Time) (domain.Event, error)
+}
+
+// write carries out p for the command whose envelope is meta. ifMatch, if
+// not nil, is the client's expected last revision of the stream.
+func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *uint64) (domain.RecordedEvent, error) {
+	supplied := meta.EventID != uuid.Nil
+	if !supplied {
+		meta.EventID = s.opts.NewID()
+	}
+	unlock := s.locks.lock(p.stream)
+	defer unlock()
+	for attempt := 0; ; attempt++ {
+		now := s.opts.Now()
+		target, err := s.store.ReadStream(ctx, p.stream, 0, 0)
+		if err != nil {
+			return domain.RecordedEvent{}, fmt.Errorf("read %s: %w", p.stream, err)
+		}
+		actual := domain.NoRevision
+		if n := len(target); n > 0 {
+			actual = int64(target[n-1].Revision)
+		}
+		if supplied {
+			for i, e := range target {
+				if e.ID == meta.EventID {
+					return s.retried(ctx, p, meta, target[:i], e)
+				}
+			}
+		}
+		var expected domain.ExpectedRevision = domain.NoStream{}
+		if actual != domain.NoRevision {
+			expected = domain.Revision(actual)
+		}
+		if ifMatch != nil {
+			if actual != int64(*ifMatch) {
+				return domain.RecordedEvent{}, &domain.WrongExpectedRevisionError{Stream: p.stream, Expected: domain.Revision(*ifMatch), Actual: actual}
+			}
+		}
+		if p.create && actual != domain.NoRevision {
+			return domain.RecordedEvent{}, fmt.Errorf("%s already exists: %w", p.what, domain.ErrConflict)
+		}
+		d, err := s.loadDeps(ctx, p, 0)
+		if err != nil {
+			return domain.RecordedEvent{}, err
+		}
+		ev, err := p.decide(target, d, now)
+		if err != nil {
+			return domain.RecordedEvent{}, err
+		}
+		data, err := domain.NewEventData(meta, ev)
+		if err != nil {
+			return domain.RecordedEvent{}, err
+		}
+		recs, err := s.store.Append(ctx, p.stream, expected, data)
+		if err == nil {
+			return recs[0], nil
+		}
+		var wrong *domain.WrongExpectedRevisionError
+		if errors.As(err, &wrong) && ifMatch == nil && attempt < s.opts.MaxRetries {
+			if s.opts.OnRetry != nil {
+				s.opts.OnRetry(p.stream)
+			}
+			continue
+		}
+		if errors.As(err, &wrong) && p.create {
+			return domain.RecordedEvent{}, fmt.Errorf("%s already exists: %w", p.what, err)
+		}
+		return domain.RecordedEvent{}, err
+	}
+}
+
+// retried answers a command whose event id is stored already: the stored
+// event if the same command, decided again on the state just before it,
+// gives the same event; a conflict otherwise.
+func (s *Service) retried(ctx context.Context, p plan, meta domain.Meta, before []domain.RecordedEvent, stored domain.RecordedEvent) (domain.RecordedEvent, error) {
+	conflict := func(reason string) error {
+		return &domain.EventIDConflictError{EventID: stored.ID.String(), Stream: stored.Stream, Revision: stored.Revision, Reason: reason}
+	}
+	d, err := s.loadDeps(ctx, p, stored.Position)
+	if err != nil {
+		return domain.RecordedEvent{}, err
+	}
+	ev, err := p.decide(before, d, stored.RecordedAt)
+	if err != nil {
+		return domain.RecordedEvent{}, conflict(fmt.Sprintf("it records another command (this one would now be refused: %v)", err))
+	}
+	data, err := domain.NewEventData(meta, ev)
+	if err != nil {
+		return domain.RecordedEvent{}, err
+	}
+	if data, err = data.Normalize(); err != nil {
+		return domain.RecordedEvent{}, err
+	}
+	if !data.SameContent(stored) {
+		return domain.RecordedEvent{}, conflict("it records another command; an event id names one command only")
+	}
+	return stored, nil
+}
+
+// loadDeps folds the standards and school p needs. A before of 0 folds
+// everything; otherwise only events with a smaller position, the state a
+// stored event was decided on.
+func (s *Service) loadDeps(ctx context.Context, p plan, before uint64) (deps, error) {
+	d := deps{standards: make(map[string]*domain.StandardState, len(p.standards))}
+	for _, id := range p.standards {
+		if _, done := d.standards[id]; done || !domain.ValidID(id) {
+			continue // an invalid id is the decision's to report, by field
+		}
+		std := &domain.StandardState{}
+		if err := s.fold(ctx, domain.StandardStream(id), before, std.Apply); err != nil {
+			return deps{}, err
+		}
+		d.standards[id] = std
+	}
+	if p.school != "" {
+		d.school = &domain.SchoolState{}
+		if err := s.fold(ctx, domain.SchoolStream(p.school), before, d.school.Apply); err != nil {
+			return deps{}, err
+		}
+	}
+	return d, nil
+}
+
+func (s *Service) fold(ctx context.Context, stream string, before uint64, apply func(domain.RecordedEvent) error) error {
+	evs, err := s.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	for _, e := range evs {
+		if before != 0 && e.Position >= before {
+			break
+		}
+		if err := apply(e); err != nil {
+			return fmt.Errorf("fold %s: %w", stream, err)
+		}
+	}
+	return nil
+}
+
+// foldInto applies evs to state in order.
+func foldInto[S interface{ Apply(domain.RecordedEvent) error }](state S, evs []domain.RecordedEvent) (S, error) {
+	for _, e := range evs {
+		if err := state.Apply(e); err != nil {
+			return state, fmt.Errorf("fold %s: %w", e.Stream, err)
+		}
+	}
+	return state, nil
+}
+
+// keyedMutex serialises commands on one stream without serialising
+// different streams.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu      sync.Mutex
+	waiters int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	e, ok := k.m[key]
+	if !ok {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.waiters++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		if e.waiters--; e.waiters == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}

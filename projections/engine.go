@@ -1,0 +1,116 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/masteryledger/ledger/domain"
+)
+
+// Model is a read model fed the global order, one event at a time. It must
+// be safe for its readers while Apply runs.
+type Model interface {
+	Apply(e domain.RecordedEvent) error
+}
+
+// Subscriber is what an Engine needs of a store.
+type Subscriber interface {
+	Subscribe(ctx context.Context, after uint64, handle func(domain.RecordedEvent) error) error
+}
+
+// Engine follows a store's global order into a Model and keeps the position
+// it has applied, so readers can wait for their own writes.
+type Engine struct {
+	src   Subscriber
+	model Model
+
+	mu       sync.Mutex
+	position uint64
+	advanced chan struct{} // closed and replaced whenever position moves
+}
+
+// NewEngine returns an engine that feeds model every event after position
+// from. A model rebuilt from nothing starts at 0.
+func NewEngine(src Subscriber, model Model, from uint64) *Engine {
+	return &Engine{src: src, model: model, position: from, advanced: make(chan struct{})}
+}
+
+// Run follows the store until ctx ends (returning ctx.Err()) or the model
+// refuses an event (returning that error, wrapped with the event's
+// position). A model that refuses an event is stuck: the events are the
+// truth, so the model is wrong and must be fixed, not the feed skipped.
+func (e *Engine) Run(ctx context.Context) error {
+	err := e.src.Subscribe(ctx, e.Position(), func(ev domain.RecordedEvent) error {
+		if err := e.model.Apply(ev); err != nil {
+			return fmt.Errorf("projection: event %s at position %d: %w", ev.ID, ev.Position, err)
+		}
+		e.advance(ev.Position)
+		return nil
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func (e *Engine) advance(pos uint64) {
+	e.mu.Lock()
+	e.position = pos
+	close(e.advanced)
+	e.advanced = make(chan struct{})
+	e.mu.Unlock()
+}
+
+// Position is the global position of the last event applied: the
+// checkpoint.
+func (e *Engine) Position() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.position
+}
+
+// WaitFor blocks until the engine has applied position pos, so a client
+// reads its own write, or ctx ends.
+func (e *Engine) WaitFor(ctx context.Context, pos uint64) error {
+	for {
+		e.mu.Lock()
+		reached, advanced := e.position >= pos, e.advanced
+		e.mu.Unlock()
+		if reached {
+			return nil
+		}
+		select {
+		case <-advanced:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for projection to reach position %d: %w", pos, ctx.Err())
+		}
+	}
+}
+
+// Reader is what Rebuild needs of a store.
+type Reader interface {
+	ReadAll(ctx context.Context, after uint64, limit int) ([]domain.RecordedEvent, error)
+}
+
+// Rebuild feeds model every stored event from the start, page by page, and
+// returns the last position applied.
+func Rebuild(ctx context.Context, src Reader, model Model) (uint64, error) {
+	const page = 10_000
+	var last uint64
+	for {
+		evs, err := src.ReadAll(ctx, last, page)
+		if err != nil {
+			return last, fmt.Errorf("rebuild after position %d: %w", last, err)
+		}
+		for _, ev := range evs {
+			if err := model.Apply(ev); err != nil {
+				return last, fmt.Errorf("rebuild: event %s at position %d: %w", ev.ID, ev.Position, err)
+			}
+			last = ev.Position
+		}
+		if len(evs) < page {
+			return last, nil
+		}
+	}
+}
