@@ -210,7 +210,9 @@ func (s *Service) fold(ctx context.Context, stream string, before uint64, apply 
 }
 
 // foldInto applies evs to state in order.
-func foldInto[S interface{ Apply(domain.RecordedEvent) error }](state S, evs []domain.RecordedEvent) (S, error) {
+func foldInto[S interface {
+	Apply(domain.RecordedEvent) error
+}](state S, evs []domain.RecordedEvent) (S, error) {
 	for _, e := range evs {
 		if err := state.Apply(e); err != nil {
 			return state, fmt.Errorf("fold %s: %w", e.Stream, err)
