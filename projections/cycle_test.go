@@ -35,7 +35,7 @@ func TestSeedImprovementCycle(t *testing.T) {
 	const std, l = "math-6-rp-1", "l-0001"
 
 	step("publish")(w.svc.PublishStandard(ctx, domain.PublishStandard{Meta: as(admin), StandardID: std, Framework: "CCSS-M", Code: "6.RP.A.1", Title: "Ratios",
-		Statement: "Understand ratio concepts and use ratio language.",
+		Statement:  "Understand ratio concepts and use ratio language.",
 		Components: []domain.Component{{ID: "c1", Statement: "Describe a ratio"}, {ID: "c2", Statement: "Use ratio language"}, {ID: "c3", Statement: "Solve ratio problems"}}}))
 	step("register")(w.svc.RegisterSchool(ctx, domain.RegisterSchool{Meta: as(admin), SchoolID: "north", Name: "North Middle School"}))
 	step("enroll")(w.svc.EnrollLearner(ctx, "north", domain.EnrollLearner{Meta: as(admin), LearnerID: l, Cohort: "grade-6"}))
