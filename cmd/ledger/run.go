@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"os"
+
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain"
@@ -85,7 +87,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 }
 
 type serveConfig struct {
-	addr, data, store string
+	addr, data, store, tokens string
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -94,6 +96,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", envDefault(getenv, "LEDGER_ADDR", "127.0.0.1:8080"), "listen address (LEDGER_ADDR)")
 	fs.StringVar(&cfg.data, "data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory (LEDGER_DATA)")
 	fs.StringVar(&cfg.store, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded (LEDGER_STORE)")
+	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created with an admin token on first start")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -105,20 +108,40 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
-	store, err := sqlite.Open(ctx, cfg.data, &sqlite.Options{Logger: logger.With("subsystem", "store")})
+	tokensPath := cfg.tokens
+	if tokensPath == "" {
+		if err := os.MkdirAll(cfg.data, 0o750); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		path, created, err := httpapi.EnsureAdminTokens(cfg.data)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		if created {
+			fmt.Fprintf(stdout, "ledger: created an admin token in %s\n", path)
+		}
+		tokensPath = path
+	}
+	tokens, err := httpapi.LoadTokens(tokensPath)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	defer store.Close()
+
+	n, err := openNode(ctx, cfg.data, logger)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer n.close()
+	handler, err := n.handler(tokens, logger)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{
-		Handler:           httpapi.NewHandler(httpapi.Config{Logger: logger}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.data, "store", cfg.store)
 	fmt.Fprintf(stdout, "ledger: serving on http://%s (data in %s)\n", ln.Addr(), cfg.data)
 
@@ -127,10 +150,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
+	case err := <-n.failed:
+		srv.Close()
+		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// Stop accepting, let in-flight requests finish, then the deferred Close
-	// lets the store's writer finish its last commit.
+	// Stop accepting, let in-flight requests finish, then the deferred
+	// close stops the projections and lets the store's writer finish its
+	// last commit.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

@@ -30,13 +30,19 @@ func startServe(t *testing.T, args ...string) (string, func() error) {
 		pw.CloseWithError(err)
 		errc <- err
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		cancel()
-		t.Fatalf("serve did not start: %v (%v)", err, <-errc)
+	br := bufio.NewReader(pr)
+	var url string
+	for url == "" {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			cancel()
+			t.Fatalf("serve did not start: %v (%v)", err, <-errc)
+		}
+		if rest, ok := strings.CutPrefix(line, "ledger: serving on "); ok {
+			url = strings.Fields(rest)[0]
+		}
 	}
-	go io.Copy(io.Discard, pr)
-	url := strings.Fields(line)[3]
+	go io.Copy(io.Discard, br)
 	stop := func() error { cancel(); return <-errc }
 	t.Cleanup(func() { cancel() })
 	return url, stop

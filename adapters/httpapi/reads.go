@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/masteryledger/ledger/domain"
+)
+
+func (s *Server) listStandards(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, r, http.StatusOK, map[string]any{"standards": s.cfg.View.Standards()})
+	return nil
+}
+
+func (s *Server) getStandard(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "standardId")
+	if err != nil {
+		return err
+	}
+	std, err := s.cfg.View.Standard(id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, r, http.StatusOK, std)
+	return nil
+}
+
+func (s *Server) getEfficacy(w http.ResponseWriter, r *http.Request) error {
+	id, _ := pathID(r, "schoolId")
+	if _, err := s.cfg.View.School(id); err != nil {
+		return err
+	}
+	report, err := s.cfg.Efficacy.SchoolReport(id, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, r, http.StatusOK, report)
+	return nil
+}
+
+// learnerRead answers a read about the learner of the path with an ETag of
+// the learner's stream revision, and 304 when the client's copy is current.
+func (s *Server) learnerRead(w http.ResponseWriter, r *http.Request, read func(ctx context.Context, learnerID string) (any, error)) error {
+	id, _ := pathID(r, "learnerId") // checked by authorize
+	l, err := s.cfg.View.Learner(id)
+	if err != nil {
+		return err
+	}
+	tag := etag(l.Revision)
+	w.Header().Set("ETag", tag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			if strings.TrimSpace(t) == tag {
+				w.WriteHeader(http.StatusNotModified)
+				return nil
+			}
+		}
+	}
+	v, err := read(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, r, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) getMastery(w http.ResponseWriter, r *http.Request) error {
+	asOf, err := queryTime(r, "asOf")
+	if err != nil {
+		return err
+	}
+	return s.learnerRead(w, r, func(ctx context.Context, id string) (any, error) {
+		return s.cfg.View.Mastery(ctx, id, asOf)
+	})
+}
+
+func (s *Server) getStandardMastery(w http.ResponseWriter, r *http.Request) error {
+	asOf, err := queryTime(r, "asOf")
+	if err != nil {
+		return err
+	}
+	std, err := pathID(r, "standardId")
+	if err != nil {
+		return err
+	}
+	return s.learnerRead(w, r, func(ctx context.Context, id string) (any, error) {
+		return s.cfg.View.StandardMastery(ctx, id, std, asOf)
+	})
+}
+
+func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) error {
+	std, err := pathID(r, "standardId")
+	if err != nil {
+		return err
+	}
+	return s.learnerRead(w, r, func(ctx context.Context, id string) (any, error) {
+		return s.cfg.View.Replay(ctx, id, std)
+	})
+}
+
+func (s *Server) getTranscript(w http.ResponseWriter, r *http.Request) error {
+	return s.learnerRead(w, r, func(_ context.Context, id string) (any, error) {
+		return s.cfg.View.Transcript(id)
+	})
+}
+
+// LearnerEvents is GET /v1/learners/{id}/events.
+type LearnerEvents struct {
+	LearnerID string                 `json:"learnerId"`
+	Events    []domain.RecordedEvent `json:"events"`
+}
+
+func (s *Server) getLearnerEvents(w http.ResponseWriter, r *http.Request) error {
+	return s.learnerRead(w, r, func(ctx context.Context, id string) (any, error) {
+		evs, err := s.cfg.Events.ReadStream(ctx, domain.LearnerStream(id), 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		if evs == nil {
+			evs = []domain.RecordedEvent{}
+		}
+		return LearnerEvents{LearnerID: id, Events: evs}, nil
+	})
+}
+
+// Feed paging limits.
+const (
+	defaultFeedLimit = 1000
+	maxFeedLimit     = 10_000
+)
+
+// getFeed streams the global order as NDJSON, one envelope a line. A
+// researcher gets the pseudonymised copy: learner ids replaced by keyed
+// pseudonyms and personal events left out. The Ledger-Last-Position header
+// is the position to pass as after= for the next page.
+func (s *Server) getFeed(w http.ResponseWriter, r *http.Request) error {
+	after, err := queryUint(r, "after", 0, 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryUint(r, "limit", defaultFeedLimit, maxFeedLimit)
+	if err != nil {
+		return err
+	}
+	if limit == 0 {
+		return &badRequest{Field: "limit", Message: "must be at least 1"}
+	}
+	evs, err := s.cfg.Events.ReadAll(r.Context(), after, int(limit))
+	if err != nil {
+		return err
+	}
+	research := principalFrom(r.Context()).Role == domain.RoleResearcher
+	last := after
+	if n := len(evs); n > 0 {
+		last = evs[n-1].Position
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Ledger-Last-Position", strconv.FormatUint(last, 10))
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, e := range evs {
+		if research {
+			var keep bool
+			if e, keep, err = s.cfg.Pseudonyms.Event(e); err != nil {
+				loggerFrom(r.Context()).Error("pseudonymise", "event", e.ID.String(), "err", err.Error())
+				break
+			} else if !keep {
+				continue
+			}
+		}
+		if err := enc.Encode(e); err != nil {
+			return nil // the client went away; nothing to answer
+		}
+	}
+	bw.Flush()
+	return nil
+}
+
+func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+	return nil
+}
+
+func (s *Server) getReady(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(r.Context()); err != nil {
+			return &notReady{err}
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ready\n"))
+	return nil
+}
+
+// notReady is a /readyz failure: 503.
+type notReady struct{ err error }
+
+func (e *notReady) Error() string { return "not ready: " + e.err.Error() }
+func (e *notReady) Unwrap() error { return e.err }
+
+func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Metrics == nil {
+		return &badRequest{Message: "metrics are not enabled"}
+	}
+	s.cfg.Metrics.handler().ServeHTTP(w, r)
+	return nil
+}

@@ -1,0 +1,305 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/domain"
+)
+
+// Role sets of the routes (DOMAIN.md, "Roles").
+var (
+	anyone      = []string{domain.RoleAdmin, domain.RoleTeacher, domain.RoleLearner, domain.RoleAuditor, domain.RoleResearcher}
+	admins      = []string{domain.RoleAdmin}
+	teachers    = []string{domain.RoleTeacher}
+	teachersAnd = []string{domain.RoleTeacher, domain.RoleLearner}
+	// learnerReaders may read a learner's record: admins and auditors any,
+	// teachers their school's, learners their own.
+	learnerReaders = []string{domain.RoleAdmin, domain.RoleAuditor, domain.RoleTeacher, domain.RoleLearner}
+	schoolReaders  = []string{domain.RoleAdmin, domain.RoleAuditor, domain.RoleResearcher, domain.RoleTeacher}
+	feedReaders    = []string{domain.RoleAdmin, domain.RoleAuditor, domain.RoleResearcher}
+)
+
+// routes is the whole API surface, in one place.
+func (s *Server) routes() []route {
+	return []route{
+		{method: "POST", path: "/v1/standards", roles: admins, handle: s.publishStandard},
+		{method: "GET", path: "/v1/standards", roles: anyone, handle: s.listStandards},
+		{method: "GET", path: "/v1/standards/{standardId}", roles: anyone, handle: s.getStandard},
+		{method: "POST", path: "/v1/standards/{standardId}/revisions", roles: admins, handle: s.reviseStandard},
+		{method: "POST", path: "/v1/standards/{standardId}/retirement", roles: admins, handle: s.retireStandard},
+
+		{method: "POST", path: "/v1/schools", roles: admins, handle: s.registerSchool},
+		{method: "POST", path: "/v1/schools/{schoolId}/learners", roles: admins, scope: scopeSchool, handle: s.enrollLearner},
+		{method: "POST", path: "/v1/schools/{schoolId}/efficacy-surveys", roles: admins, scope: scopeSchool, handle: s.recordSurvey},
+		{method: "GET", path: "/v1/schools/{schoolId}/efficacy", roles: schoolReaders, scope: scopeSchool, handle: s.getEfficacy},
+
+		{method: "POST", path: "/v1/learners/{learnerId}/withdrawal", roles: admins, scope: scopeLearner, handle: s.withdrawLearner},
+		{method: "POST", path: "/v1/learners/{learnerId}/pre-assessments", roles: teachers, scope: scopeLearner, handle: s.recordPreAssessment},
+		{method: "POST", path: "/v1/learners/{learnerId}/evidence", roles: teachersAnd, scope: scopeLearner, handle: s.recordEvidence},
+		{method: "POST", path: "/v1/learners/{learnerId}/evidence/{evidenceId}/retraction", roles: teachers, scope: scopeLearner, handle: s.retractEvidence},
+		{method: "POST", path: "/v1/learners/{learnerId}/feedback", roles: teachers, scope: scopeLearner, handle: s.giveFeedback},
+		{method: "POST", path: "/v1/learners/{learnerId}/goals", roles: teachersAnd, scope: scopeLearner, handle: s.setGoal},
+		{method: "POST", path: "/v1/learners/{learnerId}/goals/{goalId}/evaluation", roles: teachersAnd, scope: scopeLearner, handle: s.evaluateGoal},
+		{method: "POST", path: "/v1/learners/{learnerId}/goals/{goalId}/review", roles: teachersAnd, scope: scopeLearner, handle: s.reviewGoal},
+		{method: "POST", path: "/v1/learners/{learnerId}/plans", roles: teachersAnd, scope: scopeLearner, handle: s.draftPlan},
+		{method: "POST", path: "/v1/learners/{learnerId}/plans/{planId}/adjustments", roles: teachersAnd, scope: scopeLearner, handle: s.adjustPlan},
+		{method: "PUT", path: "/v1/learners/{learnerId}/profile", roles: teachersAnd, scope: scopeLearner, handle: s.updateProfile},
+		{method: "POST", path: "/v1/learners/{learnerId}/agreements", roles: teachers, scope: scopeLearner, handle: s.agreeReadiness},
+		{method: "POST", path: "/v1/learners/{learnerId}/summative-attempts", roles: teachers, scope: scopeLearner, handle: s.recordAttempt},
+
+		{method: "GET", path: "/v1/learners/{learnerId}/mastery", roles: learnerReaders, scope: scopeLearner, handle: s.getMastery},
+		{method: "GET", path: "/v1/learners/{learnerId}/mastery/{standardId}", roles: learnerReaders, scope: scopeLearner, handle: s.getStandardMastery},
+		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/replay", roles: learnerReaders, scope: scopeLearner, handle: s.getReplay},
+		{method: "GET", path: "/v1/learners/{learnerId}/transcript", roles: learnerReaders, scope: scopeLearner, handle: s.getTranscript},
+		{method: "GET", path: "/v1/learners/{learnerId}/events", roles: learnerReaders, scope: scopeLearner, handle: s.getLearnerEvents},
+
+		{method: "GET", path: "/v1/events", roles: feedReaders, handle: s.getFeed},
+
+		{method: "GET", path: "/metrics", public: true, handle: s.getMetrics},
+		{method: "GET", path: "/healthz", public: true, handle: s.getHealth},
+		{method: "GET", path: "/readyz", public: true, handle: s.getReady},
+	}
+}
+
+// WriteResult is the body of every 201.
+type WriteResult struct {
+	EventID  uuid.UUID `json:"eventId"`
+	Stream   string    `json:"stream"`
+	Revision uint64    `json:"revision"`
+	Position uint64    `json:"position"`
+	Hash     string    `json:"hash"`
+}
+
+// written answers a write once the read model has applied it, so that the
+// client's next read shows it. The write is durable either way: if the read
+// model is slow, the answer does not wait forever.
+func (s *Server) written(w http.ResponseWriter, r *http.Request, rec domain.RecordedEvent, err error) error {
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadYourWritesTimeout)
+	defer cancel()
+	if err := s.cfg.Projection.WaitFor(ctx, rec.Position); err != nil {
+		loggerFrom(r.Context()).Warn("read model lags behind a write", "position", rec.Position, "err", err.Error())
+	}
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.appended(rec.Type)
+	}
+	w.Header().Set("ETag", etag(rec.Revision))
+	writeJSON(w, r, http.StatusCreated, WriteResult{EventID: rec.ID, Stream: rec.Stream, Revision: rec.Revision, Position: rec.Position, Hash: rec.Hash})
+	return nil
+}
+
+func etag(revision uint64) string { return `"` + strconv.FormatUint(revision, 10) + `"` }
+
+// command decodes a body into c and returns the actor and If-Match.
+func command[C any](r *http.Request, c *C) (domain.Actor, *uint64, error) {
+	if err := decodeBody(r, c); err != nil {
+		return domain.Actor{}, nil, err
+	}
+	im, err := ifMatch(r)
+	if err != nil {
+		return domain.Actor{}, nil, err
+	}
+	return principalFrom(r.Context()).Actor(), im, nil
+}
+
+func (s *Server) publishStandard(w http.ResponseWriter, r *http.Request) error {
+	var c domain.PublishStandard
+	actor, _, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.PublishStandard(r.Context(), c)
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) reviseStandard(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "standardId")
+	if err != nil {
+		return err
+	}
+	var c domain.ReviseStandard
+	actor, im, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.ReviseStandard(r.Context(), id, c, im)
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) retireStandard(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "standardId")
+	if err != nil {
+		return err
+	}
+	var c domain.RetireStandard
+	actor, im, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.RetireStandard(r.Context(), id, c, im)
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) registerSchool(w http.ResponseWriter, r *http.Request) error {
+	var c domain.RegisterSchool
+	actor, _, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.RegisterSchool(r.Context(), c)
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) enrollLearner(w http.ResponseWriter, r *http.Request) error {
+	school, _ := pathID(r, "schoolId")
+	var c domain.EnrollLearner
+	actor, _, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.EnrollLearner(r.Context(), school, c)
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) recordSurvey(w http.ResponseWriter, r *http.Request) error {
+	school, _ := pathID(r, "schoolId")
+	var c domain.RecordEfficacySurvey
+	actor, _, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.RecordEfficacySurvey(r.Context(), school, c)
+	return s.written(w, r, rec, err)
+}
+
+// learnerCommand decodes a command about the learner of the path and runs
+// it through call.
+func learnerCommand[C any](s *Server, w http.ResponseWriter, r *http.Request, c *C, setActor func(domain.Actor),
+	call func(ctx context.Context, learnerID string, im *uint64) (domain.RecordedEvent, error)) error {
+	learner, _ := pathID(r, "learnerId") // checked by authorize
+	actor, im, err := command(r, c)
+	if err != nil {
+		return err
+	}
+	setActor(actor)
+	rec, err := call(r.Context(), learner, im)
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) withdrawLearner(w http.ResponseWriter, r *http.Request) error {
+	var c domain.WithdrawLearner
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.WithdrawLearner(ctx, l, c, im)
+	})
+}
+
+func (s *Server) recordPreAssessment(w http.ResponseWriter, r *http.Request) error {
+	var c domain.RecordPreAssessment
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.RecordPreAssessment(ctx, l, c, im)
+	})
+}
+
+func (s *Server) recordEvidence(w http.ResponseWriter, r *http.Request) error {
+	var c domain.RecordEvidence
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.RecordEvidence(ctx, l, c, im)
+	})
+}
+
+func (s *Server) retractEvidence(w http.ResponseWriter, r *http.Request) error {
+	evidence, err := pathUUID(r, "evidenceId")
+	if err != nil {
+		return err
+	}
+	var c domain.RetractEvidence
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor, c.EvidenceID = a, evidence }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.RetractEvidence(ctx, l, c, im)
+	})
+}
+
+func (s *Server) giveFeedback(w http.ResponseWriter, r *http.Request) error {
+	var c domain.GiveFeedback
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.GiveFeedback(ctx, l, c, im)
+	})
+}
+
+func (s *Server) setGoal(w http.ResponseWriter, r *http.Request) error {
+	var c domain.SetGoal
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.SetGoal(ctx, l, c, im)
+	})
+}
+
+func (s *Server) evaluateGoal(w http.ResponseWriter, r *http.Request) error {
+	goal, err := pathID(r, "goalId")
+	if err != nil {
+		return err
+	}
+	var c domain.EvaluateGoal
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor, c.GoalID = a, goal }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.EvaluateGoal(ctx, l, c, im)
+	})
+}
+
+func (s *Server) reviewGoal(w http.ResponseWriter, r *http.Request) error {
+	goal, err := pathID(r, "goalId")
+	if err != nil {
+		return err
+	}
+	var c domain.ReviewGoal
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor, c.GoalID = a, goal }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.ReviewGoal(ctx, l, c, im)
+	})
+}
+
+func (s *Server) draftPlan(w http.ResponseWriter, r *http.Request) error {
+	var c domain.DraftPlan
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.DraftPlan(ctx, l, c, im)
+	})
+}
+
+func (s *Server) adjustPlan(w http.ResponseWriter, r *http.Request) error {
+	plan, err := pathID(r, "planId")
+	if err != nil {
+		return err
+	}
+	var c domain.AdjustPlan
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor, c.PlanID = a, plan }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.AdjustPlan(ctx, l, c, im)
+	})
+}
+
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
+	var c domain.UpdateProfile
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.UpdateProfile(ctx, l, c, im)
+	})
+}
+
+func (s *Server) agreeReadiness(w http.ResponseWriter, r *http.Request) error {
+	var c domain.AgreeReadiness
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.AgreeReadiness(ctx, l, c, im)
+	})
+}
+
+func (s *Server) recordAttempt(w http.ResponseWriter, r *http.Request) error {
+	var c domain.RecordSummativeAttempt
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.RecordSummativeAttempt(ctx, l, c, im)
+	})
+}

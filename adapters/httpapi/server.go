@@ -1,0 +1,276 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/domain/service"
+	"github.com/masteryledger/ledger/projections"
+)
+
+// MaxBodyBytes is the largest request body accepted; larger is 413.
+const MaxBodyBytes = 1 << 20
+
+// EventReader is what the adapter reads raw events with.
+type EventReader interface {
+	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]domain.RecordedEvent, error)
+	ReadAll(ctx context.Context, after uint64, limit int) ([]domain.RecordedEvent, error)
+}
+
+// Waiter is the projection engine as the adapter sees it: after a write it
+// waits until the read model has applied the write, so a client reads its
+// own writes.
+type Waiter interface {
+	WaitFor(ctx context.Context, pos uint64) error
+}
+
+// EfficacyReader answers GET /v1/schools/{id}/efficacy with a value the
+// adapter encodes as JSON.
+type EfficacyReader interface {
+	SchoolReport(schoolID string, query map[string][]string) (any, error)
+}
+
+// Config holds what the handler needs. Service, View, Events, Projection and
+// Tokens are required.
+type Config struct {
+	Service    *service.Service
+	View       *projections.View
+	Events     EventReader
+	Projection Waiter
+	Efficacy   EfficacyReader
+	Tokens     *Tokens
+	// Pseudonyms keys the research feed's pseudonyms. Required for the
+	// researcher's feed.
+	Pseudonyms *Pseudonymizer
+	// Metrics, if set, records request metrics.
+	Metrics *Metrics
+	// Ready reports whether the service can serve: the store is open and
+	// the projections have caught up. Nil means always ready.
+	Ready func(ctx context.Context) error
+	// ReadYourWritesTimeout bounds how long a write waits for the read
+	// model before answering. Default 5 s.
+	ReadYourWritesTimeout time.Duration
+	Logger                *slog.Logger
+}
+
+// Server is the HTTP adapter.
+type Server struct {
+	cfg    Config
+	router *mux.Router
+}
+
+// NewServer returns the service's HTTP handler.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ReadYourWritesTimeout <= 0 {
+		cfg.ReadYourWritesTimeout = 5 * time.Second
+	}
+	s := &Server{cfg: cfg, router: mux.NewRouter()}
+	s.router.NotFoundHandler = s.wrap(route{name: "not found"}, func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("no route %s %s: %w", r.Method, r.URL.Path, domain.ErrNotFound)
+	})
+	s.router.MethodNotAllowedHandler = s.wrap(route{name: "method not allowed"}, func(w http.ResponseWriter, r *http.Request) error {
+		return &methodNotAllowed{method: r.Method, path: r.URL.Path}
+	})
+	for _, rt := range s.routes() {
+		s.router.Handle(rt.path, s.wrap(rt, rt.handle)).Methods(rt.method)
+	}
+	return s
+}
+
+type methodNotAllowed struct{ method, path string }
+
+func (e *methodNotAllowed) Error() string {
+	return fmt.Sprintf("%s is not allowed on %s", e.method, e.path)
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Routes lists every route as "METHOD /path/{var}", for the OpenAPI check.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, rt := range s.routes() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return out
+}
+
+// scope says which part of the path a teacher's or learner's token must
+// match.
+type scope int
+
+const (
+	scopeNone    scope = iota
+	scopeLearner       // {learnerId}: a teacher of the learner's school, or the learner
+	scopeSchool        // {schoolId}: a teacher of the school
+)
+
+type route struct {
+	method, path string
+	name         string
+	public       bool     // no token needed
+	roles        []string // who may call it
+	scope        scope
+	handle       func(http.ResponseWriter, *http.Request) error
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// wrap gives every route the same treatment: a request id and logger, a
+// body limit, metrics, authentication, authorisation, and one error path.
+func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	name := rt.name
+	if name == "" {
+		name = rt.method + " " + rt.path
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !idPattern.MatchString(id) {
+			var b [8]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		log := s.cfg.Logger.With("requestId", id, "route", name)
+		ctx := withRequest(r.Context(), id, log)
+		r = r.WithContext(ctx)
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		sw := &statusWriter{ResponseWriter: w}
+
+		err := s.authorize(r, rt)
+		if err == nil {
+			err = h(sw, r)
+		}
+		if err != nil {
+			writeError(sw, r, err)
+		}
+		if s.cfg.Metrics != nil {
+			s.cfg.Metrics.observeRequest(name, sw.status(), time.Since(start))
+		}
+		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status(), "duration", time.Since(start))
+	})
+}
+
+// authorize checks the token, the role and the scope of a route.
+func (s *Server) authorize(r *http.Request, rt route) error {
+	if rt.public || rt.handle == nil {
+		return nil
+	}
+	p, err := s.cfg.Tokens.authenticate(r)
+	if err != nil {
+		return err
+	}
+	*r = *r.WithContext(withPrincipal(r.Context(), p))
+	allowed := false
+	for _, role := range rt.roles {
+		allowed = allowed || role == p.Role
+	}
+	if !allowed {
+		return forbidden("a %s may not call %s %s", p.Role, rt.method, rt.path)
+	}
+	vars := mux.Vars(r)
+	switch rt.scope {
+	case scopeLearner:
+		id := vars["learnerId"]
+		if err := checkID("learnerId", id); err != nil {
+			return err
+		}
+		switch p.Role {
+		case domain.RoleLearner:
+			if id != p.Learner {
+				return forbidden("a learner's token speaks for learner %q only", p.Learner)
+			}
+		case domain.RoleTeacher:
+			l, err := s.cfg.View.Learner(id)
+			if err != nil {
+				return err
+			}
+			if l.SchoolID != p.School {
+				return forbidden("learner %q is not at school %q", id, p.School)
+			}
+		}
+	case scopeSchool:
+		id := vars["schoolId"]
+		if err := checkID("schoolId", id); err != nil {
+			return err
+		}
+		if p.Role == domain.RoleTeacher && id != p.School {
+			return forbidden("a teacher of school %q may not act for school %q", p.School, id)
+		}
+	}
+	return nil
+}
+
+func checkID(field, id string) error {
+	if !domain.ValidID(id) {
+		return &badRequest{Field: field, Message: "must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"}
+	}
+	return nil
+}
+
+// statusWriter remembers the status code for metrics and logs.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+type requestKey struct{}
+
+type requestInfo struct {
+	id  string
+	log *slog.Logger
+}
+
+func withRequest(ctx context.Context, id string, log *slog.Logger) context.Context {
+	return context.WithValue(ctx, requestKey{}, requestInfo{id: id, log: log})
+}
+
+func requestID(ctx context.Context) string {
+	info, _ := ctx.Value(requestKey{}).(requestInfo)
+	return info.id
+}
+
+func loggerFrom(ctx context.Context) *slog.Logger {
+	if info, ok := ctx.Value(requestKey{}).(requestInfo); ok && info.log != nil {
+		return info.log
+	}
+	return slog.New(slog.DiscardHandler)
+}

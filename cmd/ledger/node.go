@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/domain/service"
+	"github.com/masteryledger/ledger/projections"
+)
+
+// node is one running ledger: the store, the command service, and the read
+// model following the store.
+type node struct {
+	data    string
+	store   *sqlite.Store
+	svc     *service.Service
+	view    *projections.View
+	engine  *projections.Engine
+	metrics *httpapi.Metrics
+	// startPos is the store's last position when the node opened: the
+	// node is ready once the read model has caught up to it.
+	startPos uint64
+	failed   chan error // the projection engine stopped on an error
+	stop     context.CancelFunc
+	stopped  chan struct{}
+}
+
+func openNode(ctx context.Context, data string, logger *slog.Logger) (*node, error) {
+	n := &node{data: data, failed: make(chan error, 1), stopped: make(chan struct{})}
+	var engine *projections.Engine
+	var store *sqlite.Store
+	n.metrics = httpapi.NewMetrics(func() float64 {
+		if engine == nil || store == nil {
+			return 0
+		}
+		return float64(store.LastPosition() - engine.Position())
+	})
+	store, err := sqlite.Open(ctx, data, &sqlite.Options{
+		Logger: logger.With("subsystem", "store"),
+		OnCommit: func(c sqlite.CommitStats) {
+			n.metrics.Committed(c.Appends, c.Duration)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.store = store
+	n.startPos = store.LastPosition()
+	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried})
+	n.view = projections.NewView(store)
+	engine = projections.NewEngine(store, n.view, 0)
+	n.engine = engine
+
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	n.stop = stop
+	go func() {
+		defer close(n.stopped)
+		if err := engine.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("projection stopped", "err", err.Error())
+			n.failed <- err
+		}
+	}()
+	return n, nil
+}
+
+// ready reports whether the read model has caught up with what was stored
+// when the node opened.
+func (n *node) ready(context.Context) error {
+	if pos := n.engine.Position(); pos < n.startPos {
+		return fmt.Errorf("projections at position %d of %d", pos, n.startPos)
+	}
+	select {
+	case <-n.stopped:
+		return errors.New("projections stopped")
+	default:
+		return nil
+	}
+}
+
+func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handler, error) {
+	pseudo, err := httpapi.LoadPseudonymizer(n.data)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.NewServer(httpapi.Config{
+		Service: n.svc, View: n.view, Events: n.store, Projection: n.engine,
+		Tokens: tokens, Pseudonyms: pseudo, Metrics: n.metrics, Ready: n.ready, Logger: logger,
+	}), nil
+}
+
+func (n *node) close() error {
+	n.stop()
+	<-n.stopped
+	return n.store.Close()
+}
