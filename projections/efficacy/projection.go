@@ -1,0 +1,399 @@
+package efficacy
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections"
+)
+
+// Projection is the collective-efficacy read model. The zero value is not
+// usable; call New. Apply and School may be called from any number of
+// goroutines: readers see the model between two events, never in the middle
+// of one.
+type Projection struct {
+	mu        sync.RWMutex
+	position  uint64
+	standards map[string]*standard
+	schools   map[string]*school
+	learners  map[string]*learner
+	// Standard ids that learners' events name are numbered in order of
+	// first appearance, so that per-learner facts and per-standard counts
+	// are small and indexed, not keyed by strings.
+	ids   []string
+	index map[string]int32
+}
+
+var _ projections.Model = (*Projection)(nil)
+
+// New returns an empty projection, to be fed the global order from the
+// first event.
+func New() *Projection {
+	return &Projection{
+		standards: make(map[string]*standard),
+		schools:   make(map[string]*school),
+		learners:  make(map[string]*learner),
+		index:     make(map[string]int32),
+	}
+}
+
+// standard is what the wins feed and the rates need of a standard's stream.
+type standard struct {
+	code, title string
+	// retiredAt is the occurredAt of the first StandardRetired; zero while
+	// the standard is current.
+	retired   bool
+	retiredAt time.Time
+}
+
+type school struct {
+	registered bool
+	// learners in enrolment order (global position), so that every walk
+	// over them is deterministic.
+	learners  []*learner
+	responses []response
+}
+
+// response is one EfficacySurveyRecorded.
+type response struct {
+	round      string
+	respondent domain.Respondent
+	cohort     string
+	scaleMin   int
+	scaleMax   int
+	occurredAt time.Time
+	items      []domain.SurveyItem
+}
+
+type learner struct {
+	id, cohort  string
+	enrolledAt  time.Time
+	withdrawn   bool
+	withdrawnAt time.Time
+	// lastAt is the latest occurredAt of any event of the learner's stream:
+	// where the default growth series ends.
+	lastAt time.Time
+	// pairs in order of the learner's first activity on each standard.
+	pairs []*pair
+	goals map[string]*goal
+}
+
+// pair is one learner's facts on one standard. It exists once a
+// pre-assessment, evidence, an agreement or an attempt names the standard.
+type pair struct {
+	std int32 // index into Projection.ids
+	// startedAt is the earliest occurredAt of those events.
+	startedAt time.Time
+	// firstEvidenceAt is the earliest occurredAt of any EvidenceRecorded
+	// for the standard, retracted or not, any source; zero if none.
+	firstEvidenceAt time.Time
+	openAgreement   uuid.UUID
+	openAgreementAt time.Time
+	// notYetAt is the occurredAt of the first attempt that did not meet,
+	// recorded while the standard was not met.
+	notYet   bool
+	notYetAt time.Time
+	// adjusted: a PlanAdjusted whose goal lists the standard was recorded
+	// after the first not-yet attempt and before the standard was met.
+	adjusted bool
+	met      *claim
+}
+
+// claim is the meeting attempt and what it consumed.
+type claim struct {
+	at          time.Time // the attempt's occurredAt: metAt
+	recordedAt  time.Time
+	position    uint64
+	attemptID   uuid.UUID
+	agreementID uuid.UUID
+	agreementAt time.Time
+	revision    int
+}
+
+type goal struct {
+	standards   []int32 // indexes into Projection.ids
+	setAt       time.Time
+	evaluations []evaluation // stream order
+}
+
+type evaluation struct {
+	at     time.Time
+	result domain.GoalResult
+}
+
+// Position is the global position of the last event applied (0 before the
+// first).
+func (p *Projection) Position() uint64 {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.position
+}
+
+// Apply folds the next event of the global order.
+//
+// It returns an error, and changes nothing, for an event it cannot decode or
+// whose type is outside the catalog (wrapping domain.ErrInvalid), a stream
+// that is not a ledger stream or not the kind the type belongs to, a position
+// not after the last one applied, and a stream that contradicts itself where
+// the figures depend on it (see the package documentation).
+func (p *Projection) Apply(e domain.RecordedEvent) error {
+	ev, err := domain.DecodeEvent(e)
+	if err != nil {
+		return fmt.Errorf("efficacy: %w", err)
+	}
+	category, id, ok := domain.ParseStream(e.Stream)
+	if !ok {
+		return refuse(e, "%q is not a ledger stream", e.Stream)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.Position <= p.position {
+		return refuse(e, "position %d does not follow position %d", e.Position, p.position)
+	}
+	if err := p.apply(e, ev, category, id); err != nil {
+		return err
+	}
+	p.position = e.Position
+	return nil
+}
+
+func refuse(e domain.RecordedEvent, format string, args ...any) error {
+	return fmt.Errorf("efficacy: event %s (%s, %s@%d, position %d): %s",
+		e.ID, e.Type, e.Stream, e.Revision, e.Position, fmt.Sprintf(format, args...))
+}
+
+// apply checks everything before it changes anything.
+func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id string) error {
+	want := domain.LearnerCategory
+	switch ev.(type) {
+	case domain.StandardPublished, domain.StandardRevised, domain.StandardRetired:
+		want = domain.StandardCategory
+	case domain.SchoolRegistered, domain.EfficacySurveyRecorded:
+		want = domain.SchoolCategory
+	}
+	if category != want {
+		return refuse(e, "a %s event in a %s stream", want, category)
+	}
+
+	switch ev := ev.(type) {
+	case domain.StandardPublished:
+		if ev.StandardID != id {
+			return refuse(e, "publishes %s", ev.StandardID)
+		}
+		if p.standards[id] != nil {
+			return refuse(e, "standard %s is published twice", id)
+		}
+		p.standards[id] = &standard{code: ev.Code, title: ev.Title}
+		return nil
+	case domain.StandardRevised:
+		// A revision changes what later learners must show; claims already
+		// made keep counting (learners keep the revision they met), and the
+		// code and title are fixed for the standard's life.
+		if p.standards[id] == nil {
+			return refuse(e, "revision of standard %s, not published", id)
+		}
+		return nil
+	case domain.StandardRetired:
+		s := p.standards[id]
+		if s == nil {
+			return refuse(e, "retirement of standard %s, not published", id)
+		}
+		if !s.retired {
+			s.retired, s.retiredAt = true, e.OccurredAt
+		}
+		return nil
+	case domain.SchoolRegistered:
+		if ev.SchoolID != id {
+			return refuse(e, "registers %s", ev.SchoolID)
+		}
+		if s := p.schools[id]; s != nil && s.registered {
+			return refuse(e, "school %s is registered twice", id)
+		}
+		p.school(id).registered = true
+		return nil
+	case domain.EfficacySurveyRecorded:
+		s := p.schools[id]
+		if s == nil || !s.registered {
+			return refuse(e, "survey response before school %s is registered", id)
+		}
+		s.responses = append(s.responses, response{
+			round:      ev.RoundID,
+			respondent: ev.Respondent,
+			cohort:     ev.Cohort,
+			scaleMin:   ev.ScaleMin,
+			scaleMax:   ev.ScaleMax,
+			occurredAt: e.OccurredAt,
+			items:      slices.Clone(ev.Items),
+		})
+		return nil
+	case domain.LearnerEnrolled:
+		if ev.LearnerID != id {
+			return refuse(e, "enrols %s", ev.LearnerID)
+		}
+		if p.learners[id] != nil {
+			return refuse(e, "learner %s is enrolled twice", id)
+		}
+		l := &learner{id: id, cohort: ev.Cohort, enrolledAt: e.OccurredAt, lastAt: e.OccurredAt}
+		p.learners[id] = l
+		s := p.school(ev.SchoolID)
+		s.learners = append(s.learners, l)
+		return nil
+	}
+
+	l := p.learners[id]
+	if l == nil {
+		return refuse(e, "event of learner %s before the enrolment", id)
+	}
+	if err := p.applyLearner(l, e, ev); err != nil {
+		return err
+	}
+	if e.OccurredAt.After(l.lastAt) {
+		l.lastAt = e.OccurredAt
+	}
+	return nil
+}
+
+func (p *Projection) school(id string) *school {
+	s := p.schools[id]
+	if s == nil {
+		s = &school{}
+		p.schools[id] = s
+	}
+	return s
+}
+
+// applyLearner folds one event of the learner's own stream, after
+// LearnerEnrolled.
+func (p *Projection) applyLearner(l *learner, e domain.RecordedEvent, ev domain.Event) error {
+	at := e.OccurredAt
+	switch ev := ev.(type) {
+	case domain.LearnerWithdrawn:
+		if !l.withdrawn {
+			l.withdrawn, l.withdrawnAt = true, at
+		}
+	case domain.PreAssessmentRecorded:
+		p.pair(l, ev.StandardID, at)
+	case domain.EvidenceRecorded:
+		pr := p.pair(l, ev.StandardID, at)
+		if pr.firstEvidenceAt.IsZero() || at.Before(pr.firstEvidenceAt) {
+			pr.firstEvidenceAt = at
+		}
+	case domain.EvidenceRetracted:
+		// Retracted evidence still marks when work on the standard began,
+		// and a retraction after met does not undo met: nothing to fold.
+	case domain.FeedbackGiven, domain.PlanDrafted, domain.GoalReviewed:
+		// Dialogue and planning text: no figure reads them.
+	case domain.LearnerProfileUpdated:
+		// Personal data: never read.
+	case domain.GoalSet:
+		if l.goals[ev.GoalID] != nil {
+			return refuse(e, "goal %s is set twice", ev.GoalID)
+		}
+		if l.goals == nil {
+			l.goals = make(map[string]*goal)
+		}
+		g := &goal{standards: make([]int32, len(ev.StandardIDs)), setAt: at}
+		for i, sid := range ev.StandardIDs {
+			g.standards[i] = p.intern(sid)
+		}
+		l.goals[ev.GoalID] = g
+	case domain.GoalEvaluated:
+		g := l.goals[ev.GoalID]
+		if g == nil {
+			return refuse(e, "evaluation of unknown goal %s", ev.GoalID)
+		}
+		g.evaluations = append(g.evaluations, evaluation{at: at, result: ev.Result})
+	case domain.PlanAdjusted:
+		g := l.goals[ev.GoalID]
+		if g == nil {
+			return refuse(e, "adjustment of a plan of unknown goal %s", ev.GoalID)
+		}
+		for _, std := range g.standards {
+			if pr := l.find(std); pr != nil && pr.notYet && pr.met == nil {
+				pr.adjusted = true
+			}
+		}
+	case domain.ReadinessAgreed:
+		if pr := p.find(l, ev.StandardID); pr != nil && pr.openAgreement != uuid.Nil {
+			return refuse(e, "agreement while %s is open", pr.openAgreement)
+		}
+		pr := p.pair(l, ev.StandardID, at)
+		pr.openAgreement, pr.openAgreementAt = e.ID, at
+	case domain.SummativeAttemptRecorded:
+		pr := p.find(l, ev.StandardID)
+		if pr == nil || pr.openAgreement != ev.AgreementID || ev.AgreementID == uuid.Nil {
+			return refuse(e, "attempt consumes %s, which is not the open agreement", ev.AgreementID)
+		}
+		p.pair(l, ev.StandardID, at) // earliest activity
+		agreedAt := pr.openAgreementAt
+		pr.openAgreement, pr.openAgreementAt = uuid.Nil, time.Time{}
+		switch {
+		case pr.met != nil:
+			// Met is final: a later attempt changes no figure.
+		case ev.Meets:
+			pr.met = &claim{
+				at:          at,
+				recordedAt:  e.RecordedAt,
+				position:    e.Position,
+				attemptID:   e.ID,
+				agreementID: ev.AgreementID,
+				agreementAt: agreedAt,
+				revision:    ev.StandardRevision,
+			}
+		case !pr.notYet:
+			pr.notYet, pr.notYetAt = true, at
+		}
+	default:
+		return refuse(e, "%s is not an event of a learner's stream", e.Type)
+	}
+	return nil
+}
+
+// intern returns the index of a standard id, numbering it if new.
+func (p *Projection) intern(standardID string) int32 {
+	i, ok := p.index[standardID]
+	if !ok {
+		i = int32(len(p.ids))
+		p.ids = append(p.ids, standardID)
+		p.index[standardID] = i
+	}
+	return i
+}
+
+// find returns the learner's facts on a standard, or nil.
+func (p *Projection) find(l *learner, standardID string) *pair {
+	i, ok := p.index[standardID]
+	if !ok {
+		return nil
+	}
+	return l.find(i)
+}
+
+func (l *learner) find(std int32) *pair {
+	for _, pr := range l.pairs {
+		if pr.std == std {
+			return pr
+		}
+	}
+	return nil
+}
+
+// pair returns the learner's facts on a standard, creating them, and moves
+// startedAt back to at if at is earlier.
+func (p *Projection) pair(l *learner, standardID string, at time.Time) *pair {
+	i := p.intern(standardID)
+	if pr := l.find(i); pr != nil {
+		if at.Before(pr.startedAt) {
+			pr.startedAt = at
+		}
+		return pr
+	}
+	pr := &pair{std: i, startedAt: at}
+	l.pairs = append(l.pairs, pr)
+	return pr
+}

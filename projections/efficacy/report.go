@@ -1,0 +1,699 @@
+package efficacy
+
+import (
+	"cmp"
+	"container/heap"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/masteryledger/ledger/domain"
+)
+
+// Report is the collective-efficacy figures of one school, in the JSON shape
+// of GET /v1/schools/{schoolId}/efficacy. docs/metrics.md defines every
+// field. Rates and means are null, never 0 or NaN, when their denominator is
+// zero. Floating-point values are rounded to 12 decimal places.
+type Report struct {
+	SchoolID string `json:"schoolId"`
+	// Query is the query as applied, defaults filled in.
+	Query ReportQuery `json:"query"`
+	// Position is the global position of the last event the figures
+	// include.
+	Position      uint64        `json:"position"`
+	Enrolled      Enrolment     `json:"enrolled"`
+	Proficiency   Proficiency   `json:"proficiency"`
+	Growth        Growth        `json:"growth"`
+	Persistence   Persistence   `json:"persistence"`
+	TimeToMastery TimeToMastery `json:"timeToMastery"`
+	Goals         Goals         `json:"goals"`
+	// Wins are the newest met standards, newest first.
+	Wins []Win `json:"wins"`
+	// Perceived holds one entry per survey round, oldest first.
+	Perceived []SurveyRound `json:"perceived"`
+}
+
+// ReportQuery echoes the query a report answers.
+type ReportQuery struct {
+	Cohort    *string    `json:"cohort"`
+	Period    string     `json:"period"`
+	From      *time.Time `json:"from"`
+	To        *time.Time `json:"to"`
+	WinsLimit int        `json:"winsLimit"`
+}
+
+// Enrolment counts the learners enrolled as of the window's end.
+type Enrolment struct {
+	// Learners enrolled and not withdrawn.
+	Learners int `json:"learners"`
+	// Withdrawn counts those enrolled whose withdrawal occurred by then.
+	Withdrawn int            `json:"withdrawn"`
+	Cohorts   []CohortCounts `json:"cohorts"`
+}
+
+// CohortCounts is Enrolment for one cohort.
+type CohortCounts struct {
+	Cohort    string `json:"cohort"`
+	Learners  int    `json:"learners"`
+	Withdrawn int    `json:"withdrawn"`
+}
+
+// Proficiency is the share of enrolled learners who have met each standard
+// in play, as of the window's end.
+type Proficiency struct {
+	// Learners is every standard's denominator: Enrolled.Learners.
+	Learners  int            `json:"learners"`
+	Standards []StandardRate `json:"standards"`
+	Overall   Overall        `json:"overall"`
+}
+
+// StandardRate is one standard's proficiency rate.
+type StandardRate struct {
+	StandardID string `json:"standardId"`
+	Code       string `json:"code"`
+	Title      string `json:"title"`
+	// Retired standards are listed but left out of Overall.
+	Retired  bool     `json:"retired"`
+	Met      int      `json:"met"`
+	Learners int      `json:"learners"`
+	Rate     *float64 `json:"rate"`
+}
+
+// Overall pools the standards that are not retired: met (learner,
+// standard) pairs over learners × standards.
+type Overall struct {
+	Standards int      `json:"standards"`
+	Met       int      `json:"met"`
+	Possible  int      `json:"possible"`
+	Rate      *float64 `json:"rate"`
+}
+
+// Growth is the standards met per enrolled learner, period by period.
+type Growth struct {
+	Period string `json:"period"`
+	// Truncated is true when the series, running from the first
+	// enrolment, would have been longer than MaxPeriods and only the
+	// latest MaxPeriods periods are shown.
+	Truncated bool          `json:"truncated"`
+	Series    []GrowthPoint `json:"series"`
+}
+
+// GrowthPoint is one period, clipped to the window: [Start, End).
+type GrowthPoint struct {
+	Label      string    `json:"label"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	Met        int       `json:"met"`
+	Learners   int       `json:"learners"`
+	PerLearner *float64  `json:"perLearner"`
+}
+
+// Persistence is effort turning into proficiency: among (learner,
+// standard) pairs with a not-yet summative attempt, the share met after a
+// plan adjustment for that standard.
+type Persistence struct {
+	Pairs          int      `json:"pairs"`
+	MetAfterNotYet int      `json:"metAfterNotYet"`
+	Persisted      int      `json:"persisted"`
+	Rate           *float64 `json:"rate"`
+}
+
+// TimeToMastery holds the two distributions of the time a met standard
+// took.
+type TimeToMastery struct {
+	AgreementToMet     Distribution `json:"agreementToMet"`
+	FirstEvidenceToMet Distribution `json:"firstEvidenceToMet"`
+}
+
+// Distribution summarises durations in days (24-hour days, with
+// fractions). Percentiles are nearest-rank.
+type Distribution struct {
+	N int `json:"n"`
+	// Excluded counts met standards in the window that could not be
+	// measured (no evidence before metAt; a start later than metAt).
+	Excluded   int      `json:"excluded"`
+	MedianDays *float64 `json:"medianDays"`
+	P90Days    *float64 `json:"p90Days"`
+}
+
+// Goals counts SMARTER goals set in the window by their latest evaluation.
+type Goals struct {
+	Set          int      `json:"set"`
+	Met          int      `json:"met"`
+	NotYet       int      `json:"notYet"`
+	NotEvaluated int      `json:"notEvaluated"`
+	ShareMet     *float64 `json:"shareMet"`
+}
+
+// Win is one newly met standard.
+type Win struct {
+	LearnerID        string    `json:"learnerId"`
+	Cohort           string    `json:"cohort"`
+	StandardID       string    `json:"standardId"`
+	Code             string    `json:"code"`
+	Title            string    `json:"title"`
+	StandardRevision int       `json:"standardRevision"`
+	MetAt            time.Time `json:"metAt"`
+	RecordedAt       time.Time `json:"recordedAt"`
+	AttemptID        uuid.UUID `json:"attemptId"`
+	AgreementID      uuid.UUID `json:"agreementId"`
+}
+
+// SurveyRound is one survey round's perceived efficacy beside the measured
+// proficiency at the round's time.
+type SurveyRound struct {
+	RoundID string `json:"roundId"`
+	// AsOf is the latest occurredAt of the round's responses counted.
+	AsOf time.Time `json:"asOf"`
+	// Groups has one entry per respondent kind (and scale), learner before
+	// staff.
+	Groups   []SurveyGroup `json:"groups"`
+	Measured Measured      `json:"measured"`
+}
+
+// SurveyGroup is the responses of one kind of respondent to one round.
+type SurveyGroup struct {
+	Respondent string     `json:"respondent"`
+	ScaleMin   int        `json:"scaleMin"`
+	ScaleMax   int        `json:"scaleMax"`
+	Responses  int        `json:"responses"`
+	Items      []ItemMean `json:"items"`
+	// Overall is the mean over responses of each response's mean score
+	// (null if no response scored an item, which the ledger never records).
+	Overall *float64 `json:"overall"`
+}
+
+// ItemMean is the mean score of one item.
+type ItemMean struct {
+	ItemID    string  `json:"itemId"`
+	Responses int     `json:"responses"`
+	Mean      float64 `json:"mean"`
+}
+
+// Measured is the overall proficiency rate as of a round's AsOf
+// (inclusive), with the same definition as Proficiency.Overall.
+type Measured struct {
+	AsOf     time.Time `json:"asOf"`
+	Learners int       `json:"learners"`
+	Overall
+}
+
+// School reports the figures of one school.
+//
+// It returns a *domain.ValidationError (domain.ErrInvalid) naming each
+// field of q at fault, then an error wrapping domain.ErrNotFound if no
+// SchoolRegistered for schoolID has been applied.
+func (p *Projection) School(schoolID string, q Query) (Report, error) {
+	q, err := q.normalize()
+	if err != nil {
+		return Report{}, err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	s := p.schools[schoolID]
+	if s == nil || !s.registered {
+		return Report{}, fmt.Errorf("school %q: %w", schoolID, domain.ErrNotFound)
+	}
+	scope := s.learners
+	if q.Cohort != "" {
+		scope = nil
+		for _, l := range s.learners {
+			if l.cohort == q.Cohort {
+				scope = append(scope, l)
+			}
+		}
+	}
+	r := Report{
+		SchoolID:      schoolID,
+		Query:         echo(q),
+		Position:      p.position,
+		Enrolled:      enrolment(scope, q.end()),
+		Growth:        growth(scope, q),
+		Persistence:   persistence(scope, q),
+		TimeToMastery: timeToMastery(scope, q),
+		Goals:         goals(scope, q),
+		Wins:          p.wins(scope, q),
+		Perceived:     p.perceived(s, scope, q),
+	}
+	r.Proficiency = p.proficiency(scope, q.end())
+	return r, nil
+}
+
+func echo(q Query) ReportQuery {
+	e := ReportQuery{Period: q.Period, WinsLimit: q.WinsLimit}
+	if q.Cohort != "" {
+		c := q.Cohort
+		e.Cohort = &c
+	}
+	if !q.From.IsZero() {
+		t := q.From
+		e.From = &t
+	}
+	if !q.To.IsZero() {
+		t := q.To
+		e.To = &t
+	}
+	return e
+}
+
+// enrolledAsOf reports whether l is enrolled and not withdrawn as of c.
+func (l *learner) enrolledAsOf(c cut) bool {
+	return c.has(l.enrolledAt) && !(l.withdrawn && c.has(l.withdrawnAt))
+}
+
+func enrolment(scope []*learner, c cut) Enrolment {
+	byCohort := map[string]*CohortCounts{}
+	var out Enrolment
+	for _, l := range scope {
+		if !c.has(l.enrolledAt) {
+			continue
+		}
+		cc := byCohort[l.cohort]
+		if cc == nil {
+			cc = &CohortCounts{Cohort: l.cohort}
+			byCohort[l.cohort] = cc
+		}
+		if l.withdrawn && c.has(l.withdrawnAt) {
+			out.Withdrawn++
+			cc.Withdrawn++
+		} else {
+			out.Learners++
+			cc.Learners++
+		}
+	}
+	out.Cohorts = make([]CohortCounts, 0, len(byCohort))
+	for _, cc := range byCohort {
+		out.Cohorts = append(out.Cohorts, *cc)
+	}
+	slices.SortFunc(out.Cohorts, func(a, b CohortCounts) int { return cmp.Compare(a.Cohort, b.Cohort) })
+	return out
+}
+
+// proficiency computes the rates as of c: the denominator is the learners
+// enrolled as of c; a standard is in play if one of them started it by c.
+func (p *Projection) proficiency(scope []*learner, c cut) Proficiency {
+	met := make([]int, len(p.ids))
+	inPlay := make([]bool, len(p.ids))
+	played := 0
+	n := 0
+	for _, l := range scope {
+		if !l.enrolledAsOf(c) {
+			continue
+		}
+		n++
+		for _, pr := range l.pairs {
+			if !inPlay[pr.std] && c.has(pr.startedAt) {
+				inPlay[pr.std] = true
+				played++
+			}
+			if pr.met != nil && c.has(pr.met.at) {
+				met[pr.std]++
+			}
+		}
+	}
+	out := Proficiency{Learners: n, Standards: make([]StandardRate, 0, played)}
+	for i, sid := range p.ids {
+		if !inPlay[i] {
+			continue
+		}
+		sr := StandardRate{StandardID: sid, Met: met[i], Learners: n, Rate: ratio(met[i], n)}
+		if s := p.standards[sid]; s != nil {
+			sr.Code, sr.Title = s.code, s.title
+			sr.Retired = s.retired && c.has(s.retiredAt)
+		}
+		if !sr.Retired {
+			out.Overall.Standards++
+			out.Overall.Met += sr.Met
+		}
+		out.Standards = append(out.Standards, sr)
+	}
+	slices.SortFunc(out.Standards, func(a, b StandardRate) int { return cmp.Compare(a.StandardID, b.StandardID) })
+	out.Overall.Possible = out.Overall.Standards * n
+	out.Overall.Rate = ratio(out.Overall.Met, out.Overall.Possible)
+	return out
+}
+
+func growth(scope []*learner, q Query) Growth {
+	out := Growth{Period: q.Period, Series: []GrowthPoint{}}
+	from, to := q.From, q.To
+	if from.IsZero() || to.IsZero() {
+		if len(scope) == 0 {
+			return out
+		}
+		first, last := scope[0].enrolledAt, scope[0].lastAt
+		for _, l := range scope {
+			if l.enrolledAt.Before(first) {
+				first = l.enrolledAt
+			}
+			if l.lastAt.After(last) {
+				last = l.lastAt
+			}
+		}
+		if from.IsZero() {
+			from = periodStart(q.Period, periodIndex(q.Period, first))
+		}
+		if to.IsZero() {
+			to = periodStart(q.Period, periodIndex(q.Period, last)+1)
+		}
+	}
+	if !from.Before(to) {
+		return out
+	}
+	i0, i1 := periodIndex(q.Period, from), periodIndex(q.Period, to.Add(-time.Nanosecond))
+	if i1-i0+1 > MaxPeriods {
+		// Only when the window was derived from the data: normalize
+		// refuses an explicit one this long.
+		i0 = i1 - MaxPeriods + 1
+		from = periodStart(q.Period, i0)
+		out.Truncated = true
+	}
+	n := int(i1 - i0 + 1)
+	out.Series = make([]GrowthPoint, n)
+	for j := range n {
+		start, end := periodStart(q.Period, i0+int64(j)), periodStart(q.Period, i0+int64(j)+1)
+		if start.Before(from) {
+			start = from
+		}
+		if end.After(to) {
+			end = to
+		}
+		out.Series[j] = GrowthPoint{Label: periodLabel(q.Period, start), Start: start, End: end}
+	}
+	bucket := func(t time.Time) int { return int(periodIndex(q.Period, t) - i0) }
+	diff := make([]int, n+1)
+	for _, l := range scope {
+		// The learner's enrolment [enrolledAt, withdrawnAt) clipped to
+		// [from, to); the buckets it overlaps are j0..j1.
+		a := l.enrolledAt
+		if a.Before(from) {
+			a = from
+		}
+		if !a.Before(to) {
+			continue
+		}
+		j0, j1 := bucket(a), n-1
+		if l.withdrawn {
+			w := l.withdrawnAt
+			if !w.After(a) {
+				continue
+			}
+			if w.Before(to) {
+				j1 = bucket(w.Add(-time.Nanosecond))
+			}
+		}
+		diff[j0]++
+		diff[j1+1]--
+		for _, pr := range l.pairs {
+			if pr.met == nil || pr.met.at.Before(from) || !pr.met.at.Before(to) {
+				continue
+			}
+			if j := bucket(pr.met.at); j0 <= j && j <= j1 {
+				out.Series[j].Met++
+			}
+		}
+	}
+	running := 0
+	for j := range out.Series {
+		running += diff[j]
+		out.Series[j].Learners = running
+		out.Series[j].PerLearner = ratio(out.Series[j].Met, running)
+	}
+	return out
+}
+
+func persistence(scope []*learner, q Query) Persistence {
+	var out Persistence
+	end := q.end()
+	for _, l := range scope {
+		for _, pr := range l.pairs {
+			if !pr.notYet || !q.inWindow(pr.notYetAt) {
+				continue
+			}
+			out.Pairs++
+			if pr.met != nil && end.has(pr.met.at) {
+				out.MetAfterNotYet++
+				if pr.adjusted {
+					out.Persisted++
+				}
+			}
+		}
+	}
+	out.Rate = ratio(out.Persisted, out.Pairs)
+	return out
+}
+
+func timeToMastery(scope []*learner, q Query) TimeToMastery {
+	var agreement, evidence []float64
+	var out TimeToMastery
+	for _, l := range scope {
+		for _, pr := range l.pairs {
+			m := pr.met
+			if m == nil || !q.inWindow(m.at) {
+				continue
+			}
+			if m.agreementAt.After(m.at) {
+				out.AgreementToMet.Excluded++
+			} else {
+				agreement = append(agreement, days(m.at.Sub(m.agreementAt)))
+			}
+			if pr.firstEvidenceAt.IsZero() || pr.firstEvidenceAt.After(m.at) {
+				out.FirstEvidenceToMet.Excluded++
+			} else {
+				evidence = append(evidence, days(m.at.Sub(pr.firstEvidenceAt)))
+			}
+		}
+	}
+	out.AgreementToMet.fill(agreement)
+	out.FirstEvidenceToMet.fill(evidence)
+	return out
+}
+
+func (d *Distribution) fill(values []float64) {
+	slices.Sort(values)
+	d.N = len(values)
+	d.MedianDays = nearestRank(values, 50)
+	d.P90Days = nearestRank(values, 90)
+}
+
+// nearestRank is the p-th percentile of sorted by the nearest-rank method:
+// the value at rank ⌈p·n/100⌉ (1-based), computed in integers; nil when
+// sorted is empty. For p = 50 and even n it is the lower of the two middle
+// values.
+func nearestRank(sorted []float64, p int) *float64 {
+	n := len(sorted)
+	if n == 0 {
+		return nil
+	}
+	rank := (p*n + 99) / 100
+	rank = max(rank, 1)
+	v := sorted[rank-1]
+	return &v
+}
+
+func days(d time.Duration) float64 {
+	return round12(float64(d) / float64(24*time.Hour))
+}
+
+func goals(scope []*learner, q Query) Goals {
+	var out Goals
+	end := q.end()
+	for _, l := range scope {
+		for _, g := range l.goals {
+			if !q.inWindow(g.setAt) {
+				continue
+			}
+			out.Set++
+			var result domain.GoalResult
+			for _, ev := range g.evaluations {
+				if end.has(ev.at) {
+					result = ev.result
+				}
+			}
+			switch result {
+			case domain.GoalMet:
+				out.Met++
+			case domain.GoalNotYet:
+				out.NotYet++
+			default:
+				out.NotEvaluated++
+			}
+		}
+	}
+	out.ShareMet = ratio(out.Met, out.Met+out.NotYet)
+	return out
+}
+
+// win is a met standard found for the wins feed.
+type win struct {
+	l   *learner
+	std int32
+	m   *claim
+}
+
+// newer orders wins newest first: by metAt, then by position.
+func newer(a, b win) int {
+	if c := b.m.at.Compare(a.m.at); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.m.position, a.m.position)
+}
+
+// winHeap holds the best wins found so far, the oldest at the root.
+type winHeap []win
+
+func (h winHeap) Len() int           { return len(h) }
+func (h winHeap) Less(i, j int) bool { return newer(h[i], h[j]) > 0 }
+func (h winHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *winHeap) Push(x any)        { *h = append(*h, x.(win)) }
+func (h *winHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// wins keeps the newest q.WinsLimit met standards in the window, in
+// O(n log limit) rather than sorting every claim of the school.
+func (p *Projection) wins(scope []*learner, q Query) []Win {
+	best := make(winHeap, 0, q.WinsLimit)
+	for _, l := range scope {
+		for _, pr := range l.pairs {
+			if pr.met == nil || !q.inWindow(pr.met.at) {
+				continue
+			}
+			w := win{l, pr.std, pr.met}
+			switch {
+			case best.Len() < q.WinsLimit:
+				heap.Push(&best, w)
+			case newer(w, best[0]) < 0:
+				best[0] = w
+				heap.Fix(&best, 0)
+			}
+		}
+	}
+	slices.SortFunc(best, newer)
+	out := make([]Win, 0, len(best))
+	for _, f := range best {
+		sid := p.ids[f.std]
+		w := Win{
+			LearnerID:        f.l.id,
+			Cohort:           f.l.cohort,
+			StandardID:       sid,
+			StandardRevision: f.m.revision,
+			MetAt:            f.m.at,
+			RecordedAt:       f.m.recordedAt,
+			AttemptID:        f.m.attemptID,
+			AgreementID:      f.m.agreementID,
+		}
+		if s := p.standards[sid]; s != nil {
+			w.Code, w.Title = s.code, s.title
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func (p *Projection) perceived(s *school, scope []*learner, q Query) []SurveyRound {
+	type groupKey struct {
+		respondent         domain.Respondent
+		scaleMin, scaleMax int
+	}
+	type itemSum struct{ n, sum int }
+	type group struct {
+		responses int
+		scored    int     // responses with at least one item
+		meanSum   float64 // sum of each scored response's mean, in stream order
+		items     map[string]*itemSum
+	}
+	type round struct {
+		asOf   time.Time
+		groups map[groupKey]*group
+	}
+	rounds := map[string]*round{}
+	for _, r := range s.responses {
+		if !q.inWindow(r.occurredAt) || (q.Cohort != "" && r.cohort != q.Cohort) {
+			continue
+		}
+		rd := rounds[r.round]
+		if rd == nil {
+			rd = &round{asOf: r.occurredAt, groups: map[groupKey]*group{}}
+			rounds[r.round] = rd
+		}
+		if r.occurredAt.After(rd.asOf) {
+			rd.asOf = r.occurredAt
+		}
+		k := groupKey{r.respondent, r.scaleMin, r.scaleMax}
+		g := rd.groups[k]
+		if g == nil {
+			g = &group{items: map[string]*itemSum{}}
+			rd.groups[k] = g
+		}
+		g.responses++
+		total := 0
+		for _, it := range r.items {
+			total += it.Score
+			is := g.items[it.ItemID]
+			if is == nil {
+				is = &itemSum{}
+				g.items[it.ItemID] = is
+			}
+			is.n++
+			is.sum += it.Score
+		}
+		if len(r.items) > 0 {
+			g.scored++
+			g.meanSum += float64(total) / float64(len(r.items))
+		}
+	}
+	out := make([]SurveyRound, 0, len(rounds))
+	for id, rd := range rounds {
+		sr := SurveyRound{RoundID: id, AsOf: rd.asOf}
+		for k, g := range rd.groups {
+			sg := SurveyGroup{
+				Respondent: string(k.respondent),
+				ScaleMin:   k.scaleMin,
+				ScaleMax:   k.scaleMax,
+				Responses:  g.responses,
+				Items:      make([]ItemMean, 0, len(g.items)),
+			}
+			if g.scored > 0 {
+				v := round12(g.meanSum / float64(g.scored))
+				sg.Overall = &v
+			}
+			for item, is := range g.items {
+				sg.Items = append(sg.Items, ItemMean{ItemID: item, Responses: is.n, Mean: round12(float64(is.sum) / float64(is.n))})
+			}
+			slices.SortFunc(sg.Items, func(a, b ItemMean) int { return cmp.Compare(a.ItemID, b.ItemID) })
+			sr.Groups = append(sr.Groups, sg)
+		}
+		slices.SortFunc(sr.Groups, func(a, b SurveyGroup) int {
+			return cmp.Or(cmp.Compare(a.Respondent, b.Respondent), cmp.Compare(a.ScaleMin, b.ScaleMin), cmp.Compare(a.ScaleMax, b.ScaleMax))
+		})
+		at := cut{t: rd.asOf, set: true, inclusive: true}
+		prof := p.proficiency(scope, at)
+		sr.Measured = Measured{AsOf: rd.asOf, Learners: prof.Learners, Overall: prof.Overall}
+		out = append(out, sr)
+	}
+	slices.SortFunc(out, func(a, b SurveyRound) int {
+		return cmp.Or(a.AsOf.Compare(b.AsOf), cmp.Compare(a.RoundID, b.RoundID))
+	})
+	return out
+}
+
+// ratio is num/den rounded to 12 decimal places, or nil when den is 0.
+func ratio(num, den int) *float64 {
+	if den == 0 {
+		return nil
+	}
+	v := round12(float64(num) / float64(den))
+	return &v
+}
+
+// round12 rounds to 12 decimal places, so that representation noise
+// (0.30000000000000004) never reaches a report.
+func round12(x float64) float64 {
+	return math.Round(x*1e12) / 1e12
+}
