@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // The Learner Improvement Cycle of the second seed article, walked through
@@ -124,6 +125,27 @@ func TestSeedImprovementCycle(t *testing.T) {
 		if err := v.Next(e); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// The school's collective-efficacy figures count the cycle.
+	rep, err := w.eff.School("north", efficacy.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := func(from, to time.Time) float64 { return to.Sub(from).Hours() / 24 }
+	switch {
+	case len(rep.Proficiency.Standards) != 1 || rep.Proficiency.Standards[0].Met != 1 || rep.Proficiency.Standards[0].Learners != 1:
+		t.Errorf("proficiency: %+v", rep.Proficiency)
+	case rep.Persistence.Pairs != 1 || rep.Persistence.Persisted != 1 || rep.Persistence.Rate == nil || *rep.Persistence.Rate != 1:
+		t.Errorf("persistence (met after a not-yet attempt and a plan adjustment): %+v", rep.Persistence)
+	case rep.TimeToMastery.AgreementToMet.N != 1 || *rep.TimeToMastery.AgreementToMet.MedianDays != days(a2.OccurredAt, met.OccurredAt):
+		t.Errorf("agreement to met: %+v, want %v days", rep.TimeToMastery.AgreementToMet, days(a2.OccurredAt, met.OccurredAt))
+	case rep.TimeToMastery.FirstEvidenceToMet.N != 1 || *rep.TimeToMastery.FirstEvidenceToMet.MedianDays != days(ev2.OccurredAt, met.OccurredAt):
+		t.Errorf("first evidence to met: %+v, want %v days", rep.TimeToMastery.FirstEvidenceToMet, days(ev2.OccurredAt, met.OccurredAt))
+	case rep.Goals.Set != 1:
+		t.Errorf("goals: %+v", rep.Goals)
+	case len(rep.Wins) != 1 || rep.Wins[0].LearnerID != l || rep.Wins[0].AttemptID != met.ID:
+		t.Errorf("wins: %+v", rep.Wins)
 	}
 
 	// As of just before the meeting attempt was recorded, it was not met.

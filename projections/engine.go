@@ -114,3 +114,17 @@ func Rebuild(ctx context.Context, src Reader, model Model) (uint64, error) {
 		}
 	}
 }
+
+// Models feeds one event to several models in order, so one engine (one
+// subscription, one checkpoint) serves them all.
+type Models []Model
+
+// Apply implements Model.
+func (ms Models) Apply(e domain.RecordedEvent) error {
+	for _, m := range ms {
+		if err := m.Apply(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 var (
@@ -28,6 +29,7 @@ type world struct {
 	store  *sqlite.Store
 	svc    *service.Service
 	view   *projections.View
+	eff    *efficacy.Projection
 	engine *projections.Engine
 
 	mu  sync.Mutex
@@ -44,7 +46,8 @@ func newWorld(t *testing.T) *world {
 	w.store = store
 	w.svc = service.New(store, &service.Options{Now: w.clock})
 	w.view = projections.NewView(store)
-	w.engine = projections.NewEngine(store, w.view, 0)
+	w.eff = efficacy.New()
+	w.engine = projections.NewEngine(store, projections.Models{w.view, w.eff}, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.engine.Run(ctx) }()

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 func (s *Server) listStandards(w http.ResponseWriter, r *http.Request) error {
@@ -34,7 +37,25 @@ func (s *Server) getEfficacy(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.cfg.View.School(id); err != nil {
 		return err
 	}
-	report, err := s.cfg.Efficacy.SchoolReport(id, r.URL.Query())
+	if s.cfg.Efficacy == nil {
+		return errors.New("the efficacy read model is not configured")
+	}
+	q := efficacy.Query{Cohort: r.URL.Query().Get("cohort"), Period: r.URL.Query().Get("period")}
+	for name, t := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
+		v, err := queryTime(r, name)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			*t = *v
+		}
+	}
+	wins, err := queryUint(r, "winsLimit", 0, efficacy.MaxWinsLimit)
+	if err != nil {
+		return err
+	}
+	q.WinsLimit = int(wins)
+	report, err := s.cfg.Efficacy.School(id, q)
 	if err != nil {
 		return err
 	}

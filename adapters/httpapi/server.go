@@ -14,6 +14,7 @@ import (
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // MaxBodyBytes is the largest request body accepted; larger is 413.
@@ -32,20 +33,14 @@ type Waiter interface {
 	WaitFor(ctx context.Context, pos uint64) error
 }
 
-// EfficacyReader answers GET /v1/schools/{id}/efficacy with a value the
-// adapter encodes as JSON.
-type EfficacyReader interface {
-	SchoolReport(schoolID string, query map[string][]string) (any, error)
-}
-
-// Config holds what the handler needs. Service, View, Events, Projection and
-// Tokens are required.
+// Config holds what the handler needs. Service, View, Efficacy, Events,
+// Projection and Tokens are required.
 type Config struct {
 	Service    *service.Service
 	View       *projections.View
 	Events     EventReader
 	Projection Waiter
-	Efficacy   EfficacyReader
+	Efficacy   *efficacy.Projection
 	Tokens     *Tokens
 	// Pseudonyms keys the research feed's pseudonyms. Required for the
 	// researcher's feed.

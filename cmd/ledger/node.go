@@ -11,6 +11,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // node is one running ledger: the store, the command service, and the read
@@ -20,6 +21,7 @@ type node struct {
 	store   *sqlite.Store
 	svc     *service.Service
 	view    *projections.View
+	eff     *efficacy.Projection
 	engine  *projections.Engine
 	metrics *httpapi.Metrics
 	// startPos is the store's last position when the node opened: the
@@ -53,7 +55,8 @@ func openNode(ctx context.Context, data string, logger *slog.Logger) (*node, err
 	n.startPos = store.LastPosition()
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried})
 	n.view = projections.NewView(store)
-	engine = projections.NewEngine(store, n.view, 0)
+	n.eff = efficacy.New()
+	engine = projections.NewEngine(store, projections.Models{n.view, n.eff}, 0)
 	n.engine = engine
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -88,7 +91,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 		return nil, err
 	}
 	return httpapi.NewServer(httpapi.Config{
-		Service: n.svc, View: n.view, Events: n.store, Projection: n.engine,
+		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
 		Tokens: tokens, Pseudonyms: pseudo, Metrics: n.metrics, Ready: n.ready, Logger: logger,
 	}), nil
 }
