@@ -16,3 +16,7 @@ bench: ## run the benchmarks (figures go into docs/benchmarks.md)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: up
+up: ## run the ledger on EventStoreDB in Docker (docker-compose.yml; add --profile cluster for three nodes)
+	docker compose up -d

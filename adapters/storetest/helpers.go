@@ -237,12 +237,19 @@ func sameEvents(t *testing.T, what string, got, want []domain.RecordedEvent) {
 	}
 	reported := 0
 	for i := range got {
-		if d := diffEvent(got[i], want[i]); d != nil {
-			t.Errorf("%s: event %d (%s@%d, position %d): %v", what, i, want[i].Stream, want[i].Revision, want[i].Position, d)
-			if reported++; reported == 5 {
-				t.Errorf("%s: more differences not shown", what)
-				return
-			}
+		g, w := got[i], want[i]
+		switch d := diffEvent(g, w); {
+		case d == nil:
+			continue
+		case g.ID != w.ID:
+			t.Errorf("%s: event %d is %s@%d (position %d, id %s), want %s@%d (position %d, id %s)",
+				what, i, g.Stream, g.Revision, g.Position, g.ID, w.Stream, w.Revision, w.Position, w.ID)
+		default:
+			t.Errorf("%s: event %d (%s@%d, position %d): %v", what, i, w.Stream, w.Revision, w.Position, d)
+		}
+		if reported++; reported == 5 {
+			t.Errorf("%s: more differences not shown", what)
+			return
 		}
 	}
 }

@@ -148,6 +148,44 @@ func (s *suite) testRaces(t *testing.T) {
 		s.verifyChain(t, st, writers*perWriter)
 	})
 
+	t.Run("one append retried concurrently", func(t *testing.T) {
+		st := s.store(t)
+		const stream = "learner-l-0001"
+		s.appendChecked(t, st, "learner-other", domain.NoStream{}, batch(1)...)
+		in := batch(3)
+		var (
+			wg      sync.WaitGroup
+			start   = make(chan struct{})
+			answers = make([][]domain.RecordedEvent, writers)
+		)
+		for w := range writers {
+			wg.Go(func() {
+				var expected domain.ExpectedRevision = domain.NoStream{}
+				if w%2 == 1 {
+					expected = domain.Any{}
+				}
+				<-start
+				out, err := st.Append(t.Context(), stream, expected, in...)
+				if err != nil {
+					t.Errorf("copy %d: Append(%v): %v", w, expected, err)
+					return
+				}
+				answers[w] = out
+			})
+		}
+		close(start)
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		evs := readStream(t, st, stream)
+		s.checkAppended(t, stream, 0, domain.ZeroHash, in, evs)
+		for w, out := range answers {
+			sameEvents(t, fmt.Sprintf("copy %d's answer", w), out, evs)
+		}
+		s.verifyChain(t, st, 1+len(in))
+	})
+
 	t.Run("one stream per writer", func(t *testing.T) {
 		st := s.store(t)
 		var wg sync.WaitGroup

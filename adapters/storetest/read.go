@@ -233,6 +233,7 @@ func (s *suite) testTailingReader(t *testing.T) {
 			}
 		})
 	}
+	defer wg.Wait() // no writer outlives the test, even if it fails
 	go func() {
 		wg.Wait()
 		close(done)
@@ -260,7 +261,7 @@ func (s *suite) testTailingReader(t *testing.T) {
 				last = e.Position
 				seen = append(seen, e)
 			}
-			if len(page) < pageSize {
+			if len(page) == 0 {
 				return
 			}
 		}

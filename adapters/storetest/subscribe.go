@@ -155,6 +155,7 @@ func (s *suite) testSubscribe(t *testing.T) {
 			mu   sync.Mutex
 			live int
 		)
+		defer wg.Wait() // no writer outlives the test, even if it fails
 		for w := range writers {
 			wg.Go(func() {
 				for i := range appends {
@@ -175,6 +176,18 @@ func (s *suite) testSubscribe(t *testing.T) {
 		wg.Wait()
 		if live != want {
 			t.Fatalf("writers wrote %d events, the test expects %d", live, want)
+		}
+		// Lock-step: each append waits for its own delivery, so a wake-up
+		// the store loses stalls the subscriber instead of being covered by
+		// the next commit.
+		for i := range 10 {
+			out := mustAppend(t, st, fmt.Sprintf("learner-step%d", i%2), domain.Any{}, batch(1)...)
+			next := sub.take(t, 1)
+			if next[0].ID != out[0].ID {
+				t.Fatalf("lock-step append %d: delivered %s@%d (position %d), want %s@%d (position %d)",
+					i, next[0].Stream, next[0].Revision, next[0].Position, out[0].Stream, out[0].Revision, out[0].Position)
+			}
+			got = append(got, next...)
 		}
 		// Nothing more is pending: the next event delivered is a new one.
 		mark := s.appendChecked(t, st, "learner-mark", domain.NoStream{}, batch(1)...)

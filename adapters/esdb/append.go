@@ -1,0 +1,420 @@
+package esdb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	esdbc "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/google/uuid"
+
+	"github.com/masteryledger/ledger/domain"
+)
+
+// maxClaimRounds bounds the compare-and-set rounds on one claim stream; only
+// writers of the same event id contend there.
+const maxClaimRounds = 16
+
+// Append implements domain.EventStore.
+//
+// It reads the stream's last event, claims each event id (see docs/esdb.md),
+// chains the hashes from that last event, and appends with the exact
+// revision it read as the expected revision, whatever expected says: a
+// writer that raced it fails on the server instead of forking the chain.
+// With Any or StreamExists, a lost race is retried from the read; with
+// NoStream or a Revision it is a *domain.WrongExpectedRevisionError carrying
+// the revision the server reports.
+//
+// If ctx ends while the append is under way, Append returns its error and
+// the events may or may not be stored: retrying with the same ids is safe.
+func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events ...domain.EventData) ([]domain.RecordedEvent, error) {
+	op := "append to " + stream
+	norm, err := s.normalize(op, stream, expected, events)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	var out []domain.RecordedEvent
+	err = s.run(ctx, func(ctx context.Context, c *esdbc.Client) error {
+		a := &appender{s: s, c: c, stream: stream, expected: expected, events: norm, owner: uuid.NewString()}
+		var err error
+		out, err = a.append(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, wrapOp(op, err)
+	}
+	return out, nil
+}
+
+// normalize checks everything that needs no stored state, so that a refused
+// append touches nothing.
+func (s *Store) normalize(op, stream string, expected domain.ExpectedRevision, events []domain.EventData) ([]domain.EventData, error) {
+	if err := s.checkStream(op, stream); err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("%s: no events: %w", op, domain.ErrInvalid)
+	}
+	if expected == nil {
+		return nil, fmt.Errorf("%s: no expected revision: %w", op, domain.ErrInvalid)
+	}
+	switch expected.(type) {
+	case domain.Any, domain.NoStream, domain.StreamExists, domain.Revision:
+	default:
+		return nil, fmt.Errorf("%s: unknown expected revision %T: %w", op, expected, domain.ErrInvalid)
+	}
+	norm := make([]domain.EventData, len(events))
+	seen := make(map[uuid.UUID]struct{}, len(events))
+	for i, e := range events {
+		n, err := e.Normalize()
+		if err != nil {
+			return nil, fmt.Errorf("%s: event %d: %w", op, i, err)
+		}
+		if strings.HasPrefix(n.Type, "$") {
+			return nil, fmt.Errorf("%s: event %d: type %q: types starting with $ belong to the server: %w", op, i, n.Type, domain.ErrInvalid)
+		}
+		if _, dup := seen[n.ID]; dup {
+			return nil, fmt.Errorf("%s: event id %s appears twice in one append: %w", op, n.ID, domain.ErrInvalid)
+		}
+		seen[n.ID] = struct{}{}
+		norm[i] = n
+	}
+	return norm, nil
+}
+
+// appender is one call of Append.
+type appender struct {
+	s        *Store
+	c        *esdbc.Client
+	stream   string
+	expected domain.ExpectedRevision
+	events   []domain.EventData
+	owner    string // names this call in its claims
+	torn     int    // look-ups that found some ids stored and some not
+}
+
+// maxTornLookups bounds the second looks at an append whose ids were found
+// partly stored.
+const maxTornLookups = 3
+
+// head is the last event of a stream as an append builds on it.
+type head struct {
+	revision   int64 // domain.NoRevision if the stream does not exist
+	hash       string
+	recordedAt time.Time
+}
+
+func (a *appender) append(ctx context.Context) ([]domain.RecordedEvent, error) {
+	var lost error
+	for attempt := 1; attempt <= a.s.opts.MaxAppendAttempts; attempt++ {
+		out, retry, err := a.attempt(ctx)
+		if !retry {
+			return out, err
+		}
+		lost = err
+	}
+	return nil, fmt.Errorf("append to %s: the stream moved under each of %d attempts: %w", a.stream, a.s.opts.MaxAppendAttempts, lost)
+}
+
+// attempt makes one try. retry reports a race lost under Any or
+// StreamExists, which the next try may win.
+func (a *appender) attempt(ctx context.Context) (out []domain.RecordedEvent, retry bool, err error) {
+	h, err := a.head(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+
+	// Claim every id, or learn where it is stored.
+	stored := make([]*domain.RecordedEvent, len(a.events))
+	nStored := 0
+	for i, e := range a.events {
+		rev := uint64(h.revision + 1 + int64(i))
+		st, err := a.claim(ctx, e.ID, rev)
+		if err != nil {
+			return nil, false, err
+		}
+		if st != nil {
+			stored[i] = st
+			nStored++
+		}
+	}
+	switch {
+	case nStored == len(a.events):
+		out, err := a.retried(stored, h)
+		return out, false, err
+	case nStored > 0:
+		for _, st := range stored {
+			if st != nil {
+				conflict := &domain.EventIDConflictError{EventID: st.ID.String(), Stream: st.Stream, Revision: st.Revision,
+					Reason: fmt.Sprintf("the append stores %d of its %d events already; an append is retried whole or not at all", nStored, len(a.events))}
+				// The ids were looked up one by one: a concurrent append of
+				// the same events may have committed between two look-ups.
+				// Appends are atomic, so a second look sees all or none.
+				if a.torn < maxTornLookups {
+					a.torn++
+					return nil, true, conflict
+				}
+				return nil, false, conflict
+			}
+		}
+	}
+
+	if err := domain.CheckExpected(a.stream, a.expected, h.revision); err != nil {
+		return nil, false, err
+	}
+	recs, data, err := a.records(h)
+	if err != nil {
+		return nil, false, err
+	}
+	var exact esdbc.ExpectedRevision = esdbc.NoStream{}
+	if h.revision != domain.NoRevision {
+		exact = esdbc.Revision(uint64(h.revision))
+	}
+	_, err = a.c.AppendToStream(ctx, a.s.serverName(a.stream), esdbc.AppendToStreamOptions{ExpectedRevision: exact}, data...)
+	switch {
+	case err == nil:
+	case isWrongExpectedVersion(err):
+		switch a.expected.(type) {
+		case domain.Any, domain.StreamExists:
+			return nil, true, err
+		}
+		actual, ok := actualRevision(err)
+		if !ok {
+			latest, herr := a.head(ctx)
+			if herr != nil {
+				return nil, false, herr
+			}
+			actual = latest.revision
+		}
+		return nil, false, &domain.WrongExpectedRevisionError{Stream: a.stream, Expected: a.expected, Actual: actual}
+	case isMaxAppendSize(err):
+		return nil, false, fmt.Errorf("append to %s: the server refuses appends this large; raise its max append size (docs/esdb.md): %w", a.stream, err)
+	default:
+		return nil, false, a.s.fail(ctx, a.c, err, "append to "+a.stream)
+	}
+	out, err = a.readBack(ctx, h, recs)
+	return out, false, err
+}
+
+// head reads the stream's last event.
+func (a *appender) head(ctx context.Context) (head, error) {
+	h := head{revision: domain.NoRevision, hash: domain.ZeroHash}
+	rs, err := a.c.ReadStream(ctx, a.s.serverName(a.stream), esdbc.ReadStreamOptions{Direction: esdbc.Backwards, From: esdbc.End{}}, 1)
+	if err != nil {
+		return h, a.s.fail(ctx, a.c, err, "read the head of "+a.stream)
+	}
+	defer rs.Close()
+	ev, err := rs.Recv()
+	switch {
+	case isEOF(err) || isStreamNotFound(err):
+		return h, nil
+	case err != nil:
+		return h, a.s.fail(ctx, a.c, err, "read the head of "+a.stream)
+	}
+	last, err := a.s.decode(ev.OriginalEvent())
+	if err != nil {
+		return h, fmt.Errorf("read the head of %s: %w", a.stream, err)
+	}
+	return head{revision: int64(last.Revision), hash: last.Hash, recordedAt: last.RecordedAt}, nil
+}
+
+// records builds the events as they will be stored: revisions after the
+// head, hashes chained from it, recordedAt from the clock but never before
+// the head's, so that a stream's times never go backwards.
+func (a *appender) records(h head) ([]domain.RecordedEvent, []esdbc.EventData, error) {
+	now := domain.CanonicalTime(a.s.opts.Now())
+	if now.Before(h.recordedAt) {
+		now = h.recordedAt
+	}
+	recs := make([]domain.RecordedEvent, len(a.events))
+	data := make([]esdbc.EventData, len(a.events))
+	prev := h.hash
+	for i, e := range a.events {
+		r := domain.RecordedEvent{
+			ID:         e.ID,
+			Type:       e.Type,
+			Stream:     a.stream,
+			Revision:   uint64(h.revision + 1 + int64(i)),
+			RecordedAt: now,
+			OccurredAt: e.OccurredAt,
+			Actor:      e.Actor,
+			PrevHash:   prev,
+			Data:       e.Data,
+		}
+		if r.OccurredAt.IsZero() {
+			r.OccurredAt = now
+		}
+		r.Hash = domain.EventHash(r)
+		d, err := toEventData(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("append to %s: %w", a.stream, err)
+		}
+		recs[i], data[i], prev = r, d, r.Hash
+	}
+	return recs, data, nil
+}
+
+// readBack reads the appended events, with the positions the server gave
+// them. If another call appended the same ids first (the server then
+// answers idempotently), the events read are that call's: they are the
+// answer if their content is the same, and a conflict otherwise.
+func (a *appender) readBack(ctx context.Context, h head, recs []domain.RecordedEvent) ([]domain.RecordedEvent, error) {
+	from := uint64(h.revision + 1)
+	got, err := a.s.readStream(ctx, a.c, a.stream, from, len(recs))
+	if err != nil {
+		return nil, fmt.Errorf("append to %s: read the appended events back: %w", a.stream, err)
+	}
+	if len(got) != len(recs) {
+		return nil, fmt.Errorf("append to %s: the server acknowledged %d events at revision %d but %d are there", a.stream, len(recs), from, len(got))
+	}
+	for i, g := range got {
+		want := recs[i]
+		switch {
+		case g.ID != want.ID:
+			return nil, fmt.Errorf("append to %s: revision %d holds event %s, not the appended %s", a.stream, g.Revision, g.ID, want.ID)
+		case g.Hash == want.Hash:
+		case !a.events[i].SameContent(g):
+			return nil, &domain.EventIDConflictError{EventID: g.ID.String(), Stream: g.Stream, Revision: g.Revision,
+				Reason: "a concurrent append stored other content under the same id"}
+		}
+	}
+	return got, nil
+}
+
+// retried answers an append whose ids are all stored: an idempotent retry if
+// they are stored together, in this stream and order, with the same
+// content, where expected allows; a conflict otherwise.
+func (a *appender) retried(stored []*domain.RecordedEvent, h head) ([]domain.RecordedEvent, error) {
+	out := make([]domain.RecordedEvent, len(stored))
+	for i, st := range stored {
+		conflict := func(reason string) error {
+			return &domain.EventIDConflictError{EventID: st.ID.String(), Stream: st.Stream, Revision: st.Revision, Reason: reason}
+		}
+		switch {
+		case st.Stream != a.stream:
+			return nil, conflict(fmt.Sprintf("it belongs to another stream, not %s", a.stream))
+		case i > 0 && st.Revision != stored[i-1].Revision+1:
+			return nil, conflict("the retried events are not stored together in this order")
+		case !a.events[i].SameContent(*st):
+			return nil, conflict("the retry carries different content under the same id")
+		}
+		out[i] = *st
+	}
+	if !retryFits(a.expected, out[0].Revision) {
+		return nil, &domain.WrongExpectedRevisionError{Stream: a.stream, Expected: a.expected, Actual: h.revision}
+	}
+	return out, nil
+}
+
+// retryFits reports whether a retry expecting expected matches where the
+// events were first stored, as EventStoreDB requires of an idempotent retry.
+func retryFits(expected domain.ExpectedRevision, firstRevision uint64) bool {
+	switch e := expected.(type) {
+	case domain.NoStream:
+		return firstRevision == 0
+	case domain.Revision:
+		return firstRevision == uint64(e)+1
+	case domain.StreamExists:
+		return firstRevision > 0
+	default:
+		return true
+	}
+}
+
+// claim makes sure the id is this call's to append at rev, or returns the
+// event already stored under it. The claim stream holds, last, where the id
+// is or is about to be; claims change by compare-and-set on that stream:
+//
+//   - no claim: claim it;
+//   - the claimed place holds the id: it is stored there;
+//   - the claimed place holds another event: the claim is stale (that
+//     append lost its race and can never store the id there), take it;
+//   - the claimed place is still empty and the claim is this call's own
+//     (an earlier attempt that lost its race), or it names the same place:
+//     go ahead, the server's revision check lets one writer through;
+//   - otherwise another append is about to store the id elsewhere: a
+//     conflict.
+func (a *appender) claim(ctx context.Context, id uuid.UUID, rev uint64) (*domain.RecordedEvent, error) {
+	cs := a.s.claimStream(id)
+	want := claim{Stream: a.stream, Revision: rev, Owner: a.owner}
+	var expected esdbc.ExpectedRevision = esdbc.NoStream{}
+	for range maxClaimRounds {
+		if expected != nil {
+			ok, err := a.writeClaim(ctx, cs, want, expected)
+			if err != nil || ok {
+				return nil, err
+			}
+		}
+		cur, k, found, err := a.readClaim(ctx, cs)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			expected = esdbc.NoStream{}
+			continue
+		}
+		at, err := a.s.readStream(ctx, a.c, cur.Stream, cur.Revision, 1)
+		if err != nil {
+			return nil, fmt.Errorf("append to %s: look up event id %s: %w", a.stream, id, err)
+		}
+		switch {
+		case len(at) == 1 && at[0].ID == id:
+			return &at[0], nil
+		case len(at) == 1:
+			expected = esdbc.Revision(k) // stale: take it over
+		case cur.Stream == want.Stream && cur.Revision == want.Revision:
+			return nil, nil // the same place: whoever appends first stores it there
+		case cur.Owner == a.owner:
+			expected = esdbc.Revision(k) // this call's own attempt, which lost its race
+		default:
+			return nil, &domain.EventIDConflictError{EventID: id.String(), Stream: cur.Stream, Revision: cur.Revision,
+				Reason: "another append that has not completed claims this id for that place"}
+		}
+	}
+	return nil, fmt.Errorf("append to %s: the claim of event id %s kept changing under %d attempts", a.stream, id, maxClaimRounds)
+}
+
+// writeClaim appends a claim if the claim stream is where expected says; ok
+// is false if it is not.
+func (a *appender) writeClaim(ctx context.Context, cs string, c claim, expected esdbc.ExpectedRevision) (ok bool, err error) {
+	data, err := c.eventData()
+	if err != nil {
+		return false, err
+	}
+	_, err = a.c.AppendToStream(ctx, cs, esdbc.AppendToStreamOptions{ExpectedRevision: expected}, data)
+	switch {
+	case err == nil:
+		return true, nil
+	case isWrongExpectedVersion(err):
+		return false, nil
+	default:
+		return false, a.s.fail(ctx, a.c, err, "append to "+a.stream+": claim event id")
+	}
+}
+
+// readClaim reads the last claim of a claim stream and its revision.
+func (a *appender) readClaim(ctx context.Context, cs string) (claim, uint64, bool, error) {
+	rs, err := a.c.ReadStream(ctx, cs, esdbc.ReadStreamOptions{Direction: esdbc.Backwards, From: esdbc.End{}}, 1)
+	if err != nil {
+		return claim{}, 0, false, a.s.fail(ctx, a.c, err, "append to "+a.stream+": read claim")
+	}
+	defer rs.Close()
+	ev, err := rs.Recv()
+	switch {
+	case isEOF(err) || isStreamNotFound(err):
+		return claim{}, 0, false, nil
+	case err != nil:
+		return claim{}, 0, false, a.s.fail(ctx, a.c, err, "append to "+a.stream+": read claim")
+	}
+	e := ev.OriginalEvent()
+	var c claim
+	if err := json.Unmarshal(e.Data, &c); err != nil || e.EventType != claimType {
+		return claim{}, 0, false, fmt.Errorf("append to %s: claim stream %s holds %s, not a claim", a.stream, cs, e.EventType)
+	}
+	return c, e.EventNumber, true, nil
+}
