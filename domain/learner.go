@@ -204,6 +204,16 @@ func (s *LearnerState) Apply(e RecordedEvent) error {
 	if err != nil {
 		return foldErr(e, "%v", err)
 	}
+	return s.ApplyDecoded(e, ev)
+}
+
+// ApplyDecoded is Apply for an event already decoded by DecodeEvent, so that
+// a reader who keeps decoded events can fold them again without parsing
+// JSON. ev must be DecodeEvent(e); e.Data is not read.
+func (s *LearnerState) ApplyDecoded(e RecordedEvent, ev Event) error {
+	if e.Revision != s.Version {
+		return foldErr(e, "revision %d where %d was due", e.Revision, s.Version)
+	}
 	if enrolled, ok := ev.(LearnerEnrolled); ok {
 		if s.Enrolled() {
 			return foldErr(e, "learner %s is already enrolled", s.ID)

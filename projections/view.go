@@ -31,6 +31,18 @@ type View struct {
 	order     []string // standard ids in the order they were published
 	schools   map[string]*domain.SchoolState
 	learners  map[string]*domain.LearnerState
+	// history keeps each learner's events decoded, without their payload
+	// bytes or hashes, so that "as of" folds them again without reading
+	// the store or parsing JSON. Entries are never changed once appended.
+	history map[string][]pastEvent
+}
+
+// pastEvent is what folding a learner's event again needs.
+type pastEvent struct {
+	id                     uuid.UUID
+	revision               uint64
+	occurredAt, recordedAt time.Time
+	ev                     domain.Event
 }
 
 // standardEntry keeps a standard's few events too, so that its state at any
@@ -49,6 +61,7 @@ func NewView(src StreamReader) *View {
 		standards: make(map[string]*standardEntry),
 		schools:   make(map[string]*domain.SchoolState),
 		learners:  make(map[string]*domain.LearnerState),
+		history:   make(map[string][]pastEvent),
 	}
 }
 
@@ -90,10 +103,15 @@ func (v *View) Apply(e domain.RecordedEvent) error {
 		if l == nil {
 			l = &domain.LearnerState{}
 		}
-		if err := l.Apply(e); err != nil {
+		ev, err := domain.DecodeEvent(e)
+		if err != nil {
+			return fmt.Errorf("view: event %s: %w", e.ID, err)
+		}
+		if err := l.ApplyDecoded(e, ev); err != nil {
 			return fmt.Errorf("view: %w", err)
 		}
 		v.learners[id] = l
+		v.history[id] = append(v.history[id], pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, ev: ev})
 	}
 	return nil
 }
@@ -266,18 +284,17 @@ func (v *View) publishedLocked() []*domain.StandardState {
 // their events.
 func (v *View) stateAt(ctx context.Context, learnerID string, asOf time.Time) (*domain.LearnerState, []*domain.StandardState, error) {
 
-	evs, err := v.src.ReadStream(ctx, domain.LearnerStream(learnerID), 0, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read learner %q: %w", learnerID, err)
-	}
+	v.mu.RLock()
+	past := v.history[learnerID]
+	v.mu.RUnlock()
+	// recordedAt never goes backwards in the global order, so what was
+	// known at asOf is a prefix of the stream.
+	n := sort.Search(len(past), func(i int) bool { return past[i].recordedAt.After(asOf) })
+	stream := domain.LearnerStream(learnerID)
 	l := &domain.LearnerState{}
-	for _, e := range evs {
-		// recordedAt never goes backwards in the global order, so what was
-		// known at asOf is a prefix of the stream.
-		if e.RecordedAt.After(asOf) {
-			break
-		}
-		if err := l.Apply(e); err != nil {
+	for _, p := range past[:n] {
+		e := domain.RecordedEvent{ID: p.id, Type: p.ev.EventType(), Stream: stream, Revision: p.revision, OccurredAt: p.occurredAt, RecordedAt: p.recordedAt}
+		if err := l.ApplyDecoded(e, p.ev); err != nil {
 			return nil, nil, fmt.Errorf("fold learner %q: %w", learnerID, err)
 		}
 	}

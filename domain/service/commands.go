@@ -23,8 +23,8 @@ import (
 // PublishStandard publishes revision 1 of a standard.
 func (s *Service) PublishStandard(ctx context.Context, c domain.PublishStandard) (domain.RecordedEvent, error) {
 	return s.write(ctx, plan{
-		stream: domain.StandardStream(c.StandardID), create: true, what: "standard " + quote(c.StandardID),
-		decide: func(_ []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) { return c.Decide(now) },
+		stream: domain.StandardStream(c.StandardID), create: true, what: "standard " + quote(c.StandardID), newState: newStandard,
+		decide: func(_ folder, _ deps, now time.Time) (domain.Event, error) { return c.Decide(now) },
 	}, c.Meta, nil)
 }
 
@@ -40,13 +40,9 @@ func (s *Service) RetireStandard(ctx context.Context, id string, c domain.Retire
 
 func (s *Service) onStandard(ctx context.Context, id string, meta domain.Meta, ifMatch *uint64, decide func(*domain.StandardState, time.Time) (domain.Event, error)) (domain.RecordedEvent, error) {
 	return s.write(ctx, plan{
-		stream: domain.StandardStream(id),
-		decide: func(target []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) {
-			std, err := foldInto(&domain.StandardState{}, target)
-			if err != nil {
-				return nil, err
-			}
-			return decide(std, now)
+		stream: domain.StandardStream(id), newState: newStandard,
+		decide: func(state folder, _ deps, now time.Time) (domain.Event, error) {
+			return decide(state.(*domain.StandardState), now)
 		},
 	}, meta, ifMatch)
 }
@@ -54,21 +50,17 @@ func (s *Service) onStandard(ctx context.Context, id string, meta domain.Meta, i
 // RegisterSchool registers a school.
 func (s *Service) RegisterSchool(ctx context.Context, c domain.RegisterSchool) (domain.RecordedEvent, error) {
 	return s.write(ctx, plan{
-		stream: domain.SchoolStream(c.SchoolID), create: true, what: "school " + quote(c.SchoolID),
-		decide: func(_ []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) { return c.Decide(now) },
+		stream: domain.SchoolStream(c.SchoolID), create: true, what: "school " + quote(c.SchoolID), newState: newSchool,
+		decide: func(_ folder, _ deps, now time.Time) (domain.Event, error) { return c.Decide(now) },
 	}, c.Meta, nil)
 }
 
 // RecordEfficacySurvey records one survey response at school schoolID.
 func (s *Service) RecordEfficacySurvey(ctx context.Context, schoolID string, c domain.RecordEfficacySurvey) (domain.RecordedEvent, error) {
 	return s.write(ctx, plan{
-		stream: domain.SchoolStream(schoolID),
-		decide: func(target []domain.RecordedEvent, _ deps, now time.Time) (domain.Event, error) {
-			school, err := foldInto(&domain.SchoolState{}, target)
-			if err != nil {
-				return nil, err
-			}
-			return c.Decide(school, now)
+		stream: domain.SchoolStream(schoolID), newState: newSchool,
+		decide: func(state folder, _ deps, now time.Time) (domain.Event, error) {
+			return c.Decide(state.(*domain.SchoolState), now)
 		},
 	}, c.Meta, nil)
 }
@@ -78,8 +70,8 @@ func (s *Service) RecordEfficacySurvey(ctx context.Context, schoolID string, c d
 func (s *Service) EnrollLearner(ctx context.Context, schoolID string, c domain.EnrollLearner) (domain.RecordedEvent, error) {
 	return s.write(ctx, plan{
 		stream: domain.LearnerStream(c.LearnerID), create: true, what: "learner " + quote(c.LearnerID),
-		school: schoolID,
-		decide: func(_ []domain.RecordedEvent, d deps, now time.Time) (domain.Event, error) {
+		school: schoolID, newState: newLearner,
+		decide: func(_ folder, d deps, now time.Time) (domain.Event, error) {
 			return c.Decide(d.school, now)
 		},
 	}, c.Meta, nil)
@@ -93,12 +85,9 @@ func (s *Service) onLearner(ctx context.Context, learnerID string, meta domain.M
 	return s.write(ctx, plan{
 		stream:    domain.LearnerStream(learnerID),
 		standards: standards,
-		decide: func(target []domain.RecordedEvent, d deps, now time.Time) (domain.Event, error) {
-			l, err := foldInto(&domain.LearnerState{}, target)
-			if err != nil {
-				return nil, err
-			}
-			return decide(l, d.standards, now)
+		newState:  newLearner,
+		decide: func(state folder, d deps, now time.Time) (domain.Event, error) {
+			return decide(state.(*domain.LearnerState), d.standards, now)
 		},
 	}, meta, ifMatch)
 }
@@ -195,3 +184,7 @@ func (s *Service) RecordSummativeAttempt(ctx context.Context, learnerID string, 
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+func newStandard() folder { return &domain.StandardState{} }
+func newSchool() folder   { return &domain.SchoolState{} }
+func newLearner() folder  { return &domain.LearnerState{} }

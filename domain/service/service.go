@@ -24,13 +24,18 @@ type Options struct {
 	// OnRetry, if set, is called each time a command is decided again after
 	// losing a race for stream; metrics hang off it.
 	OnRetry func(stream string)
+	// CachedStreams bounds how many streams' folded states are kept
+	// between commands. Default 10,000.
+	CachedStreams int
 }
 
 // Service handles the ledger's commands. It is safe for concurrent use.
 type Service struct {
-	store domain.EventStore
-	opts  Options
-	locks keyedMutex
+	store  domain.EventStore
+	opts   Options
+	locks  keyedMutex
+	cache  *streamCache // target streams, used under their stream's lock
+	shared *sharedCache // standards and schools, read by many commands
 }
 
 // New returns a Service over store.
@@ -48,7 +53,11 @@ func New(store domain.EventStore, opts *Options) *Service {
 	if o.MaxRetries <= 0 {
 		o.MaxRetries = 32
 	}
-	return &Service{store: store, opts: o, locks: keyedMutex{m: make(map[string]*keyedEntry)}}
+	if o.CachedStreams <= 0 {
+		o.CachedStreams = 10_000
+	}
+	return &Service{store: store, opts: o, locks: keyedMutex{m: make(map[string]*keyedEntry)},
+		cache: newStreamCache(o.CachedStreams), shared: newSharedCache()}
 }
 
 // deps are the states, besides the target stream's own, that a decision
@@ -56,6 +65,11 @@ func New(store domain.EventStore, opts *Options) *Service {
 type deps struct {
 	standards map[string]*domain.StandardState
 	school    *domain.SchoolState
+}
+
+// folder is a stream's state: LearnerState, StandardState or SchoolState.
+type folder interface {
+	Apply(domain.RecordedEvent) error
 }
 
 // plan says how to carry out one command.
@@ -69,8 +83,10 @@ type plan struct {
 	// standards and school name the other streams the decision reads.
 	standards []string
 	school    string
-	// decide folds the target stream's events and decides.
-	decide func(target []domain.RecordedEvent, d deps, now time.Time) (domain.Event, error)
+	// newState returns the empty state of the target stream.
+	newState func() folder
+	// decide decides on the target stream's state; it must not change it.
+	decide func(state folder, d deps, now time.Time) (domain.Event, error)
 }
 
 // write carries out p for the command whose envelope is meta. ifMatch, if
@@ -84,38 +100,29 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 	defer unlock()
 	for attempt := 0; ; attempt++ {
 		now := s.opts.Now()
-		target, err := s.store.ReadStream(ctx, p.stream, 0, 0)
+		st, err := s.cache.current(ctx, s.store, p.stream, p.newState)
 		if err != nil {
-			return domain.RecordedEvent{}, fmt.Errorf("read %s: %w", p.stream, err)
+			return domain.RecordedEvent{}, err
 		}
-		actual := domain.NoRevision
-		if n := len(target); n > 0 {
-			actual = int64(target[n-1].Revision)
+		if rev, seen := st.ids[meta.EventID]; supplied && seen {
+			return s.retried(ctx, p, meta, rev)
 		}
-		if supplied {
-			for i, e := range target {
-				if e.ID == meta.EventID {
-					return s.retried(ctx, p, meta, target[:i], e)
-				}
-			}
-		}
+		actual := int64(st.version) - 1 // NoRevision for a new stream
 		var expected domain.ExpectedRevision = domain.NoStream{}
 		if actual != domain.NoRevision {
 			expected = domain.Revision(actual)
 		}
-		if ifMatch != nil {
-			if actual != int64(*ifMatch) {
-				return domain.RecordedEvent{}, &domain.WrongExpectedRevisionError{Stream: p.stream, Expected: domain.Revision(*ifMatch), Actual: actual}
-			}
+		if ifMatch != nil && actual != int64(*ifMatch) {
+			return domain.RecordedEvent{}, &domain.WrongExpectedRevisionError{Stream: p.stream, Expected: domain.Revision(*ifMatch), Actual: actual}
 		}
 		if p.create && actual != domain.NoRevision {
 			return domain.RecordedEvent{}, fmt.Errorf("%s already exists: %w", p.what, domain.ErrConflict)
 		}
-		d, err := s.loadDeps(ctx, p, 0)
+		d, err := s.loadDeps(ctx, p)
 		if err != nil {
 			return domain.RecordedEvent{}, err
 		}
-		ev, err := p.decide(target, d, now)
+		ev, err := p.decide(st.state, d, now)
 		if err != nil {
 			return domain.RecordedEvent{}, err
 		}
@@ -125,10 +132,13 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 		}
 		recs, err := s.store.Append(ctx, p.stream, expected, data)
 		if err == nil {
+			s.cache.appended(p.stream, st, recs)
 			return recs[0], nil
 		}
 		var wrong *domain.WrongExpectedRevisionError
 		if errors.As(err, &wrong) && ifMatch == nil && attempt < s.opts.MaxRetries {
+			// Another writer (another process: this one holds the
+			// stream's lock) got there first. Catch up and decide again.
 			if s.opts.OnRetry != nil {
 				s.opts.OnRetry(p.stream)
 			}
@@ -141,14 +151,26 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 	}
 }
 
-// retried answers a command whose event id is stored already: the stored
-// event if the same command, decided again on the state just before it,
-// gives the same event; a conflict otherwise.
-func (s *Service) retried(ctx context.Context, p plan, meta domain.Meta, before []domain.RecordedEvent, stored domain.RecordedEvent) (domain.RecordedEvent, error) {
+// retried answers a command whose event id is stored already, at revision
+// rev of its stream: the stored event if the same command, decided again on
+// the state just before it, gives the same event; a conflict otherwise.
+func (s *Service) retried(ctx context.Context, p plan, meta domain.Meta, rev uint64) (domain.RecordedEvent, error) {
+	evs, err := s.store.ReadStream(ctx, p.stream, 0, int(rev)+1)
+	if err != nil {
+		return domain.RecordedEvent{}, fmt.Errorf("read %s: %w", p.stream, err)
+	}
+	if len(evs) != int(rev)+1 || evs[rev].ID != meta.EventID {
+		return domain.RecordedEvent{}, fmt.Errorf("%s: event %s is not at revision %d as cached", p.stream, meta.EventID, rev)
+	}
+	stored := evs[rev]
 	conflict := func(reason string) error {
 		return &domain.EventIDConflictError{EventID: stored.ID.String(), Stream: stored.Stream, Revision: stored.Revision, Reason: reason}
 	}
-	d, err := s.loadDeps(ctx, p, stored.Position)
+	before, err := foldInto(p.newState(), evs[:rev])
+	if err != nil {
+		return domain.RecordedEvent{}, err
+	}
+	d, err := s.depsBefore(ctx, p, stored.Position)
 	if err != nil {
 		return domain.RecordedEvent{}, err
 	}
@@ -169,40 +191,63 @@ func (s *Service) retried(ctx context.Context, p plan, meta domain.Meta, before 
 	return stored, nil
 }
 
-// loadDeps folds the standards and school p needs. A before of 0 folds
-// everything; otherwise only events with a smaller position, the state a
-// stored event was decided on.
-func (s *Service) loadDeps(ctx context.Context, p plan, before uint64) (deps, error) {
+// loadDeps returns the current states of the standards and the school p
+// needs, from the cache.
+func (s *Service) loadDeps(ctx context.Context, p plan) (deps, error) {
 	d := deps{standards: make(map[string]*domain.StandardState, len(p.standards))}
 	for _, id := range p.standards {
 		if _, done := d.standards[id]; done || !domain.ValidID(id) {
 			continue // an invalid id is the decision's to report, by field
 		}
+		std, err := s.shared.standard(ctx, s.store, id)
+		if err != nil {
+			return deps{}, err
+		}
+		d.standards[id] = std
+	}
+	if p.school != "" {
+		school, err := s.shared.school(ctx, s.store, p.school)
+		if err != nil {
+			return deps{}, err
+		}
+		d.school = school
+	}
+	return d, nil
+}
+
+// depsBefore folds the standards and school p needs from events with a
+// position before before: the state a stored event was decided on.
+func (s *Service) depsBefore(ctx context.Context, p plan, before uint64) (deps, error) {
+	d := deps{standards: make(map[string]*domain.StandardState, len(p.standards))}
+	for _, id := range p.standards {
+		if _, done := d.standards[id]; done || !domain.ValidID(id) {
+			continue
+		}
 		std := &domain.StandardState{}
-		if err := s.fold(ctx, domain.StandardStream(id), before, std.Apply); err != nil {
+		if err := s.foldBefore(ctx, domain.StandardStream(id), before, std); err != nil {
 			return deps{}, err
 		}
 		d.standards[id] = std
 	}
 	if p.school != "" {
 		d.school = &domain.SchoolState{}
-		if err := s.fold(ctx, domain.SchoolStream(p.school), before, d.school.Apply); err != nil {
+		if err := s.foldBefore(ctx, domain.SchoolStream(p.school), before, d.school); err != nil {
 			return deps{}, err
 		}
 	}
 	return d, nil
 }
 
-func (s *Service) fold(ctx context.Context, stream string, before uint64, apply func(domain.RecordedEvent) error) error {
+func (s *Service) foldBefore(ctx context.Context, stream string, before uint64, state folder) error {
 	evs, err := s.store.ReadStream(ctx, stream, 0, 0)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", stream, err)
 	}
 	for _, e := range evs {
-		if before != 0 && e.Position >= before {
+		if e.Position >= before {
 			break
 		}
-		if err := apply(e); err != nil {
+		if err := state.Apply(e); err != nil {
 			return fmt.Errorf("fold %s: %w", stream, err)
 		}
 	}
@@ -210,9 +255,7 @@ func (s *Service) fold(ctx context.Context, stream string, before uint64, apply 
 }
 
 // foldInto applies evs to state in order.
-func foldInto[S interface {
-	Apply(domain.RecordedEvent) error
-}](state S, evs []domain.RecordedEvent) (S, error) {
+func foldInto[S folder](state S, evs []domain.RecordedEvent) (S, error) {
 	for _, e := range evs {
 		if err := state.Apply(e); err != nil {
 			return state, fmt.Errorf("fold %s: %w", e.Stream, err)
