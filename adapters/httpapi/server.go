@@ -50,6 +50,11 @@ type Config struct {
 	// Ready reports whether the service can serve: the store is open and
 	// the projections have caught up. Nil means always ready.
 	Ready func(ctx context.Context) error
+	// StartPosition is the store's last position when the service started.
+	// Until the read model has applied it, API requests wait for it (up to
+	// ReadYourWritesTimeout, then 503), so a restarted service never
+	// answers from a half-rebuilt model; /healthz answers at once.
+	StartPosition uint64
 	// ReadYourWritesTimeout bounds how long a write waits for the read
 	// model before answering. Default 5 s.
 	ReadYourWritesTimeout time.Duration
@@ -143,7 +148,10 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		sw := &statusWriter{ResponseWriter: w}
 
-		err := s.authorize(r, rt)
+		err := s.caughtUp(r, rt)
+		if err == nil {
+			err = s.authorize(r, rt)
+		}
 		if err == nil {
 			err = h(sw, r)
 		}
@@ -155,6 +163,20 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		}
 		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status(), "duration", time.Since(start))
 	})
+}
+
+// caughtUp waits, for an API route, until the read model has applied what
+// was stored when the service started.
+func (s *Server) caughtUp(r *http.Request, rt route) error {
+	if rt.public || rt.handle == nil || s.cfg.StartPosition == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadYourWritesTimeout)
+	defer cancel()
+	if err := s.cfg.Projection.WaitFor(ctx, s.cfg.StartPosition); err != nil {
+		return &notReady{err}
+	}
+	return nil
 }
 
 // authorize checks the token, the role and the scope of a route.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
@@ -93,6 +94,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 	return httpapi.NewServer(httpapi.Config{
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
 		Tokens: tokens, Pseudonyms: pseudo, Metrics: n.metrics, Ready: n.ready, Logger: logger,
+		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second,
 	}), nil
 }
 
