@@ -115,14 +115,41 @@ func Rebuild(ctx context.Context, src Reader, model Model) (uint64, error) {
 	}
 }
 
+// DecodedModel is a Model that can take an event already decoded, so that
+// several models fed one feed parse each event's JSON once.
+type DecodedModel interface {
+	Model
+	// ApplyDecoded applies e, whose payload ev is domain.DecodeEvent(e).
+	ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error
+}
+
 // Models feeds one event to several models in order, so one engine (one
-// subscription, one checkpoint) serves them all.
+// subscription, one checkpoint) serves them all. It decodes each event once
+// for the models that take decoded events.
 type Models []Model
 
 // Apply implements Model.
 func (ms Models) Apply(e domain.RecordedEvent) error {
+	var (
+		ev      domain.Event
+		decoded bool
+	)
 	for _, m := range ms {
-		if err := m.Apply(e); err != nil {
+		dm, ok := m.(DecodedModel)
+		if !ok {
+			if err := m.Apply(e); err != nil {
+				return err
+			}
+			continue
+		}
+		if !decoded {
+			var err error
+			if ev, err = domain.DecodeEvent(e); err != nil {
+				return fmt.Errorf("event %s: %w", e.ID, err)
+			}
+			decoded = true
+		}
+		if err := dm.ApplyDecoded(e, ev); err != nil {
 			return err
 		}
 	}

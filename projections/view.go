@@ -52,7 +52,7 @@ type standardEntry struct {
 	events []domain.RecordedEvent
 }
 
-var _ Model = (*View)(nil)
+var _ DecodedModel = (*View)(nil)
 
 // NewView returns an empty view that reads past streams from src.
 func NewView(src StreamReader) *View {
@@ -69,6 +69,15 @@ func NewView(src StreamReader) *View {
 // event of a stream that is not the ledger's, or one its stream's fold
 // refuses: the view never skips what it does not understand.
 func (v *View) Apply(e domain.RecordedEvent) error {
+	ev, err := domain.DecodeEvent(e)
+	if err != nil {
+		return fmt.Errorf("view: event %s: %w", e.ID, err)
+	}
+	return v.ApplyDecoded(e, ev)
+}
+
+// ApplyDecoded is Apply for an event already decoded by domain.DecodeEvent.
+func (v *View) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 	category, id, ok := domain.ParseStream(e.Stream)
 	if !ok {
 		return fmt.Errorf("view: event %s: stream %q is not a ledger stream", e.ID, e.Stream)
@@ -102,10 +111,6 @@ func (v *View) Apply(e domain.RecordedEvent) error {
 		l := v.learners[id]
 		if l == nil {
 			l = &domain.LearnerState{}
-		}
-		ev, err := domain.DecodeEvent(e)
-		if err != nil {
-			return fmt.Errorf("view: event %s: %w", e.ID, err)
 		}
 		if err := l.ApplyDecoded(e, ev); err != nil {
 			return fmt.Errorf("view: %w", err)

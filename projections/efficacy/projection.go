@@ -146,6 +146,12 @@ func (p *Projection) Apply(e domain.RecordedEvent) error {
 	if err != nil {
 		return fmt.Errorf("efficacy: %w", err)
 	}
+	return p.ApplyDecoded(e, ev)
+}
+
+// ApplyDecoded is Apply for an event already decoded by domain.DecodeEvent,
+// so that several read models fed one feed parse each event once.
+func (p *Projection) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 	category, id, ok := domain.ParseStream(e.Stream)
 	if !ok {
 		return refuse(e, "%q is not a ledger stream", e.Stream)
