@@ -1,4 +1,5 @@
-// Command ledger runs the mastery ledger service and its tools: serve, verify.
+// Command ledger runs the mastery ledger service and its tools: serve, demo,
+// replay, export, verify.
 // main only wires the process to run, which tests call directly.
 package main
 

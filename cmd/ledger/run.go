@@ -22,6 +22,9 @@ const usage = `usage: ledger <command> [flags]
 
 commands:
   serve    run the service (default store: embedded, in --data)
+  demo     fill a fresh data directory with a sample school and print tokens to try it
+  replay   print the trail of one learner's claim on a standard as a table
+  export   write every event, in global order, as NDJSON (--pseudonymise for research)
   verify   recompute every hash chain and the global order of a data directory
 
 Run 'ledger <command> -h' for a command's flags.
@@ -54,6 +57,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], getenv, stdout, stderr)
+	case "replay":
+		return runReplay(ctx, args[1:], getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

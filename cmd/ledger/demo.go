@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/domain/service"
+)
+
+// runDemo is `ledger demo`: a sample school, written through the command
+// service into a fresh data directory, tokens for every role, and a guide to
+// try them.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	data := fs.String("data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory to fill; must hold no events (LEDGER_DATA)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if err := fillDemo(ctx, *data, demoLearners, stdout); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
+}
+
+// fillDemo writes the demo school with learners learners into data, adds
+// the demo's tokens to data's tokens file (keeping any already there) and
+// prints the guide. It writes nothing if data holds events already.
+func fillDemo(ctx context.Context, data string, learners int, stdout io.Writer) error {
+	if end := demoDay(demoLastDay + 1); time.Now().Before(end) {
+		return fmt.Errorf("the sample term ends on %s, and this machine's clock says %s: the ledger refuses dates in the future",
+			end.Format(time.DateOnly), time.Now().UTC().Format(time.DateOnly))
+	}
+	tokensPath := filepath.Join(data, "tokens.json")
+	kept, err := readCredentials(tokensPath)
+	if err != nil {
+		return err
+	}
+	store, err := sqlite.Open(ctx, data, nil)
+	if errors.Is(err, sqlite.ErrLocked) {
+		return fmt.Errorf("%w: stop the server first; the demo fills a fresh data directory", err)
+	}
+	if err != nil {
+		return err
+	}
+	if n := store.LastPosition(); n > 0 {
+		store.Close()
+		return fmt.Errorf("%s already holds %d events: the demo fills a fresh data directory only; give --data a new one", data, n)
+	}
+	start := time.Now()
+	err = writeDemo(ctx, service.New(store, nil), learners)
+	var sum demoSummary
+	if err == nil {
+		sum, err = summarise(ctx, store)
+	}
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("stopped part-way, so %s holds part of the school: remove it and run the demo again: %w", data, err)
+	}
+	took := time.Since(start)
+	creds := demoCredentials()
+	if err := writeCredentials(tokensPath, append(kept, creds...)); err != nil {
+		return err
+	}
+	printGuide(stdout, data, tokensPath, sum, creds, took)
+	return nil
+}
+
+// demoSummary counts what the demo wrote.
+type demoSummary struct {
+	events, standards, learners, evidence, retractions, attempts, metAttempts int
+	adjustments, surveys, learnersMet                                         int
+	sources                                                                   map[domain.Source]bool
+}
+
+func summarise(ctx context.Context, store domain.EventStore) (demoSummary, error) {
+	sum := demoSummary{sources: map[domain.Source]bool{}}
+	metBy := map[string]bool{}
+	var after uint64
+	for {
+		page, err := store.ReadAll(ctx, after, 10_000)
+		if err != nil {
+			return sum, err
+		}
+		if len(page) == 0 {
+			sum.learnersMet = len(metBy)
+			return sum, nil
+		}
+		for _, e := range page {
+			sum.events++
+			switch e.Type {
+			case domain.TypeStandardPublished:
+				sum.standards++
+			case domain.TypeLearnerEnrolled:
+				sum.learners++
+			case domain.TypeEvidenceRecorded:
+				sum.evidence++
+				var ev domain.EvidenceRecorded
+				if err := json.Unmarshal(e.Data, &ev); err != nil {
+					return sum, err
+				}
+				sum.sources[ev.Source] = true
+			case domain.TypeEvidenceRetracted:
+				sum.retractions++
+			case domain.TypePlanAdjusted:
+				sum.adjustments++
+			case domain.TypeEfficacySurveyRecorded:
+				sum.surveys++
+			case domain.TypeSummativeAttemptRecorded:
+				sum.attempts++
+				var ev domain.SummativeAttemptRecorded
+				if err := json.Unmarshal(e.Data, &ev); err != nil {
+					return sum, err
+				}
+				if ev.Meets {
+					sum.metAttempts++
+					metBy[e.Stream] = true
+				}
+			}
+		}
+		after = page[len(page)-1].Position
+	}
+}
+
+// demoRoles are the demo's tokens, in the order the guide lists them, with
+// the variable each is exported as.
+var demoRoles = []struct{ role, env string }{
+	{domain.RoleAdmin, "ADMIN_TOKEN"},
+	{domain.RoleTeacher, "TEACHER_TOKEN"},
+	{domain.RoleLearner, "LEARNER_TOKEN"},
+	{domain.RoleAuditor, "AUDITOR_TOKEN"},
+	{domain.RoleResearcher, "RESEARCHER_TOKEN"},
+}
+
+func demoCredentials() []httpapi.Credential {
+	return []httpapi.Credential{
+		{Token: httpapi.NewToken(), Role: domain.RoleAdmin, Name: demoAdmin.Name},
+		{Token: httpapi.NewToken(), Role: domain.RoleTeacher, School: demoSchool, Name: demoTeacher},
+		{Token: httpapi.NewToken(), Role: domain.RoleLearner, Learner: demoLearner, Name: "Learner " + demoLearner},
+		{Token: httpapi.NewToken(), Role: domain.RoleAuditor, Name: "District auditor"},
+		{Token: httpapi.NewToken(), Role: domain.RoleResearcher, Name: "University research team"},
+	}
+}
+
+// readCredentials reads an existing tokens file, whose entries the demo
+// keeps; none is no error.
+func readCredentials(path string) ([]httpapi.Credential, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read tokens file: %w", err)
+	}
+	if _, err := httpapi.LoadTokens(path); err != nil {
+		return nil, err
+	}
+	var creds []httpapi.Credential
+	if err := json.Unmarshal(raw, &creds); err != nil {
+		return nil, fmt.Errorf("tokens file %s: %w", path, err)
+	}
+	return creds, nil
+}
+
+// writeCredentials replaces the tokens file, readable by its owner only.
+func writeCredentials(path string, creds []httpapi.Credential) error {
+	raw, err := json.MarshalIndent(creds, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tokens-*.json")
+	if err != nil {
+		return fmt.Errorf("write tokens file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write tokens file: %w", err)
+	}
+	if _, err := tmp.Write(append(raw, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write tokens file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write tokens file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write tokens file: %w", err)
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func printGuide(w io.Writer, data, tokensPath string, s demoSummary, creds []httpapi.Credential, took time.Duration) {
+	dir := shellQuote(data)
+	const base = "http://127.0.0.1:8080"
+	fmt.Fprintf(w, "ledger demo: %s is ready in %s (%d events, written in %s)\n", demoSchoolName, data, s.events, took.Round(time.Millisecond))
+	fmt.Fprintf(w, "  %d standards (CCSS-M 6.RP.A.1-3), %d learners (l-0001 to l-%04d), %d pieces of evidence from %d sources, %d retracted\n",
+		s.standards, s.learners, s.learners, s.evidence, len(s.sources), s.retractions)
+	fmt.Fprintf(w, "  %d summative attempts (%d met, %d not yet), %d plan adjustments, %d learners with a met standard, %d efficacy survey responses\n\n",
+		s.attempts, s.metAttempts, s.attempts-s.metAttempts, s.adjustments, s.learnersMet, s.surveys)
+
+	fmt.Fprintf(w, "Tokens, one per role, are in %s. Paste these lines into the shell you will run curl from:\n\n", tokensPath)
+	for i, r := range demoRoles {
+		c := creds[i]
+		who := c.Name
+		switch r.role {
+		case domain.RoleTeacher:
+			who += ", school " + c.School
+		case domain.RoleLearner:
+			who = "learner " + c.Learner
+		}
+		fmt.Fprintf(w, "export %s=%s  # %s: %s\n", r.env, c.Token, r.role, who)
+	}
+
+	fmt.Fprintf(w, "\nStart the service (it reads %s):\n\n", tokensPath)
+	fmt.Fprintf(w, "  go run ./cmd/ledger serve --data %s\n\n", dir)
+	fmt.Fprintf(w, "Then, from the other shell: %s met %s after a not-yet attempt and a plan adjustment.\n\n", demoLearner, demoStandard)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $LEARNER_TOKEN\" %s/v1/learners/%s/mastery\n", base, demoLearner)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $AUDITOR_TOKEN\" %s/v1/learners/%s/standards/%s/replay\n", base, demoLearner, demoStandard)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TEACHER_TOKEN\" %s/v1/learners/%s/transcript\n", base, demoLearner)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TEACHER_TOKEN\" %s/v1/schools/%s/efficacy\n", base, demoSchool)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $RESEARCHER_TOKEN\" '%s/v1/events?limit=5'\n", base)
+	fmt.Fprintf(w, "\nWith the service stopped, the same trail as a table, the events as NDJSON, and the proof that nothing was altered:\n\n")
+	fmt.Fprintf(w, "  go run ./cmd/ledger replay --data %s %s %s\n", dir, demoLearner, demoStandard)
+	fmt.Fprintf(w, "  go run ./cmd/ledger export --data %s --pseudonymise --out %s\n", dir, shellQuote(filepath.Join(data, "research.ndjson")))
+	fmt.Fprintf(w, "  go run ./cmd/ledger verify --data %s\n", dir)
+}
