@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
 )
 
 // curlLine matches the README's curl examples: an optional bearer token from
@@ -107,4 +106,3 @@ func TestREADMEQuickStart(t *testing.T) {
 		}
 	}
 }
-
