@@ -8,18 +8,32 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
+// eventStore is a store the node can run on: the port, and Close.
+type eventStore interface {
+	domain.EventStore
+	Close() error
+}
+
+// storeConfig says which store a node runs on.
+type storeConfig struct {
+	kind string // "embedded" or "eventstoredb"
+	url  string // the EventStoreDB connection string
+}
+
 // node is one running ledger: the store, the command service, and the read
 // model following the store.
 type node struct {
 	data    string
-	store   *sqlite.Store
+	store   eventStore
 	svc     *service.Service
 	view    *projections.View
 	eff     *efficacy.Projection
@@ -33,27 +47,40 @@ type node struct {
 	stopped  chan struct{}
 }
 
-func openNode(ctx context.Context, data string, logger *slog.Logger) (*node, error) {
+func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Logger) (*node, error) {
 	n := &node{data: data, failed: make(chan error, 1), stopped: make(chan struct{})}
 	var engine *projections.Engine
-	var store *sqlite.Store
+	var embedded *sqlite.Store
 	n.metrics = httpapi.NewMetrics(func() float64 {
-		if engine == nil || store == nil {
-			return 0
+		if engine == nil || embedded == nil {
+			return 0 // EventStoreDB: lag is not known without asking the server
 		}
-		return float64(store.LastPosition() - engine.Position())
+		return float64(embedded.LastPosition() - engine.Position())
 	})
-	store, err := sqlite.Open(ctx, data, &sqlite.Options{
-		Logger: logger.With("subsystem", "store"),
-		OnCommit: func(c sqlite.CommitStats) {
-			n.metrics.Committed(c.Appends, c.Duration)
-		},
-	})
-	if err != nil {
-		return nil, err
+	var store eventStore
+	switch sc.kind {
+	case "", "embedded":
+		s, err := sqlite.Open(ctx, data, &sqlite.Options{
+			Logger: logger.With("subsystem", "store"),
+			OnCommit: func(c sqlite.CommitStats) {
+				n.metrics.Committed(c.Appends, c.Duration)
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		embedded, store = s, s
+		n.startPos = s.LastPosition()
+	case "eventstoredb":
+		s, err := esdb.Open(ctx, sc.url, &esdb.Options{Logger: logger.With("subsystem", "store")})
+		if err != nil {
+			return nil, err
+		}
+		store = s
+	default:
+		return nil, fmt.Errorf("unknown store %q: %w", sc.kind, errUsage)
 	}
 	n.store = store
-	n.startPos = store.LastPosition()
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried})
 	n.view = projections.NewView(store)
 	n.eff = efficacy.New()

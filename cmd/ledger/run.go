@@ -96,7 +96,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 }
 
 type serveConfig struct {
-	addr, data, store, tokens string
+	addr, data, store, esdbURL, tokens string
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -104,7 +104,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var cfg serveConfig
 	fs.StringVar(&cfg.addr, "addr", envDefault(getenv, "LEDGER_ADDR", "127.0.0.1:8080"), "listen address (LEDGER_ADDR)")
 	fs.StringVar(&cfg.data, "data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory (LEDGER_DATA)")
-	fs.StringVar(&cfg.store, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded (LEDGER_STORE)")
+	fs.StringVar(&cfg.store, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded or eventstoredb (LEDGER_STORE)")
+	fs.StringVar(&cfg.esdbURL, "eventstoredb-url", envDefault(getenv, "LEDGER_EVENTSTOREDB_URL", ""), "EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false (LEDGER_EVENTSTOREDB_URL)")
 	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created with an admin token on first start")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -112,8 +113,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}
-	if cfg.store != "embedded" {
-		return fmt.Errorf("serve: --store %q: only \"embedded\" is available: %w", cfg.store, errUsage)
+	switch {
+	case cfg.store != "embedded" && cfg.store != "eventstoredb":
+		return fmt.Errorf("serve: --store %q: want embedded or eventstoredb: %w", cfg.store, errUsage)
+	case cfg.store == "eventstoredb" && cfg.esdbURL == "":
+		return fmt.Errorf("serve: --store eventstoredb needs --eventstoredb-url: %w", errUsage)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
@@ -136,7 +140,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: %w", err)
 	}
 
-	n, err := openNode(ctx, cfg.data, logger)
+	n, err := openNode(ctx, cfg.data, storeConfig{kind: cfg.store, url: cfg.esdbURL}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
