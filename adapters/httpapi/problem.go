@@ -25,8 +25,7 @@ type Problem struct {
 	Rule string `json:"rule,omitempty"`
 	// MissingComponents lists, sorted, what an agreement still lacks.
 	MissingComponents []string `json:"missingComponents,omitempty"`
-	// CurrentRevision is the stream's last revision, on a stale If-Match
-	// (null if the stream does not exist).
+	// CurrentRevision is the stream's last revision, on a stale If-Match.
 	CurrentRevision *int64 `json:"currentRevision,omitempty"`
 }
 
@@ -94,8 +93,10 @@ func problemFor(err error) (p Problem, internal bool) {
 		p.Rule, p.MissingComponents = rule.Rule, rule.MissingComponents
 	case errors.As(err, &wrong):
 		p.Status, p.Type, p.Detail = http.StatusConflict, "stale-revision", err.Error()
-		actual := wrong.Actual
-		p.CurrentRevision = &actual
+		if wrong.Actual != domain.NoRevision {
+			actual := wrong.Actual
+			p.CurrentRevision = &actual
+		}
 	case errors.As(err, &idConflict):
 		p.Status, p.Type, p.Detail = http.StatusConflict, "event-id-reused", err.Error()
 	case errors.Is(err, domain.ErrConflict):

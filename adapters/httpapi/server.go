@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -194,7 +195,11 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 		allowed = allowed || role == p.Role
 	}
 	if !allowed {
-		return forbidden("a %s may not call %s %s", p.Role, rt.method, rt.path)
+		article := "a"
+		if strings.ContainsAny(p.Role[:1], "aeiou") {
+			article = "an"
+		}
+		return forbidden("%s %s may not call %s %s", article, p.Role, rt.method, rt.path)
 	}
 	vars := mux.Vars(r)
 	switch rt.scope {

@@ -113,6 +113,10 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 			expected = domain.Revision(actual)
 		}
 		if ifMatch != nil && actual != int64(*ifMatch) {
+			if actual == domain.NoRevision && !p.create {
+				// Nothing to be stale against: the subject does not exist.
+				return domain.RecordedEvent{}, fmt.Errorf("%s does not exist: %w", p.stream, domain.ErrNotFound)
+			}
 			return domain.RecordedEvent{}, &domain.WrongExpectedRevisionError{Stream: p.stream, Expected: domain.Revision(*ifMatch), Actual: actual}
 		}
 		if p.create && actual != domain.NoRevision {

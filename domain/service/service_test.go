@@ -153,6 +153,12 @@ func TestIfMatchGuardsTheStream(t *testing.T) {
 	if !errors.As(err, &wrong) || wrong.Actual != int64(rec.Revision) {
 		t.Fatalf("stale If-Match: got %v, want WrongExpectedRevisionError with actual %d", err, rec.Revision)
 	}
+	// If-Match on a learner who does not exist is a 404, not a stale 409.
+	zero := uint64(0)
+	_, err = f.svc.RecordEvidence(ctx, "l-9999", domain.RecordEvidence{Meta: meta(teacher), StandardID: "math-6-rp-1", ComponentID: "c2", Level: level(3), Source: "teacher"}, &zero)
+	if !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("If-Match on an unknown learner: got %v, want ErrNotFound", err)
+	}
 	current := rec.Revision
 	next := must(t)(f.svc.RecordEvidence(ctx, "l-0001", domain.RecordEvidence{Meta: meta(teacher), StandardID: "math-6-rp-1", ComponentID: "c2", Level: level(3), Source: "teacher"}, &current))
 	if next.Revision != current+1 {
