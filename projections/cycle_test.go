@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/policy"
 )
 
 // The Learner Improvement Cycle of the second seed article, walked through
@@ -146,6 +147,30 @@ func TestSeedImprovementCycle(t *testing.T) {
 		t.Errorf("goals: %+v", rep.Goals)
 	case len(rep.Wins) != 1 || rep.Wins[0].LearnerID != l || rep.Wins[0].AttemptID != met.ID:
 		t.Errorf("wins: %+v", rep.Wins)
+	}
+
+	// Research policies replay the same evidence beside the official rule:
+	// c3's evidence is 2 (peer) then 3 (self), so "latest" says mastered and
+	// "mean" (2.5) does not, while the official claim stays met.
+	cmp, err := w.view.ComparePolicies(l, std, policy.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmp.Official.Status != domain.StatusMet || cmp.Official.AttemptID == nil || *cmp.Official.AttemptID != met.ID || len(cmp.Components) != 3 {
+		t.Fatalf("comparison: %+v", cmp)
+	}
+	results := map[string]policy.Result{}
+	for _, r := range cmp.Components[2].Results {
+		results[r.Policy] = r
+	}
+	if r := results["latest"]; !r.Mastered || *r.Value != 3 || len(r.EvidenceIDs) != 1 || r.EvidenceIDs[0] != ev3.ID.String() {
+		t.Errorf("latest over c3: %+v", r)
+	}
+	if r := results["mean"]; r.Mastered || *r.Value != 2.5 || len(r.EvidenceIDs) != 2 {
+		t.Errorf("mean over c3: %+v", r)
+	}
+	if r := cmp.Components[0].Results[0]; r.Value != nil || r.Mastered {
+		t.Errorf("c1 was pre-assessed, with no evidence: %+v", r)
 	}
 
 	// As of just before the meeting attempt was recorded, it was not met.
