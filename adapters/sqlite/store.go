@@ -90,6 +90,9 @@ type Store struct {
 	stopped chan struct{}
 	close   sync.Once
 
+	// The writer's statements, prepared once on its only connection.
+	insertStmt, byIDStmt, headStmt *sql.Stmt
+
 	lastPos atomic.Uint64
 
 	mu      sync.Mutex
@@ -179,6 +182,14 @@ func (s *Store) openDBs(ctx context.Context) error {
 		return fmt.Errorf("open store %s: read last position: %w", path, err)
 	}
 	s.lastPos.Store(uint64(last.Int64))
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{{&s.insertStmt, insertSQL}, {&s.byIDStmt, byIDSQL}, {&s.headStmt, headSQL}} {
+		if *p.stmt, err = wdb.PrepareContext(ctx, p.query); err != nil {
+			return fmt.Errorf("open store %s: prepare %q: %w", path, p.query, err)
+		}
+	}
 
 	rdb, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
@@ -212,6 +223,11 @@ func (s *Store) closeFiles() error {
 	var errs []error
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
+	}
+	for _, st := range []*sql.Stmt{s.insertStmt, s.byIDStmt, s.headStmt} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())

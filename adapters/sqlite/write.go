@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/masteryledger/ledger/domain"
@@ -84,7 +85,7 @@ func newAppendReq(ctx context.Context, stream string, expected domain.ExpectedRe
 // other append already waiting, and commits them together.
 func (s *Store) writeLoop() {
 	defer close(s.stopped)
-	w := &writer{s: s, heads: make(map[string]head)}
+	w := &writer{s: s, heads: make(map[string]head), known: make(map[string]head)}
 	for {
 		select {
 		case r := <-s.reqs:
@@ -105,6 +106,20 @@ func (s *Store) writeLoop() {
 	}
 }
 
+// The writer's statements, prepared once (Store.openDBs).
+const (
+	insertSQL = `INSERT INTO events (` + columns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
+	byIDSQL   = `SELECT ` + columns + ` FROM events WHERE event_id = ?`
+	headSQL   = `SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`
+)
+
+// txStmts are the writer's statements bound to one transaction.
+type txStmts struct{ insert, byID, head *sql.Stmt }
+
+// maxKnownHeads bounds the stream heads the writer keeps between batches
+// (one batch may bring more).
+const maxKnownHeads = 1024
+
 type head struct {
 	revision int64 // domain.NoRevision if the stream is new
 	hash     string
@@ -112,7 +127,12 @@ type head struct {
 
 type writer struct {
 	s     *Store
-	heads map[string]head // stream heads written in the current batch
+	heads map[string]head // stream heads read or written in the current batch
+	// known holds stream heads as committed batches left them. Only the
+	// writer writes, so they are still the stored heads, and a stream that
+	// is appended to again needs no look-up. It forgets everything when it
+	// would outgrow maxKnownHeads, and when a commit fails.
+	known map[string]head
 	// lastRecorded keeps recordedAt from going backwards in position order
 	// when the wall clock steps back, so "as of" queries stay consistent.
 	lastRecorded time.Time
@@ -133,17 +153,19 @@ func (w *writer) commit(batch []*appendReq) {
 			return fmt.Errorf("begin: %w", err)
 		}
 		defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO events (`+columns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
-		if err != nil {
-			return fmt.Errorf("prepare insert: %w", err)
+		// The statements are prepared on the connection once; binding them
+		// to the transaction costs no new prepare. They close with it.
+		st := txStmts{
+			insert: tx.StmtContext(ctx, w.s.insertStmt),
+			byID:   tx.StmtContext(ctx, w.s.byIDStmt),
+			head:   tx.StmtContext(ctx, w.s.headStmt),
 		}
-		defer ins.Close()
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				results[i].err = fmt.Errorf("append to %s: %w", r.stream, err)
 				continue
 			}
-			evs, err := w.apply(ctx, tx, ins, r, &nextPos, &lastRecorded)
+			evs, err := w.apply(ctx, st, r, &nextPos, &lastRecorded)
 			if err != nil && !isRefusal(err) {
 				return err
 			}
@@ -166,7 +188,14 @@ func (w *writer) commit(batch []*appendReq) {
 			results[i] = appendResult{err: err}
 		}
 		stats.Events = 0
-	} else if nextPos != firstPos {
+		clear(w.known)
+	} else {
+		if len(w.known)+len(w.heads) > maxKnownHeads {
+			clear(w.known)
+		}
+		maps.Copy(w.known, w.heads)
+	}
+	if err == nil && nextPos != firstPos {
 		w.s.lastPos.Store(nextPos - 1)
 		w.lastRecorded = lastRecorded
 		w.s.broadcast()
@@ -192,12 +221,12 @@ func isRefusal(err error) bool {
 // apply checks one append against the stored state (including earlier appends
 // of the same batch) and inserts its events. A refusal returns before any
 // insert, so a refused append writes nothing.
-func (w *writer) apply(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r *appendReq, nextPos *uint64, lastRecorded *time.Time) ([]domain.RecordedEvent, error) {
-	stored, err := w.storedByID(ctx, tx, r)
+func (w *writer) apply(ctx context.Context, st txStmts, r *appendReq, nextPos *uint64, lastRecorded *time.Time) ([]domain.RecordedEvent, error) {
+	stored, err := w.storedByID(ctx, st.byID, r)
 	if err != nil {
 		return nil, err
 	}
-	h, err := w.head(ctx, tx, r.stream)
+	h, err := w.head(ctx, st.head, r.stream)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +268,7 @@ func (w *writer) apply(ctx context.Context, tx *sql.Tx, ins *sql.Stmt, r *append
 			rec.OccurredAt = now
 		}
 		rec.Hash = domain.EventHash(rec)
-		if _, err := ins.ExecContext(ctx,
+		if _, err := st.insert.ExecContext(ctx,
 			rec.Position, rec.ID.String(), rec.Stream, rec.Revision, rec.Type,
 			domain.FormatTime(rec.OccurredAt), domain.FormatTime(rec.RecordedAt),
 			rec.Actor.Role, rec.Actor.Name, string(rec.Data), rec.PrevHash, rec.Hash,
@@ -270,14 +299,14 @@ func retryFits(expected domain.ExpectedRevision, firstRevision uint64) bool {
 // storedByID returns the stored events for r's ids if every one is stored,
 // nil if none is, and a refusal if only some are: an append is retried whole
 // or not at all.
-func (w *writer) storedByID(ctx context.Context, tx *sql.Tx, r *appendReq) ([]domain.RecordedEvent, error) {
+func (w *writer) storedByID(ctx context.Context, byID *sql.Stmt, r *appendReq) ([]domain.RecordedEvent, error) {
 	var stored []domain.RecordedEvent
 	for _, e := range r.events {
-		rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM events WHERE event_id = ?`, e.ID.String())
+		rows, err := byID.QueryContext(ctx, e.ID.String())
 		if err != nil {
 			return nil, fmt.Errorf("look up event %s: %w", e.ID, err)
 		}
-		evs, err := scanEvents(rows)
+		evs, err := scanEvents(rows, 0)
 		if err != nil {
 			return nil, fmt.Errorf("look up event %s: %w", e.ID, err)
 		}
@@ -313,12 +342,16 @@ func idempotent(r *appendReq, stored []domain.RecordedEvent) error {
 
 // head returns the last revision and hash of stream, as the batch has left
 // it so far.
-func (w *writer) head(ctx context.Context, tx *sql.Tx, stream string) (head, error) {
+func (w *writer) head(ctx context.Context, headStmt *sql.Stmt, stream string) (head, error) {
 	if h, ok := w.heads[stream]; ok {
 		return h, nil
 	}
+	if h, ok := w.known[stream]; ok {
+		w.heads[stream] = h
+		return h, nil
+	}
 	var h head
-	err := tx.QueryRowContext(ctx, `SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`, stream).Scan(&h.revision, &h.hash)
+	err := headStmt.QueryRowContext(ctx, stream).Scan(&h.revision, &h.hash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		h = head{revision: domain.NoRevision, hash: domain.ZeroHash}
