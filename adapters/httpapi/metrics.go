@@ -19,6 +19,7 @@ type Metrics struct {
 	durations *prometheus.HistogramVec
 	appends   *prometheus.CounterVec
 	retries   prometheus.Counter
+	conflicts prometheus.Counter
 	commits   prometheus.Histogram
 	batches   prometheus.Histogram
 	lag       prometheus.GaugeFunc
@@ -41,6 +42,9 @@ func NewMetrics(projectionLag func() float64) *Metrics {
 	m.retries = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "ledger_command_retries_total", Help: "Commands decided again after losing a race for their stream.",
 	})
+	m.conflicts = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ledger_conflicts_total", Help: "Writes answered 409: a stale If-Match, an event id reused for another command, or an id that exists.",
+	})
 	m.commits = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "ledger_store_commit_seconds", Help: "Time of one group commit of the embedded store, sync included.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
@@ -49,7 +53,7 @@ func NewMetrics(projectionLag func() float64) *Metrics {
 		Name: "ledger_store_commit_appends", Help: "Appends that shared one group commit.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 	})
-	m.reg.MustRegister(m.requests, m.durations, m.appends, m.retries, m.commits, m.batches,
+	m.reg.MustRegister(m.requests, m.durations, m.appends, m.retries, m.conflicts, m.commits, m.batches,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if projectionLag != nil {
 		m.lag = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -67,6 +71,9 @@ func (m *Metrics) observeRequest(route string, status int, d time.Duration) {
 	code := strconv.Itoa(status)
 	m.requests.WithLabelValues(route, code).Inc()
 	m.durations.WithLabelValues(route, code).Observe(d.Seconds())
+	if status == http.StatusConflict {
+		m.conflicts.Inc()
+	}
 }
 
 func (m *Metrics) appended(eventType string) { m.appends.WithLabelValues(eventType).Inc() }
