@@ -27,6 +27,11 @@ var (
 
 	// ErrClosed reports use of a store after Close.
 	ErrClosed = errors.New("store closed")
+
+	// ErrUnavailable reports a store that cannot be reached for now (a
+	// server down, a leader change): the request may be retried with the
+	// same event ids.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // WrongExpectedRevisionError reports that an append's expected revision did

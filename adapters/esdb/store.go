@@ -20,7 +20,7 @@ import (
 // ErrUnavailable reports that the EventStoreDB node could not be reached or
 // answered that it cannot serve the request now (down, not ready, not the
 // leader). Retrying later may succeed.
-var ErrUnavailable = errors.New("eventstoredb unavailable")
+var ErrUnavailable = fmt.Errorf("eventstoredb: %w", domain.ErrUnavailable)
 
 // claimInfix names the streams that claim event ids; see docs/esdb.md.
 const claimInfix = "ledger-eventid-"

@@ -9,11 +9,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/masteryledger/ledger/adapters/esdb"
+	"github.com/masteryledger/ledger/adapters/esdb/esdbfake"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
@@ -30,22 +36,87 @@ const (
 	researcherToken = "researcher-token-0123456"
 )
 
-// api is a real HTTP server on loopback over the embedded store, the
-// command service and a read model following the store.
+// eventStore is a store the service can run on: the port, and Close.
+type eventStore interface {
+	domain.EventStore
+	Close() error
+}
+
+// storeKind opens a fresh, empty store for one test; the test closes it.
+type storeKind struct {
+	name string
+	open func(t *testing.T, dir string) eventStore
+}
+
+// realServerEnv names the variable that points the tests at a real
+// EventStoreDB (or KurrentDB) server.
+const realServerEnv = "LEDGER_TEST_EVENTSTOREDB_URL"
+
+// e2eNamespaces makes each store's namespace on a real server unique: this
+// run's prefix, then a counter.
+var (
+	e2eNamespaces atomic.Uint64
+	e2eRun        = fmt.Sprintf("e2e%x", time.Now().UnixNano())
+)
+
+// stores are the stores every end-to-end test runs on: the embedded store;
+// EventStoreDB through the real client against the in-process fake server
+// (always: it is fast); and a real EventStoreDB when realServerEnv names one
+// (skipped otherwise), each test in a namespace of its own, so the server
+// need not be empty.
+var stores = []storeKind{
+	{"embedded", func(t *testing.T, dir string) eventStore {
+		s, err := sqlite.Open(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}},
+	{"eventstoredb-fake", func(t *testing.T, _ string) eventStore {
+		// The port's largest event with its metadata is over the server's
+		// default max append size; docker-compose.yml raises it alike.
+		fake := esdbfake.StartTB(t, &esdbfake.Options{MaxAppendSize: 8 << 20})
+		return openESDB(t, fake.URL(), "")
+	}},
+	{"eventstoredb", func(t *testing.T, _ string) eventStore {
+		url := strings.TrimSpace(os.Getenv(realServerEnv))
+		if url == "" {
+			t.Skip("set " + realServerEnv + "=esdb://host:2113?tls=false to run the HTTP end-to-end tests against a real EventStoreDB")
+		}
+		return openESDB(t, url, fmt.Sprintf("%s-%d-", e2eRun, e2eNamespaces.Add(1)))
+	}},
+}
+
+// onEveryStore runs test once per store, each on a fresh service.
+func onEveryStore(t *testing.T, test func(t *testing.T, a *api)) {
+	for _, kind := range stores {
+		t.Run(kind.name, func(t *testing.T) { test(t, newAPI(t, kind)) })
+	}
+}
+
+func openESDB(t *testing.T, url, namespace string) eventStore {
+	t.Helper()
+	s, err := esdb.Open(t.Context(), url, &esdb.Options{Namespace: namespace})
+	if err != nil {
+		t.Fatalf("open EventStoreDB: %v", err) // the URL may hold a password
+	}
+	return s
+}
+
+// api is a real HTTP server on loopback over a store, the command service
+// and a read model following the store.
 type api struct {
 	t     *testing.T
 	url   string
-	store *sqlite.Store
+	store eventStore
 	http  *http.Client
+	last  uint64 // the last stored position lastPosition has seen
 }
 
-func newAPI(t *testing.T) *api {
+func newAPI(t *testing.T, kind storeKind) *api {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := sqlite.Open(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := kind.open(t, dir)
 	view := projections.NewView(store)
 	eff := efficacy.New()
 	engine := projections.NewEngine(store, projections.Models{view, eff}, 0)
@@ -78,9 +149,34 @@ func newAPI(t *testing.T) *api {
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("projection engine: %v", err)
 		}
-		store.Close()
+		if err := store.Close(); err != nil {
+			t.Errorf("close the store: %v", err)
+		}
 	})
 	return &api{t: t, url: srv.URL, store: store, http: srv.Client()}
+}
+
+// eventsAfter reads, through the port, every stored event after position
+// after.
+func (a *api) eventsAfter(after uint64) []domain.RecordedEvent {
+	a.t.Helper()
+	evs, err := a.store.ReadAll(context.Background(), after, 0)
+	if err != nil {
+		a.t.Fatalf("ReadAll(%d): %v", after, err)
+	}
+	return evs
+}
+
+// lastPosition is the position of the last stored event, 0 if none, read
+// through the port: positions are dense on the embedded store but not on
+// EventStoreDB, so tests compare positions, never count with them. It reads
+// on from the last position it saw.
+func (a *api) lastPosition() uint64 {
+	a.t.Helper()
+	if evs := a.eventsAfter(a.last); len(evs) > 0 {
+		a.last = evs[len(evs)-1].Position
+	}
+	return a.last
 }
 
 type reply struct {
@@ -168,7 +264,10 @@ func evidence(component string, level int, source string) obj {
 }
 
 func TestImprovementCycleOverHTTP(t *testing.T) {
-	a := newAPI(t)
+	onEveryStore(t, improvementCycleOverHTTP)
+}
+
+func improvementCycleOverHTTP(t *testing.T, a *api) {
 	a.school()
 	const l = "/v1/learners/l-0001"
 	a.must(201, "POST", l+"/pre-assessments", teacherToken, obj{"standardId": "math-6-rp-1", "demonstrated": []string{"c1"}, "occurredAt": "2026-09-01T09:00:00Z"})

@@ -105,7 +105,7 @@ func problemFor(err error) (p Problem, internal bool) {
 		p.Status, p.Type, p.Detail = http.StatusNotFound, "not-found", err.Error()
 	case errors.Is(err, domain.ErrInvalid):
 		p.Status, p.Type, p.Detail = http.StatusBadRequest, "invalid", err.Error()
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, domain.ErrClosed):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, domain.ErrClosed), errors.Is(err, domain.ErrUnavailable):
 		p.Status, p.Type, p.Detail = http.StatusServiceUnavailable, "unavailable", "the ledger is busy or shutting down; retry with the same eventId"
 	default:
 		p.Status, p.Type, p.Detail = http.StatusInternalServerError, "internal", "an internal error occurred; the request id identifies it in the service's log"
