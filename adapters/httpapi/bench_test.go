@@ -1,0 +1,499 @@
+package httpapi_test
+
+// The HTTP benchmarks of docs/benchmarks.md. Each runs the whole service on
+// real loopback TCP (the embedded store, the command service, the read
+// models and the projection engine behind httptest.NewServer) and measures a
+// peer in the same run, because a shared machine is too noisy to compare
+// figures across runs:
+//
+//   - BenchmarkEvidenceWritesHTTP: evidence writes over HTTP from 32
+//     keep-alive clients, beside the bare store's durable appends with the
+//     same concurrency;
+//   - BenchmarkGetMasteryP99: GET /v1/learners/{id}/mastery over 10,000
+//     learners, beside the same reads of the read model in process.
+//
+// Every case does a fixed amount of work whatever b.N is, so run them with
+// -benchtime 1x; -short divides the work by ten.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/domain/service"
+	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/synthetic"
+)
+
+// commitCounter counts a store's group commits, so that a peer's average
+// batch shows.
+type commitCounter struct {
+	commits, appends atomic.Int64
+	busy             atomic.Int64 // ns from BEGIN to a synced COMMIT
+}
+
+func (c *commitCounter) observe(cs sqlite.CommitStats) {
+	c.commits.Add(1)
+	c.appends.Add(int64(cs.Appends))
+	c.busy.Add(int64(cs.Duration))
+}
+
+func (c *commitCounter) snapshot() [3]int64 {
+	return [3]int64{c.commits.Load(), c.appends.Load(), c.busy.Load()}
+}
+
+// benchTeacherToken is the token of a teacher of the synthetic school.
+const benchTeacherToken = "bench-teacher-token-0123456789"
+
+// benchServer is the service on loopback over a store that synthetic
+// learners were written to before it started, as after a restart.
+type benchServer struct {
+	commits *commitCounter
+	url     string
+	store   *sqlite.Store
+	svc     *service.Service
+	view    *projections.View
+	client  *http.Client
+	stats   synthetic.Stats
+}
+
+// newBenchServer populates a fresh store, starts the service on it and
+// waits until the read models have caught up.
+func newBenchServer(b *testing.B, o synthetic.Options) *benchServer {
+	b.Helper()
+	ctx := context.Background()
+	commits := &commitCounter{}
+	store, err := sqlite.Open(ctx, b.TempDir(), &sqlite.Options{OnCommit: commits.observe})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	st, err := synthetic.Populate(ctx, store, o)
+	if err != nil {
+		store.Close()
+		b.Fatal(err)
+	}
+	populated := time.Since(start)
+
+	view := projections.NewView(store)
+	eff := efficacy.New()
+	engine := projections.NewEngine(store, projections.Models{view, eff}, 0)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(runCtx) }()
+	tokens, err := httpapi.NewTokens([]httpapi.Credential{
+		{Token: benchTeacherToken, Role: "teacher", School: "north", Name: "Ms Rivera"},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := service.New(store, nil)
+	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
+		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine,
+		Tokens: tokens, Metrics: httpapi.NewMetrics(nil), StartPosition: store.LastPosition(),
+	}))
+	// Keep-alive clients: one idle connection per client survives between
+	// requests.
+	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}
+	b.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			b.Errorf("projection engine: %v", err)
+		}
+		store.Close()
+	})
+
+	start = time.Now()
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer wcancel()
+	if err := engine.WaitFor(wctx, store.LastPosition()); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("populated %d learners, %d events in %s; read models caught up in %s",
+		len(st.Learners), st.Events, populated.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	return &benchServer{commits: commits, url: srv.URL, store: store, svc: svc, view: view, client: &http.Client{Transport: tr}, stats: st}
+}
+
+// do sends one request with the teacher's token and reads the whole answer.
+func (s *benchServer) do(method, path string, body []byte, want int) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+benchTeacherToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+	}
+	return nil
+}
+
+// benchClients runs clients goroutines that each call do(c, i) for i in
+// [0, per) once all are ready, and returns the latencies and the wall time.
+func benchClients(clients, per int, do func(c, i int) error) ([]time.Duration, time.Duration, error) {
+	lat := make([][]time.Duration, clients)
+	errs := make(chan error, clients)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range clients {
+		lat[c] = make([]time.Duration, 0, per)
+		wg.Go(func() {
+			<-start
+			for i := range per {
+				t0 := time.Now()
+				if err := do(c, i); err != nil {
+					errs <- err
+					return
+				}
+				lat[c] = append(lat[c], time.Since(t0))
+			}
+		})
+	}
+	t0 := time.Now()
+	close(start)
+	wg.Wait()
+	elapsed := time.Since(t0)
+	close(errs)
+	return slices.Concat(lat...), elapsed, <-errs
+}
+
+// benchRun accumulates a peer's runs.
+type benchRun struct {
+	lat     []time.Duration
+	elapsed time.Duration
+	cpu     time.Duration // the process's CPU time (user + system)
+	gcs     uint32        // garbage collections while it ran
+	heap    uint64        // live heap before it ran, in bytes
+	// commits, appends and busy count the group commits of the store the
+	// peer writes to, while it ran.
+	commits, appends int64
+	busy             time.Duration
+}
+
+// measureWrites is measure for a peer that writes to the store commits
+// counts.
+func (r *benchRun) measureWrites(commits *commitCounter, clients, per int, do func(c, i int) error) error {
+	c0 := commits.snapshot()
+	err := r.measure(clients, per, do)
+	c1 := commits.snapshot()
+	r.commits += c1[0] - c0[0]
+	r.appends += c1[1] - c0[1]
+	r.busy += time.Duration(c1[2] - c0[2])
+	return err
+}
+
+// batch is the average number of appends per group commit.
+func (r *benchRun) batch() float64 {
+	if r.commits == 0 {
+		return 0
+	}
+	return float64(r.appends) / float64(r.commits)
+}
+
+// commitMs is the average duration of a group commit, in milliseconds.
+func (r *benchRun) commitMs() float64 {
+	if r.commits == 0 {
+		return 0
+	}
+	return ms(r.busy) / float64(r.commits)
+}
+
+// measure runs clients × per calls of do and adds them to r.
+func (r *benchRun) measure(clients, per int, do func(c, i int) error) error {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	cpu0 := processCPU()
+	lat, elapsed, err := benchClients(clients, per, do)
+	r.cpu += processCPU() - cpu0
+	runtime.ReadMemStats(&m1)
+	r.gcs += m1.NumGC - m0.NumGC
+	r.heap = m0.HeapAlloc
+	r.lat = append(r.lat, lat...)
+	r.elapsed += elapsed
+	return err
+}
+
+// cpuPerOp is the process's CPU time per call: the client's and the
+// server's together, as both run in this process. On a shared machine it is
+// steadier than the rate, and 2 cores / cpuPerOp bounds the rate.
+func (r *benchRun) cpuPerOp() time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(len(r.lat))
+}
+
+// processCPU is the CPU time this process has used, 0 if unknown.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func (r *benchRun) perSec() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
+
+func (r *benchRun) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	s := slices.Clone(r.lat)
+	slices.Sort(s)
+	i := int(p*float64(len(s))+0.999999) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// BenchmarkEvidenceWritesHTTP: 32 keep-alive clients each record evidence
+// for their own learner over HTTP; each write is durable and, before its
+// 201, applied to the read model. Beside it, in the same run:
+//
+//   - the bare store: 32 goroutines each append a ~500-byte event to their
+//     own stream of a fresh store, with the exact expected revision;
+//   - the command service in process: 32 goroutines record the same
+//     evidence through the service the server uses, without HTTP and
+//     without waiting for the read model, so that the difference between
+//     the three shows where a write's time goes.
+//
+// The peers alternate (store, service, HTTP, HTTP, service, store) so that
+// drift within the run hits them alike. Targets: ≥ 5,000 HTTP writes/s on 2
+// cores and HTTP/store ≥ 0.50.
+func BenchmarkEvidenceWritesHTTP(b *testing.B) {
+	const clients = 32
+	per := 100 // writes per client per round; two rounds per peer
+	if testing.Short() {
+		per /= 10
+	}
+	ctx := context.Background()
+	srv := newBenchServer(b, synthetic.Options{Learners: clients, EventsPerLearner: 20, Seed: 11})
+	learners := srv.stats.Learners
+	if len(learners) != clients {
+		b.Fatalf("%d learners, want %d", len(learners), clients)
+	}
+	const note = "explained the ratio table to a partner"
+	bodies := make([][]byte, 12)
+	for i := range bodies {
+		bodies[i] = fmt.Appendf(nil, `{"standardId":%q,"componentId":"c%d","level":%d,"source":"peer","note":%q}`,
+			srv.stats.Standard[i%len(srv.stats.Standard)], 1+i%3, 2+i%3, note)
+	}
+	viaHTTP := func(c, i int) error {
+		return srv.do("POST", "/v1/learners/"+learners[c]+"/evidence", bodies[(c+i)%len(bodies)], http.StatusCreated)
+	}
+	teacher := domain.Actor{Role: domain.RoleTeacher, Name: "Ms Rivera"}
+	viaService := func(c, i int) error {
+		k := (c + i) % len(bodies)
+		level := 2 + k%3
+		_, err := srv.svc.RecordEvidence(ctx, learners[c], domain.RecordEvidence{Meta: domain.Meta{Actor: teacher},
+			StandardID: srv.stats.Standard[k%len(srv.stats.Standard)], ComponentID: fmt.Sprintf("c%d", 1+k%3), Level: &level,
+			Source: domain.SourcePeer, Note: note}, nil)
+		return err
+	}
+
+	bareCommits := &commitCounter{}
+	bare, err := sqlite.Open(ctx, b.TempDir(), &sqlite.Options{OnCommit: bareCommits.observe})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bare.Close()
+	payload := benchPayload()
+	revs := make([]int64, clients) // each stream's last revision, -1 for none
+	for c := range revs {
+		revs[c] = -1
+	}
+	viaStore := func(c, i int) error {
+		var exp domain.ExpectedRevision = domain.NoStream{}
+		if revs[c] >= 0 {
+			exp = domain.Revision(revs[c])
+		}
+		_, err := bare.Append(ctx, fmt.Sprintf("learner-bare-%02d", c), exp, domain.EventData{
+			ID: uuid.New(), Type: domain.TypeEvidenceRecorded, Actor: teacher, Data: payload})
+		revs[c]++
+		return err
+	}
+	peers := map[string]func(c, i int) error{"http": viaHTTP, "service": viaService, "store": viaStore}
+	// Warm up: open every client's connection, load every learner into the
+	// service's cache, create the bare streams.
+	for _, name := range []string{"store", "service", "http"} {
+		if _, _, err := benchClients(clients, 3, peers[name]); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	runs := map[string]*benchRun{"http": {}, "service": {}, "store": {}}
+	for b.Loop() {
+		for _, name := range []string{"store", "service", "http", "http", "service", "store"} {
+			commits := srv.commits
+			if name == "store" {
+				commits = bareCommits
+			}
+			if err := runs[name].measureWrites(commits, clients, per, peers[name]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	h, sv, st := runs["http"], runs["service"], runs["store"]
+	ratio := h.perSec() / st.perSec()
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(h.perSec(), "http-writes/s")
+	b.ReportMetric(micros(h.pct(0.50)), "http-p50-µs")
+	b.ReportMetric(micros(h.pct(0.99)), "http-p99-µs")
+	b.ReportMetric(sv.perSec(), "service-writes/s")
+	b.ReportMetric(st.perSec(), "store-appends/s")
+	b.ReportMetric(micros(st.pct(0.50)), "store-p50-µs")
+	b.ReportMetric(micros(st.pct(0.99)), "store-p99-µs")
+	b.ReportMetric(ratio, "http/store")
+	b.ReportMetric(sv.perSec()/st.perSec(), "service/store")
+	b.ReportMetric(micros(h.cpuPerOp()), "http-cpu-µs/write")
+	b.ReportMetric(micros(sv.cpuPerOp()), "service-cpu-µs/write")
+	b.ReportMetric(micros(st.cpuPerOp()), "store-cpu-µs/append")
+	b.ReportMetric(h.batch(), "http-appends/commit")
+	b.ReportMetric(st.batch(), "store-appends/commit")
+	b.Logf("%d CPUs, %d clients x %d writes each peer", runtime.NumCPU(), clients, len(h.lat)/clients)
+	for _, p := range []struct {
+		name string
+		r    *benchRun
+	}{{"HTTP    ", h}, {"service ", sv}, {"store   ", st}} {
+		b.Logf("%s %6.0f writes/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4.0f µs/write  %5.1f appends/commit, %.2f ms/commit, %d GCs",
+			p.name, p.r.perSec(), ms(p.r.pct(0.50)), ms(p.r.pct(0.99)), micros(p.r.cpuPerOp()), p.r.batch(), p.r.commitMs(), p.r.gcs)
+	}
+	b.Logf("HTTP target ≥ 5,000 writes/s: %s", met(h.perSec() >= 5000))
+	b.Logf("HTTP/store %.2f (target ≥ 0.50: %s), service/store %.2f", ratio, met(ratio >= 0.50), sv.perSec()/st.perSec())
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// benchPayload is ~500 bytes of compact JSON, like an evidence record with
+// an artifact and a note.
+func benchPayload() json.RawMessage {
+	head := `{"standardId":"std-0","standardRevision":1,"componentId":"c1","level":3,"source":"peer","artifact":{"uri":"https://files.example/l-00001/ratio.pdf","sha256":"` +
+		strings.Repeat("ab", 32) + `","mediaType":"application/pdf"},"note":"`
+	const tail = `"}`
+	note := strings.Repeat("Explained why 3:4 and 6:8 name the same ratio with a table. ", 10)[:500-len(head)-len(tail)]
+	return json.RawMessage(head + note + tail)
+}
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// BenchmarkGetMasteryP99: 8 keep-alive clients read the mastery of random
+// learners among 10,000 (about 20 events each; histories end with a whole
+// improvement cycle) over HTTP, 5,000 reads in all. Beside it, the same
+// reads of the read model in process (View.Mastery and the JSON encoding, 8
+// goroutines), so that the HTTP adapter's share shows. Target: HTTP p99 <
+// 5 ms.
+func BenchmarkGetMasteryP99(b *testing.B) {
+	const clients, rounds = 8, 2 // rounds per peer
+	learnerCount, requests := 10_000, 5_000
+	if testing.Short() {
+		learnerCount, requests = learnerCount/10, requests/10
+	}
+	per := requests / clients / rounds // reads per client per round
+	ctx := context.Background()
+	srv := newBenchServer(b, synthetic.Options{Learners: learnerCount, EventsPerLearner: 20, Seed: 12})
+	learners := srv.stats.Learners
+
+	// Each client reads its own fixed sequence of random learners, a new
+	// stretch of it each round; the two peers read the same stretches.
+	picks := make([][]string, clients)
+	for c := range picks {
+		rng := rand.New(rand.NewPCG(uint64(c), 13))
+		picks[c] = make([]string, per*rounds)
+		for i := range picks[c] {
+			picks[c][i] = learners[rng.IntN(len(learners))]
+		}
+	}
+	round := 0 // set before each run starts its clients
+	get := func(c, i int) error {
+		return srv.do("GET", "/v1/learners/"+picks[c][round*per+i]+"/mastery", nil, http.StatusOK)
+	}
+	direct := func(c, i int) error {
+		id := picks[c][round*per+i]
+		m, err := srv.view.Mastery(ctx, id, nil)
+		if err == nil && len(m.Standards) == 0 {
+			err = fmt.Errorf("learner %s: no standards", id)
+		}
+		if err == nil {
+			// The encoding is part of what the handler does with it.
+			_, err = json.Marshal(m)
+		}
+		return err
+	}
+	// Warm up: open the connections.
+	if _, _, err := benchClients(clients, min(20, per), get); err != nil {
+		b.Fatal(err)
+	}
+
+	// The peers alternate (view, HTTP, HTTP, view) so that drift within
+	// the run hits both alike.
+	var httpRun, viewRun benchRun
+	for b.Loop() {
+		for k, peer := range []string{"view", "http", "http", "view"} {
+			round = k / 2
+			do, run := get, &httpRun
+			if peer == "view" {
+				do, run = direct, &viewRun
+			}
+			if err := run.measure(clients, per, do); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	p99 := httpRun.pct(0.99)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(micros(httpRun.pct(0.50)), "http-p50-µs")
+	b.ReportMetric(micros(p99), "http-p99-µs")
+	b.ReportMetric(httpRun.perSec(), "http-reads/s")
+	b.ReportMetric(micros(viewRun.pct(0.50)), "view-p50-µs")
+	b.ReportMetric(micros(viewRun.pct(0.99)), "view-p99-µs")
+	b.ReportMetric(viewRun.perSec(), "view-reads/s")
+	b.ReportMetric(micros(httpRun.cpuPerOp()), "http-cpu-µs/read")
+	b.ReportMetric(micros(viewRun.cpuPerOp()), "view-cpu-µs/read")
+	b.Logf("%d CPUs, %d learners, %d clients x %d reads each peer; live heap %.0f MiB",
+		runtime.NumCPU(), len(learners), clients, len(httpRun.lat)/clients, float64(httpRun.heap)/(1<<20))
+	b.Logf("HTTP  p50 %6.3f ms  p99 %6.3f ms  %6.0f reads/s  CPU %4.0f µs/read (target p99 < 5 ms: %s; %d GCs)",
+		ms(httpRun.pct(0.50)), ms(p99), httpRun.perSec(), micros(httpRun.cpuPerOp()), met(p99 < 5*time.Millisecond), httpRun.gcs)
+	b.Logf("view  p50 %6.3f ms  p99 %6.3f ms  %6.0f reads/s  CPU %4.0f µs/read (%d GCs)", ms(viewRun.pct(0.50)), ms(viewRun.pct(0.99)), viewRun.perSec(), micros(viewRun.cpuPerOp()), viewRun.gcs)
+}
