@@ -11,6 +11,12 @@ import (
 	"github.com/masteryledger/ledger/domain"
 )
 
+// The readers' statements, prepared once (Store.openDBs).
+const (
+	readStreamSQL = `SELECT ` + columns + ` FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`
+	readAllSQL    = `SELECT ` + columns + ` FROM events WHERE position > ? ORDER BY position LIMIT ?`
+)
+
 // subscribePage is how many events a subscription reads per query while it
 // catches up.
 const subscribePage = 512
@@ -20,9 +26,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	if from > math.MaxInt64 {
 		return nil, nil
 	}
-	rows, err := s.rdb.QueryContext(ctx,
-		`SELECT `+columns+` FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
-		stream, int64(from), sqlLimit(limit))
+	rows, err := s.streamStmt.QueryContext(ctx, stream, int64(from), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, s.readErr(ctx, err))
 	}
@@ -47,9 +51,7 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]domain.
 			hint = min(hint, uint64(limit))
 		}
 	}
-	rows, err := s.rdb.QueryContext(ctx,
-		`SELECT `+columns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-		int64(after), sqlLimit(limit))
+	rows, err := s.allStmt.QueryContext(ctx, int64(after), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, s.readErr(ctx, err))
 	}

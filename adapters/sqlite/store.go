@@ -92,6 +92,9 @@ type Store struct {
 
 	// The writer's statements, prepared once on its only connection.
 	insertStmt, byIDStmt, headStmt *sql.Stmt
+	// The readers' statements: database/sql prepares each once per read
+	// connection, so SQLite does not parse the text on every read.
+	streamStmt, allStmt *sql.Stmt
 
 	lastPos atomic.Uint64
 
@@ -198,6 +201,12 @@ func (s *Store) openDBs(ctx context.Context) error {
 	rdb.SetMaxOpenConns(s.opts.Readers)
 	rdb.SetMaxIdleConns(s.opts.Readers)
 	s.rdb = rdb
+	if s.streamStmt, err = rdb.PrepareContext(ctx, readStreamSQL); err != nil {
+		return fmt.Errorf("open store %s: prepare %q: %w", path, readStreamSQL, err)
+	}
+	if s.allStmt, err = rdb.PrepareContext(ctx, readAllSQL); err != nil {
+		return fmt.Errorf("open store %s: prepare %q: %w", path, readAllSQL, err)
+	}
 	return nil
 }
 
@@ -221,6 +230,11 @@ func (s *Store) Close() error {
 
 func (s *Store) closeFiles() error {
 	var errs []error
+	for _, st := range []*sql.Stmt{s.streamStmt, s.allStmt} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
 	}
