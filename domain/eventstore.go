@@ -185,3 +185,40 @@ func (e EventData) SameContent(stored RecordedEvent) bool {
 // CanonicalTime is t in UTC without a monotonic clock reading: the form that
 // is stored, hashed and printed.
 func CanonicalTime(t time.Time) time.Time { return t.UTC().Round(0) }
+
+// CheckRetry decides an append whose event ids are all stored already:
+// stored[i] is what is stored under events[i].ID. It is an idempotent retry
+// (nil) if they are stored together in stream, in this order, with the same
+// content, at the place expected allows, as in EventStoreDB. Otherwise it
+// returns *EventIDConflictError, or *WrongExpectedRevisionError (with actual,
+// the stream's last revision) for a retry expecting another place. Every
+// store calls it, so all agree on what a retry is.
+func CheckRetry(stream string, expected ExpectedRevision, actual int64, events []EventData, stored []RecordedEvent) error {
+	for i, e := range events {
+		s := stored[i]
+		conflict := func(reason string) error {
+			return &EventIDConflictError{EventID: s.ID.String(), Stream: s.Stream, Revision: s.Revision, Reason: reason}
+		}
+		switch {
+		case s.Stream != stream:
+			return conflict(fmt.Sprintf("it belongs to another stream, not %s", stream))
+		case i > 0 && s.Revision != stored[i-1].Revision+1:
+			return conflict("the retried events are not stored together in this order")
+		case !e.SameContent(s):
+			return conflict("the retry carries different content under the same id")
+		}
+	}
+	fits := true
+	switch e := expected.(type) {
+	case NoStream:
+		fits = stored[0].Revision == 0
+	case Revision:
+		fits = stored[0].Revision == uint64(e)+1
+	case StreamExists:
+		fits = stored[0].Revision > 0
+	}
+	if !fits {
+		return &WrongExpectedRevisionError{Stream: stream, Expected: expected, Actual: actual}
+	}
+	return nil
+}

@@ -292,38 +292,12 @@ func (a *appender) readBack(ctx context.Context, h head, recs []domain.RecordedE
 func (a *appender) retried(stored []*domain.RecordedEvent, h head) ([]domain.RecordedEvent, error) {
 	out := make([]domain.RecordedEvent, len(stored))
 	for i, st := range stored {
-		conflict := func(reason string) error {
-			return &domain.EventIDConflictError{EventID: st.ID.String(), Stream: st.Stream, Revision: st.Revision, Reason: reason}
-		}
-		switch {
-		case st.Stream != a.stream:
-			return nil, conflict(fmt.Sprintf("it belongs to another stream, not %s", a.stream))
-		case i > 0 && st.Revision != stored[i-1].Revision+1:
-			return nil, conflict("the retried events are not stored together in this order")
-		case !a.events[i].SameContent(*st):
-			return nil, conflict("the retry carries different content under the same id")
-		}
 		out[i] = *st
 	}
-	if !retryFits(a.expected, out[0].Revision) {
-		return nil, &domain.WrongExpectedRevisionError{Stream: a.stream, Expected: a.expected, Actual: h.revision}
+	if err := domain.CheckRetry(a.stream, a.expected, h.revision, a.events, out); err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// retryFits reports whether a retry expecting expected matches where the
-// events were first stored, as EventStoreDB requires of an idempotent retry.
-func retryFits(expected domain.ExpectedRevision, firstRevision uint64) bool {
-	switch e := expected.(type) {
-	case domain.NoStream:
-		return firstRevision == 0
-	case domain.Revision:
-		return firstRevision == uint64(e)+1
-	case domain.StreamExists:
-		return firstRevision > 0
-	default:
-		return true
-	}
 }
 
 // claim makes sure the id is this call's to append at rev, or returns the

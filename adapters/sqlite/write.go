@@ -231,13 +231,8 @@ func (w *writer) apply(ctx context.Context, st txStmts, r *appendReq, nextPos *u
 		return nil, err
 	}
 	if stored != nil {
-		if err := idempotent(r, stored); err != nil {
+		if err := domain.CheckRetry(r.stream, r.expected, h.revision, r.events, stored); err != nil {
 			return nil, refusal{err}
-		}
-		// An idempotent retry must still be one at the place the caller
-		// expected, as in EventStoreDB.
-		if ok := retryFits(r.expected, stored[0].Revision); !ok {
-			return nil, refusal{&domain.WrongExpectedRevisionError{Stream: r.stream, Expected: r.expected, Actual: h.revision}}
 		}
 		return stored, nil
 	}
@@ -283,19 +278,6 @@ func (w *writer) apply(ctx context.Context, st txStmts, r *appendReq, nextPos *u
 	return out, nil
 }
 
-func retryFits(expected domain.ExpectedRevision, firstRevision uint64) bool {
-	switch e := expected.(type) {
-	case domain.NoStream:
-		return firstRevision == 0
-	case domain.Revision:
-		return firstRevision == uint64(e)+1
-	case domain.StreamExists:
-		return firstRevision > 0
-	default:
-		return true
-	}
-}
-
 // storedByID returns the stored events for r's ids if every one is stored,
 // nil if none is, and a refusal if only some are: an append is retried whole
 // or not at all.
@@ -318,26 +300,6 @@ func (w *writer) storedByID(ctx context.Context, byID *sql.Stmt, r *appendReq) (
 	s := stored[0]
 	return nil, refusal{&domain.EventIDConflictError{EventID: s.ID.String(), Stream: s.Stream, Revision: s.Revision,
 		Reason: fmt.Sprintf("the append stores %d of its %d events already; an append is retried whole or not at all", len(stored), len(r.events))}}
-}
-
-// idempotent checks that a retried append matches what is stored: the same
-// stream, consecutive revisions, the same content in the same order.
-func idempotent(r *appendReq, stored []domain.RecordedEvent) error {
-	for i, e := range r.events {
-		s := stored[i]
-		conflict := func(reason string) error {
-			return &domain.EventIDConflictError{EventID: s.ID.String(), Stream: s.Stream, Revision: s.Revision, Reason: reason}
-		}
-		switch {
-		case s.Stream != r.stream:
-			return conflict(fmt.Sprintf("it belongs to another stream, not %s", r.stream))
-		case i > 0 && s.Revision != stored[i-1].Revision+1:
-			return conflict("the retried events are not stored together in this order")
-		case !e.SameContent(s):
-			return conflict("the retry carries different content under the same id")
-		}
-	}
-	return nil
 }
 
 // head returns the last revision and hash of stream, as the batch has left
