@@ -23,16 +23,19 @@ type streamState struct {
 	state   folder
 	version uint64               // events folded: the next revision
 	ids     map[uuid.UUID]uint64 // event id → revision, to recognise retries
+	stale   bool                 // never read from the store yet
 }
 
 func newStreamCache(max int) *streamCache {
 	return &streamCache{max: max, m: make(map[string]*streamState)}
 }
 
-// current returns stream's state, caught up with the store.
-func (c *streamCache) current(ctx context.Context, store domain.EventStore, stream string, newState func() folder) (*streamState, error) {
+// current returns stream's state. A state this cache has never read, or
+// one refresh asks for, is caught up with the store first, and fresh says
+// so; otherwise it is what this process last appended.
+func (c *streamCache) current(ctx context.Context, store domain.EventStore, stream string, newState func() folder, refresh bool) (st *streamState, fresh bool, err error) {
 	c.mu.Lock()
-	st := c.m[stream]
+	st = c.m[stream]
 	if st == nil {
 		if len(c.m) >= c.max {
 			for k := range c.m { // evict one at random; a miss costs a read
@@ -40,19 +43,23 @@ func (c *streamCache) current(ctx context.Context, store domain.EventStore, stre
 				break
 			}
 		}
-		st = &streamState{state: newState(), ids: make(map[uuid.UUID]uint64)}
+		st = &streamState{state: newState(), ids: make(map[uuid.UUID]uint64), stale: true}
 		c.m[stream] = st
 	}
 	c.mu.Unlock()
+	if !refresh && !st.stale {
+		return st, false, nil
+	}
 	evs, err := store.ReadStream(ctx, stream, st.version, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", stream, err)
+		return nil, false, fmt.Errorf("read %s: %w", stream, err)
 	}
 	if err := st.apply(evs); err != nil {
 		c.forget(stream)
-		return nil, err
+		return nil, false, err
 	}
-	return st, nil
+	st.stale = false
+	return st, true, nil
 }
 
 func (st *streamState) apply(evs []domain.RecordedEvent) error {

@@ -98,12 +98,18 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 	}
 	unlock := s.locks.lock(p.stream)
 	defer unlock()
+	// The cached state is trusted without reading the store: if another
+	// process has appended since, the append's expected revision fails and
+	// the state is caught up. Every answer that rests on the state alone (a
+	// refusal, a stale If-Match) is given only on a state just caught up.
+	refresh := false
 	for attempt := 0; ; attempt++ {
 		now := s.opts.Now()
-		st, err := s.cache.current(ctx, s.store, p.stream, p.newState)
+		st, fresh, err := s.cache.current(ctx, s.store, p.stream, p.newState, refresh)
 		if err != nil {
 			return domain.RecordedEvent{}, err
 		}
+		refresh = false
 		if rev, seen := st.ids[meta.EventID]; supplied && seen {
 			return s.retried(ctx, p, meta, rev)
 		}
@@ -113,6 +119,10 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 			expected = domain.Revision(actual)
 		}
 		if ifMatch != nil && actual != int64(*ifMatch) {
+			if !fresh {
+				refresh = true
+				continue
+			}
 			if actual == domain.NoRevision && !p.create {
 				// Nothing to be stale against: the subject does not exist.
 				return domain.RecordedEvent{}, fmt.Errorf("%s does not exist: %w", p.stream, domain.ErrNotFound)
@@ -128,6 +138,10 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 		}
 		ev, err := p.decide(st.state, d, now)
 		if err != nil {
+			if !fresh {
+				refresh = true
+				continue
+			}
 			return domain.RecordedEvent{}, err
 		}
 		data, err := domain.NewEventData(meta, ev)
@@ -139,13 +153,23 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 			s.cache.appended(p.stream, st, recs)
 			return recs[0], nil
 		}
-		var wrong *domain.WrongExpectedRevisionError
+		var (
+			wrong  *domain.WrongExpectedRevisionError
+			reused *domain.EventIDConflictError
+		)
 		if errors.As(err, &wrong) && ifMatch == nil && attempt < s.opts.MaxRetries {
 			// Another writer (another process: this one holds the
 			// stream's lock) got there first. Catch up and decide again.
 			if s.opts.OnRetry != nil {
 				s.opts.OnRetry(p.stream)
 			}
+			refresh = true
+			continue
+		}
+		if errors.As(err, &reused) && reused.Stream == p.stream && supplied && !fresh {
+			// Another process stored this id here: catch up, then answer
+			// it as a retry.
+			refresh = true
 			continue
 		}
 		if errors.As(err, &wrong) && p.create {

@@ -265,3 +265,23 @@ func TestRefusedCommandWritesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A service trusts its cached state without reading the store, but never
+// refuses on it: here node B's cache misses node A's evidence, and B's
+// agreement, refused on the cached state, is decided again on the caught-up
+// state and recorded.
+func TestRefusalIsNeverDecidedOnAStaleCache(t *testing.T) {
+	f := newFixture(t)
+	f.school(t)
+	ctx := t.Context()
+	a, b := f.svc, service.New(f.store, &service.Options{Now: f.clock})
+	must(t)(b.RecordEvidence(ctx, "l-0001", domain.RecordEvidence{Meta: meta(teacher), StandardID: "math-6-rp-1", ComponentID: "c1", Level: level(3), Source: "teacher"}, nil))
+	must(t)(a.RecordEvidence(ctx, "l-0001", domain.RecordEvidence{Meta: meta(teacher), StandardID: "math-6-rp-1", ComponentID: "c2", Level: level(3), Source: "teacher"}, nil))
+	rec := must(t)(b.AgreeReadiness(ctx, "l-0001", domain.AgreeReadiness{Meta: meta(teacher), StandardID: "math-6-rp-1", LearnerConfirmed: true}, nil))
+	if rec.Revision != 3 {
+		t.Fatalf("agreement at revision %d, want 3 (after both pieces of evidence)", rec.Revision)
+	}
+	// And a stale If-Match is judged on the caught-up stream.
+	cur := rec.Revision
+	must(t)(a.RecordEvidence(ctx, "l-0001", domain.RecordEvidence{Meta: meta(teacher), StandardID: "math-6-rp-1", ComponentID: "c1", Level: level(4), Source: "peer"}, &cur))
+}
