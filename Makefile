@@ -2,7 +2,7 @@
 GO ?= go
 DATA ?= ./data
 
-.PHONY: run test bench fmt vet demo
+.PHONY: run test bench fmt demo
 
 run: ## run the service on the embedded store
 	$(GO) run ./cmd/ledger serve --data $(DATA)
@@ -15,6 +15,9 @@ test: ## vet and run every test with the race detector
 # another for the CPUs and the disk it measures.
 bench: ## run the benchmarks (figures go into docs/benchmarks.md)
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+demo: ## fill $(DATA) with the sample school (refuses a directory that holds events)
+	$(GO) run ./cmd/ledger demo --data $(DATA)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
