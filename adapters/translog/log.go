@@ -1,0 +1,525 @@
+package translog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/proof"
+	_ "modernc.org/sqlite" // the log's own file, beside the store's
+)
+
+// TreeFile is the log's SQLite file in the log's directory.
+const TreeFile = "tree.db"
+
+const schema = `
+CREATE TABLE IF NOT EXISTS leaves (
+	idx      INTEGER PRIMARY KEY,
+	event_id BLOB    NOT NULL UNIQUE,
+	position INTEGER NOT NULL UNIQUE,
+	hash     BLOB    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS nodes (
+	level INTEGER NOT NULL,
+	idx   INTEGER NOT NULL,
+	hash  BLOB    NOT NULL,
+	PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+	size INTEGER PRIMARY KEY,
+	note BLOB    NOT NULL
+);
+`
+
+// Leaf is one event's place in the log.
+type Leaf struct {
+	Index    uint64
+	EventID  uuid.UUID
+	Position uint64
+	// Hash is the event's envelope hash, hex.
+	Hash string
+}
+
+// Subscriber is what a Log follows: the store's global order.
+type Subscriber interface {
+	Subscribe(ctx context.Context, after uint64, handle func(domain.RecordedEvent) error) error
+}
+
+// Log is the persisted transparency log. Add appends in memory; a flush
+// writes what was added in one transaction. Readers (proofs, checkpoints)
+// see what is flushed. Safe for concurrent use.
+type Log struct {
+	db  *sql.DB
+	key *Key
+
+	mu      sync.Mutex // guards what follows, and serialises flushes
+	rng     *compact.Range
+	pending []pendingLeaf
+	nodes   []pendingNode
+	added   uint64 // position of the last leaf added
+	// flushed is the size and last position written to the file, and
+	// grew is closed and replaced when they move.
+	flushedSize uint64
+	flushedPos  uint64
+	grew        chan struct{}
+	latest      Checkpoint
+	wake        chan struct{}
+}
+
+type pendingLeaf struct {
+	id       uuid.UUID
+	position uint64
+	hash     []byte // the event hash's 32 bytes
+}
+
+type pendingNode struct {
+	id   compact.NodeID
+	hash []byte
+}
+
+// Open opens the log in dir (created if need be) signed with key, and
+// restores the tree's right edge from the file.
+func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	path := filepath.Join(dir, TreeFile)
+	// The file is derived from the events, so a lost last batch is
+	// recomputed on restart: synchronous=NORMAL is enough.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", path, err)
+	}
+	l := &Log{db: db, key: key, grew: make(chan struct{}), wake: make(chan struct{}, 1)}
+	if err := l.load(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open log %s: %w", path, err)
+	}
+	return l, nil
+}
+
+func (l *Log) load(ctx context.Context) error {
+	if _, err := l.db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("schema: %w", err)
+	}
+	var size, pos sql.NullInt64
+	if err := l.db.QueryRowContext(ctx, `SELECT MAX(idx)+1, MAX(position) FROM leaves`).Scan(&size, &pos); err != nil {
+		return fmt.Errorf("size: %w", err)
+	}
+	n := uint64(size.Int64)
+	ids := compact.RangeNodes(0, n, nil)
+	hashes := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, err := l.nodeHash(ctx, id)
+		if err != nil {
+			return err
+		}
+		hashes[i] = h
+	}
+	rng, err := rangeFactory.NewRange(0, n, hashes)
+	if err != nil {
+		return fmt.Errorf("restore the tree's edge at size %d: %w", n, err)
+	}
+	l.rng, l.flushedSize, l.flushedPos, l.added = rng, n, uint64(pos.Int64), uint64(pos.Int64)
+	var note []byte
+	var cpSize uint64
+	err = l.db.QueryRowContext(ctx, `SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1`).Scan(&cpSize, &note)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("latest checkpoint: %w", err)
+	default:
+		cp, err := openCheckpoint(note, l.key.Verifier)
+		if err != nil {
+			return fmt.Errorf("latest checkpoint (size %d) does not open with this key: %w", cpSize, err)
+		}
+		l.latest = cp
+	}
+	return nil
+}
+
+// nodeHash reads a perfect subtree's hash: a leaf's from its row, an
+// interior node's from its own.
+func (l *Log) nodeHash(ctx context.Context, id compact.NodeID) ([]byte, error) {
+	var h []byte
+	var err error
+	if id.Level == 0 {
+		err = l.db.QueryRowContext(ctx, `SELECT hash FROM leaves WHERE idx = ?`, id.Index).Scan(&h)
+		if err == nil {
+			return hasher.HashLeaf(h), nil
+		}
+	} else {
+		err = l.db.QueryRowContext(ctx, `SELECT hash FROM nodes WHERE level = ? AND idx = ?`, id.Level, id.Index).Scan(&h)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("node %d at level %d: %w", id.Index, id.Level, err)
+	}
+	return h, nil
+}
+
+// Key is the key the log signs with.
+func (l *Log) Key() *Key { return l.key }
+
+// Close closes the log's file; unflushed leaves are recomputed from the
+// events on the next start.
+func (l *Log) Close() error { return l.db.Close() }
+
+// Position is the global position of the last event written to the file:
+// where following the store resumes.
+func (l *Log) Position() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.flushedPos
+}
+
+// Size is the number of leaves written to the file.
+func (l *Log) Size() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.flushedSize
+}
+
+// Add appends e's leaf in memory. Events must come in global order, each
+// once: an event at or before the last position added is refused.
+func (l *Log) Add(e domain.RecordedEvent) error {
+	h, err := hex.DecodeString(e.Hash)
+	if err != nil || len(h) != hashSize {
+		return fmt.Errorf("log: event %s at position %d: hash %q is not 64 hex digits", e.ID, e.Position, e.Hash)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e.Position <= l.added {
+		return fmt.Errorf("log: event %s at position %d does not follow position %d", e.ID, e.Position, l.added)
+	}
+	err = l.rng.Append(hasher.HashLeaf(h), func(id compact.NodeID, hash []byte) {
+		if id.Level > 0 { // leaves are kept in their own rows
+			l.nodes = append(l.nodes, pendingNode{id: id, hash: hash})
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("log: append event %s: %w", e.ID, err)
+	}
+	l.pending = append(l.pending, pendingLeaf{id: e.ID, position: e.Position, hash: h})
+	l.added = e.Position
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Flush writes every leaf added so far, and the subtrees they complete, in
+// one transaction.
+func (l *Log) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) == 0 {
+		return nil
+	}
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("log: flush: %w", err)
+	}
+	defer tx.Rollback()
+	leafStmt, err := tx.PrepareContext(ctx, `INSERT INTO leaves (idx, event_id, position, hash) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("log: flush: %w", err)
+	}
+	defer leafStmt.Close()
+	for i, p := range l.pending {
+		if _, err := leafStmt.ExecContext(ctx, l.flushedSize+uint64(i), p.id[:], p.position, p.hash); err != nil {
+			return fmt.Errorf("log: flush leaf %d (event %s): %w", l.flushedSize+uint64(i), p.id, err)
+		}
+	}
+	nodeStmt, err := tx.PrepareContext(ctx, `INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("log: flush: %w", err)
+	}
+	defer nodeStmt.Close()
+	for _, n := range l.nodes {
+		if _, err := nodeStmt.ExecContext(ctx, n.id.Level, n.id.Index, n.hash); err != nil {
+			return fmt.Errorf("log: flush node %d at level %d: %w", n.id.Index, n.id.Level, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("log: flush: %w", err)
+	}
+	l.flushedSize += uint64(len(l.pending))
+	l.flushedPos = l.pending[len(l.pending)-1].position
+	l.pending, l.nodes = l.pending[:0], l.nodes[:0]
+	close(l.grew)
+	l.grew = make(chan struct{})
+	return nil
+}
+
+// Run follows src from the log's position until ctx ends, adding every
+// event and flushing in batches: while one batch is written the next
+// gathers, so the log keeps up with the store without a timer.
+func (l *Log) Run(ctx context.Context, src Subscriber) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	flushErr := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				flushErr <- nil
+				return
+			case <-l.wake:
+				if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
+					flushErr <- err
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	// A long catch-up flushes as it goes, so memory stays bounded.
+	const maxPending = 8192
+	err := src.Subscribe(ctx, l.Position(), func(e domain.RecordedEvent) error {
+		if err := l.Add(e); err != nil {
+			return err
+		}
+		if l.pendingLen() >= maxPending {
+			return l.Flush(ctx)
+		}
+		return nil
+	})
+	cancel()
+	if ferr := <-flushErr; ferr != nil {
+		return ferr
+	}
+	if errors.Is(err, context.Canceled) {
+		// Keep what was gathered: a clean stop leaves nothing to redo.
+		return errors.Join(ctx.Err(), l.Flush(context.Background()))
+	}
+	return err
+}
+
+func (l *Log) pendingLen() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.pending)
+}
+
+// WaitFor blocks until the event at global position pos is written to the
+// file, or ctx ends.
+func (l *Log) WaitFor(ctx context.Context, pos uint64) error {
+	for {
+		l.mu.Lock()
+		reached, grew := l.flushedPos >= pos, l.grew
+		l.mu.Unlock()
+		if reached {
+			return nil
+		}
+		select {
+		case <-grew:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the log to reach position %d: %w", pos, ctx.Err())
+		}
+	}
+}
+
+// Checkpoint returns the latest signed checkpoint, signing a new one first
+// if the tree has grown since: on demand, and on the server's timer.
+func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
+	if err := l.Flush(ctx); err != nil {
+		return Checkpoint{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.latest.Note != nil && l.latest.Size == l.flushedSize {
+		return l.latest, nil
+	}
+	root, err := l.rootLocked()
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	cp, err := signCheckpoint(l.key, l.flushedSize, root)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	if _, err := l.db.ExecContext(ctx, `INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?, ?)`, cp.Size, cp.Note); err != nil {
+		return Checkpoint{}, fmt.Errorf("log: store checkpoint at size %d: %w", cp.Size, err)
+	}
+	l.latest = cp
+	return cp, nil
+}
+
+// rootLocked is the root of the flushed tree; l.mu is held and nothing is
+// pending (a flush just ran under the same lock's protection).
+func (l *Log) rootLocked() ([]byte, error) {
+	if l.rng.End() == 0 {
+		return hasher.EmptyRoot(), nil
+	}
+	if l.rng.End() != l.flushedSize {
+		return nil, fmt.Errorf("log: %d leaves added but %d flushed", l.rng.End(), l.flushedSize)
+	}
+	return l.rng.GetRootHash(nil)
+}
+
+// CheckpointAt returns the stored signed checkpoint of tree size size, or an
+// error wrapping ErrNotInLog if none was signed at that size.
+func (l *Log) CheckpointAt(ctx context.Context, size uint64) (Checkpoint, error) {
+	var note []byte
+	err := l.db.QueryRowContext(ctx, `SELECT note FROM checkpoints WHERE size = ?`, size).Scan(&note)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Checkpoint{}, fmt.Errorf("no checkpoint was signed at size %d: %w", size, ErrNotInLog)
+	}
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("log: checkpoint at size %d: %w", size, err)
+	}
+	return openCheckpoint(note, l.key.Verifier)
+}
+
+// Checkpoints returns every stored checkpoint in size order.
+func (l *Log) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT note FROM checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, fmt.Errorf("log: checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []Checkpoint
+	for rows.Next() {
+		var note []byte
+		if err := rows.Scan(&note); err != nil {
+			return nil, fmt.Errorf("log: checkpoints: %w", err)
+		}
+		cp, err := openCheckpoint(note, l.key.Verifier)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cp)
+	}
+	return out, rows.Err()
+}
+
+// Leaf returns the place of the event id in the log, or an error wrapping
+// ErrNotInLog.
+func (l *Log) Leaf(ctx context.Context, id uuid.UUID) (Leaf, error) {
+	var (
+		idx, pos uint64
+		h        []byte
+	)
+	err := l.db.QueryRowContext(ctx, `SELECT idx, position, hash FROM leaves WHERE event_id = ?`, id[:]).Scan(&idx, &pos, &h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Leaf{}, fmt.Errorf("event %s: %w", id, ErrNotInLog)
+	}
+	if err != nil {
+		return Leaf{}, fmt.Errorf("log: event %s: %w", id, err)
+	}
+	return Leaf{Index: idx, EventID: id, Position: pos, Hash: hex.EncodeToString(h)}, nil
+}
+
+// ReadLeaves returns up to limit leaves from index from on, in order: what
+// verify compares with the events.
+func (l *Log) ReadLeaves(ctx context.Context, from uint64, limit int) ([]Leaf, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT idx, event_id, position, hash FROM leaves WHERE idx >= ? ORDER BY idx LIMIT ?`, from, limit)
+	if err != nil {
+		return nil, fmt.Errorf("log: leaves from %d: %w", from, err)
+	}
+	defer rows.Close()
+	var out []Leaf
+	for rows.Next() {
+		var (
+			lf    Leaf
+			id, h []byte
+		)
+		if err := rows.Scan(&lf.Index, &id, &lf.Position, &h); err != nil {
+			return nil, fmt.Errorf("log: leaves: %w", err)
+		}
+		if lf.EventID, err = uuid.FromBytes(id); err != nil {
+			return nil, fmt.Errorf("log: leaf %d: event id: %w", lf.Index, err)
+		}
+		lf.Hash = hex.EncodeToString(h)
+		out = append(out, lf)
+	}
+	return out, rows.Err()
+}
+
+// RootAt is the root hash of the tree's first size leaves.
+func (l *Log) RootAt(ctx context.Context, size uint64) ([]byte, error) {
+	if err := l.checkSize(size); err != nil {
+		return nil, err
+	}
+	if size == 0 {
+		return hasher.EmptyRoot(), nil
+	}
+	ids := compact.RangeNodes(0, size, nil)
+	hashes := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, err := l.nodeHash(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("log: root at size %d: %w", size, err)
+		}
+		hashes[i] = h
+	}
+	r, err := rangeFactory.NewRange(0, size, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("log: root at size %d: %w", size, err)
+	}
+	return r.GetRootHash(nil)
+}
+
+func (l *Log) checkSize(size uint64) error {
+	if n := l.Size(); size > n {
+		return fmt.Errorf("tree size %d: the log holds %d leaves: %w", size, n, ErrNotInLog)
+	}
+	return nil
+}
+
+// InclusionProof returns the hashes proving leaf index is in the tree of
+// size size.
+func (l *Log) InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error) {
+	if err := l.checkSize(size); err != nil {
+		return nil, err
+	}
+	if index >= size {
+		return nil, fmt.Errorf("leaf %d is not in a tree of size %d: %w", index, size, ErrNotInLog)
+	}
+	nodes, err := proof.Inclusion(index, size)
+	if err != nil {
+		return nil, fmt.Errorf("log: inclusion of %d in %d: %w", index, size, err)
+	}
+	return l.rehash(ctx, nodes)
+}
+
+// ConsistencyProof returns the hashes proving the tree of size from is a
+// prefix of the tree of size to.
+func (l *Log) ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error) {
+	if err := l.checkSize(to); err != nil {
+		return nil, err
+	}
+	if from > to {
+		return nil, fmt.Errorf("consistency from size %d to the smaller %d: %w", from, to, domain.ErrInvalid)
+	}
+	nodes, err := proof.Consistency(from, to)
+	if err != nil {
+		return nil, fmt.Errorf("log: consistency of %d and %d: %w", from, to, err)
+	}
+	return l.rehash(ctx, nodes)
+}
+
+func (l *Log) rehash(ctx context.Context, nodes proof.Nodes) ([][]byte, error) {
+	hashes := make([][]byte, len(nodes.IDs))
+	for i, id := range nodes.IDs {
+		h, err := l.nodeHash(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("log: proof: %w", err)
+		}
+		hashes[i] = h
+	}
+	out, err := nodes.Rehash(hashes, hasher.HashChildren)
+	if err != nil {
+		return nil, fmt.Errorf("log: proof: %w", err)
+	}
+	return out, nil
+}
