@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/esdb/esdbfake"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
@@ -111,6 +113,7 @@ type api struct {
 	store eventStore
 	http  *http.Client
 	last  uint64 // the last stored position lastPosition has seen
+	log   *translog.Log
 }
 
 func newAPI(t *testing.T, kind storeKind) *api {
@@ -139,9 +142,19 @@ func newAPI(t *testing.T, kind storeKind) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "north.example/ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logDone := make(chan error, 1)
+	go func() { logDone <- tlog.Run(ctx, store) }()
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Service: service.New(store, nil), View: view, Efficacy: eff, Events: store, Projection: engine,
-		Tokens: tokens, Pseudonyms: pseudo, Metrics: httpapi.NewMetrics(nil),
+		Tokens: tokens, Pseudonyms: pseudo, Metrics: httpapi.NewMetrics(nil), Log: tlog,
 	}))
 	t.Cleanup(func() {
 		srv.Close()
@@ -149,11 +162,15 @@ func newAPI(t *testing.T, kind storeKind) *api {
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("projection engine: %v", err)
 		}
+		if err := <-logDone; !errors.Is(err, context.Canceled) {
+			t.Errorf("transparency log: %v", err)
+		}
+		tlog.Close()
 		if err := store.Close(); err != nil {
 			t.Errorf("close the store: %v", err)
 		}
 	})
-	return &api{t: t, url: srv.URL, store: store, http: srv.Client()}
+	return &api{t: t, url: srv.URL, store: store, http: srv.Client(), log: tlog}
 }
 
 // eventsAfter reads, through the port, every stored event after position

@@ -201,6 +201,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"Transcript":           projections.Transcript{},
 		"TranscriptEntry":      projections.TranscriptEntry{},
 		"LearnerEvents":        httpapi.LearnerEvents{},
+		"InclusionProof":       httpapi.InclusionProof{},
+		"ConsistencyProof":     httpapi.ConsistencyProof{},
 		"RecordedEvent":        domain.RecordedEvent{},
 		"Actor":                domain.Actor{},
 		"EfficacyReport":       efficacy.Report{},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 )
 
@@ -101,11 +102,11 @@ func problemFor(err error) (p Problem, internal bool) {
 		p.Status, p.Type, p.Detail = http.StatusConflict, "event-id-reused", err.Error()
 	case errors.Is(err, domain.ErrConflict):
 		p.Status, p.Type, p.Detail = http.StatusConflict, "conflict", err.Error()
-	case errors.Is(err, domain.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound), errors.Is(err, translog.ErrNotInLog):
 		p.Status, p.Type, p.Detail = http.StatusNotFound, "not-found", err.Error()
 	case errors.Is(err, domain.ErrInvalid):
 		p.Status, p.Type, p.Detail = http.StatusBadRequest, "invalid", err.Error()
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, domain.ErrClosed), errors.Is(err, domain.ErrUnavailable):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, domain.ErrClosed), errors.Is(err, domain.ErrUnavailable), errors.Is(err, errNoLog):
 		p.Status, p.Type, p.Detail = http.StatusServiceUnavailable, "unavailable", "the ledger is busy or shutting down; retry with the same eventId"
 	default:
 		p.Status, p.Type, p.Detail = http.StatusInternalServerError, "internal", "an internal error occurred; the request id identifies it in the service's log"
@@ -115,6 +116,9 @@ func problemFor(err error) (p Problem, internal bool) {
 	p.Type = "urn:mastery-ledger:problem:" + p.Type
 	return p, internal
 }
+
+// errNoLog answers the log routes of a server run without a log.
+var errNoLog = fmt.Errorf("this server keeps no transparency log: %w", domain.ErrUnavailable)
 
 // writeError answers err as a problem document.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {

@@ -58,6 +58,11 @@ func (s *Server) routes() []route {
 
 		{method: "GET", path: "/v1/events", roles: feedReaders, handle: s.getFeed},
 
+		{method: "GET", path: "/v1/log/key", public: true, handle: s.getLogKey},
+		{method: "GET", path: "/v1/log/checkpoint", public: true, handle: s.getCheckpoint},
+		{method: "GET", path: "/v1/log/proof/inclusion", public: true, handle: s.getInclusionProof},
+		{method: "GET", path: "/v1/log/proof/consistency", public: true, handle: s.getConsistencyProof},
+
 		{method: "GET", path: "/metrics", public: true, handle: s.getMetrics},
 		{method: "GET", path: "/healthz", public: true, handle: s.getHealth},
 		{method: "GET", path: "/readyz", public: true, handle: s.getReady},

@@ -46,6 +46,9 @@ type Config struct {
 	// Pseudonyms keys the research feed's pseudonyms. Required for the
 	// researcher's feed.
 	Pseudonyms *Pseudonymizer
+	// Log is the transparency log; without it the /v1/log routes answer
+	// 503.
+	Log TransparencyLog
 	// Metrics, if set, records request metrics.
 	Metrics *Metrics
 	// Ready reports whether the service can serve: the store is open and

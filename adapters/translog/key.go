@@ -82,6 +82,20 @@ func LoadOrCreateKey(dir, origin string) (*Key, error) {
 	return k, nil
 }
 
+// LoadKey reads the key in dir and never creates one: what a verifier uses.
+func LoadKey(dir string) (*Key, error) {
+	path := filepath.Join(dir, KeyFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("log key: %w", err)
+	}
+	k, err := parseSignerKey(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return nil, fmt.Errorf("log key %s: %w", path, err)
+	}
+	return k, nil
+}
+
 // parseSignerKey reads "PRIVATE+KEY+<name>+<hash>+<base64(alg||seed)>".
 func parseSignerKey(skey string) (*Key, error) {
 	signer, err := note.NewSigner(skey)

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
@@ -23,11 +26,20 @@ type eventStore interface {
 	Close() error
 }
 
-// storeConfig says which store a node runs on.
+// storeConfig says which store a node runs on, and how its transparency
+// log is named and signed.
 type storeConfig struct {
 	kind string // "embedded" or "eventstoredb"
 	url  string // the EventStoreDB connection string
+	// logOrigin names the log on first start; empty: a generated name.
+	logOrigin string
+	// checkpointEvery is how often a checkpoint is signed if the tree grew;
+	// 0 means only on demand.
+	checkpointEvery time.Duration
 }
+
+// logDir is where the transparency log and its key live.
+func logDir(data string) string { return filepath.Join(data, "log") }
 
 // node is one running ledger: the store, the command service, and the read
 // model following the store.
@@ -38,13 +50,14 @@ type node struct {
 	view    *projections.View
 	eff     *efficacy.Projection
 	engine  *projections.Engine
+	log     *translog.Log
 	metrics *httpapi.Metrics
 	// startPos is the store's last position when the node opened: the
 	// node is ready once the read model has caught up to it.
 	startPos uint64
-	failed   chan error // the projection engine stopped on an error
+	failed   chan error // the projection engine or the log stopped on an error
 	stop     context.CancelFunc
-	stopped  chan struct{}
+	stopped  chan struct{} // closed when the projections and the log have stopped
 }
 
 func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Logger) (*node, error) {
@@ -81,6 +94,15 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		return nil, fmt.Errorf("unknown store %q: %w", sc.kind, errUsage)
 	}
 	n.store = store
+	key, err := translog.LoadOrCreateKey(logDir(data), sc.logOrigin)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if n.log, err = translog.Open(ctx, logDir(data), key); err != nil {
+		store.Close()
+		return nil, err
+	}
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried})
 	n.view = projections.NewView(store)
 	n.eff = efficacy.New()
@@ -89,14 +111,59 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	n.stop = stop
+	var wg sync.WaitGroup
+	wg.Add(3)
 	go func() {
-		defer close(n.stopped)
+		defer wg.Done()
 		if err := engine.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
 			logger.Error("projection stopped", "err", err.Error())
-			n.failed <- err
+			n.fail(err)
 		}
 	}()
+	go func() {
+		defer wg.Done()
+		if err := n.log.Run(runCtx, store); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("transparency log stopped", "err", err.Error())
+			n.fail(err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		n.signCheckpoints(runCtx, sc.checkpointEvery, logger)
+	}()
+	go func() {
+		wg.Wait()
+		close(n.stopped)
+	}()
 	return n, nil
+}
+
+// fail reports a background failure once; serve stops on it.
+func (n *node) fail(err error) {
+	select {
+	case n.failed <- err:
+	default:
+	}
+}
+
+// signCheckpoints signs a checkpoint every interval if the tree grew, so
+// that checkpoints exist for archiving without anyone asking for them.
+func (n *node) signCheckpoints(ctx context.Context, every time.Duration, logger *slog.Logger) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := n.log.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("sign checkpoint", "err", err.Error())
+			}
+		}
+	}
 }
 
 // ready reports whether the read model has caught up with what was stored
@@ -107,7 +174,7 @@ func (n *node) ready(context.Context) error {
 	}
 	select {
 	case <-n.stopped:
-		return errors.New("projections stopped")
+		return errors.New("projections or the transparency log stopped")
 	default:
 		return nil
 	}
@@ -121,12 +188,12 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 	return httpapi.NewServer(httpapi.Config{
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
 		Tokens: tokens, Pseudonyms: pseudo, Metrics: n.metrics, Ready: n.ready, Logger: logger,
-		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second,
+		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log,
 	}), nil
 }
 
 func (n *node) close() error {
 	n.stop()
 	<-n.stopped
-	return n.store.Close()
+	return errors.Join(n.log.Close(), n.store.Close())
 }

@@ -14,8 +14,6 @@ import (
 	"os"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
-	"github.com/masteryledger/ledger/adapters/sqlite"
-	"github.com/masteryledger/ledger/domain"
 )
 
 const usage = `usage: ledger <command> [flags]
@@ -97,6 +95,8 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 
 type serveConfig struct {
 	addr, data, store, esdbURL, tokens string
+	logOrigin                          string
+	checkpointEvery                    time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -107,12 +107,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.store, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded or eventstoredb (LEDGER_STORE)")
 	fs.StringVar(&cfg.esdbURL, "eventstoredb-url", envDefault(getenv, "LEDGER_EVENTSTOREDB_URL", ""), "EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false (LEDGER_EVENTSTOREDB_URL)")
 	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created with an admin token on first start")
+	fs.StringVar(&cfg.logOrigin, "log-origin", envDefault(getenv, "LEDGER_LOG_ORIGIN", ""), "the transparency log's name on first start, e.g. ledger.school.example (LEDGER_LOG_ORIGIN); default: mastery-ledger/ and a random suffix")
+	every := fs.String("checkpoint-every", envDefault(getenv, "LEDGER_CHECKPOINT_EVERY", "1m"), "sign a checkpoint this often if the log grew; 0 for on demand only (LEDGER_CHECKPOINT_EVERY)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
+	d, err := time.ParseDuration(*every)
+	if err != nil || d < 0 {
+		return fmt.Errorf("serve: --checkpoint-every %q: want a duration such as 1m, or 0: %w", *every, errUsage)
+	}
+	cfg.checkpointEvery = d
 	switch {
 	case cfg.store != "embedded" && cfg.store != "eventstoredb":
 		return fmt.Errorf("serve: --store %q: want embedded or eventstoredb: %w", cfg.store, errUsage)
@@ -140,7 +147,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: %w", err)
 	}
 
-	n, err := openNode(ctx, cfg.data, storeConfig{kind: cfg.store, url: cfg.esdbURL}, logger)
+	n, err := openNode(ctx, cfg.data, storeConfig{kind: cfg.store, url: cfg.esdbURL, logOrigin: cfg.logOrigin, checkpointEvery: cfg.checkpointEvery}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -178,47 +185,4 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	data := fs.String("data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory (LEDGER_DATA)")
-	if err := parseFlags(fs, args, stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	store, err := sqlite.Open(ctx, *data, nil)
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	defer store.Close()
-	n, streams, err := verifyStore(ctx, store)
-	if err != nil {
-		return fmt.Errorf("verify %s: %w", *data, err)
-	}
-	fmt.Fprintf(stdout, "ok: %d events in %d streams; every hash chain and the global order verify\n", n, streams)
-	return nil
-}
-
-// verifyStore feeds the whole global order through a ChainVerifier.
-func verifyStore(ctx context.Context, store domain.EventStore) (events uint64, streams int, err error) {
-	v := domain.ChainVerifier{Dense: true}
-	var after uint64
-	for {
-		page, err := store.ReadAll(ctx, after, 10_000)
-		if err != nil {
-			return v.Count(), v.Streams(), err
-		}
-		if len(page) == 0 {
-			return v.Count(), v.Streams(), nil
-		}
-		for _, e := range page {
-			if err := v.Next(e); err != nil {
-				return v.Count(), v.Streams(), fmt.Errorf("%w: %w", errVerifyFailed, err)
-			}
-		}
-		after = page[len(page)-1].Position
-	}
 }

@@ -1,0 +1,172 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/adapters/translog"
+)
+
+// TransparencyLog is what the log routes and verifiable transcripts need of
+// the transparency log.
+type TransparencyLog interface {
+	Key() *translog.Key
+	Size() uint64
+	Checkpoint(ctx context.Context) (translog.Checkpoint, error)
+	CheckpointAt(ctx context.Context, size uint64) (translog.Checkpoint, error)
+	Leaf(ctx context.Context, id uuid.UUID) (translog.Leaf, error)
+	RootAt(ctx context.Context, size uint64) ([]byte, error)
+	InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error)
+	ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error)
+	WaitFor(ctx context.Context, pos uint64) error
+}
+
+// The log's answers are public: they hold hashes, never content, and a
+// transparency log is only worth what outsiders can check.
+
+func (s *Server) getLogKey(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Log == nil {
+		return errNoLog
+	}
+	writeText(w, s.cfg.Log.Key().VerifierKey+"\n")
+	return nil
+}
+
+func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Log == nil {
+		return errNoLog
+	}
+	cp, err := s.cfg.Log.Checkpoint(r.Context())
+	if err != nil {
+		return err
+	}
+	writeText(w, string(cp.Note))
+	return nil
+}
+
+// InclusionProof is GET /v1/log/proof/inclusion.
+type InclusionProof struct {
+	EventID   uuid.UUID `json:"eventId"`
+	Position  uint64    `json:"position"`
+	EventHash string    `json:"eventHash"`
+	LeafIndex uint64    `json:"leafIndex"`
+	TreeSize  uint64    `json:"treeSize"`
+	RootHash  string    `json:"rootHash"`
+	Hashes    []string  `json:"hashes"`
+	// Checkpoint is the signed checkpoint of TreeSize, when one was
+	// signed at that size (always, when size is left out).
+	Checkpoint *string `json:"checkpoint"`
+}
+
+func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Log == nil {
+		return errNoLog
+	}
+	raw := r.URL.Query().Get("eventId")
+	id, err := uuid.Parse(raw)
+	if err != nil || raw != id.String() {
+		return &badRequest{Field: "eventId", Message: "must be an event id, a lower-case UUID"}
+	}
+	ctx := r.Context()
+	leaf, err := s.cfg.Log.Leaf(ctx, id)
+	if err != nil {
+		return err
+	}
+	size, cp, err := s.treeSize(ctx, r, "size")
+	if err != nil {
+		return err
+	}
+	if leaf.Index >= size {
+		return &badRequest{Field: "size", Message: "the event is leaf " + strconv.FormatUint(leaf.Index, 10) + ": the tree must hold more than that many leaves"}
+	}
+	hashes, err := s.cfg.Log.InclusionProof(ctx, leaf.Index, size)
+	if err != nil {
+		return err
+	}
+	root, err := s.cfg.Log.RootAt(ctx, size)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, r, http.StatusOK, InclusionProof{
+		EventID: id, Position: leaf.Position, EventHash: leaf.Hash, LeafIndex: leaf.Index, TreeSize: size,
+		RootHash: translog.EncodeHashes([][]byte{root})[0], Hashes: translog.EncodeHashes(hashes), Checkpoint: cp,
+	})
+	return nil
+}
+
+// ConsistencyProof is GET /v1/log/proof/consistency.
+type ConsistencyProof struct {
+	From   uint64   `json:"from"`
+	To     uint64   `json:"to"`
+	Hashes []string `json:"hashes"`
+	// FromCheckpoint and ToCheckpoint are the signed checkpoints of those
+	// sizes, when the log signed them.
+	FromCheckpoint *string `json:"fromCheckpoint"`
+	ToCheckpoint   *string `json:"toCheckpoint"`
+}
+
+func (s *Server) getConsistencyProof(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Log == nil {
+		return errNoLog
+	}
+	ctx := r.Context()
+	if r.URL.Query().Get("from") == "" {
+		return &badRequest{Field: "from", Message: "is required: the size of the older tree"}
+	}
+	from, err := queryUint(r, "from", 0, 0)
+	if err != nil {
+		return err
+	}
+	to, toCP, err := s.treeSize(ctx, r, "to")
+	if err != nil {
+		return err
+	}
+	if from > to {
+		return &badRequest{Field: "from", Message: "must not be larger than to (" + strconv.FormatUint(to, 10) + ")"}
+	}
+	hashes, err := s.cfg.Log.ConsistencyProof(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	out := ConsistencyProof{From: from, To: to, Hashes: translog.EncodeHashes(hashes), ToCheckpoint: toCP}
+	if cp, err := s.cfg.Log.CheckpointAt(ctx, from); err == nil {
+		note := string(cp.Note)
+		out.FromCheckpoint = &note
+	}
+	writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// treeSize reads a tree size from the query, or takes the latest
+// checkpoint's (signing one if the tree grew). It returns the size's signed
+// checkpoint when there is one.
+func (s *Server) treeSize(ctx context.Context, r *http.Request, name string) (uint64, *string, error) {
+	if r.URL.Query().Get(name) == "" {
+		cp, err := s.cfg.Log.Checkpoint(ctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		note := string(cp.Note)
+		return cp.Size, &note, nil
+	}
+	size, err := queryUint(r, name, 0, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	if n := s.cfg.Log.Size(); size > n {
+		return 0, nil, &badRequest{Field: name, Message: "the log holds " + strconv.FormatUint(n, 10) + " leaves"}
+	}
+	if cp, err := s.cfg.Log.CheckpointAt(ctx, size); err == nil {
+		note := string(cp.Note)
+		return size, &note, nil
+	}
+	return size, nil, nil
+}
+
+func writeText(w http.ResponseWriter, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte(body))
+}

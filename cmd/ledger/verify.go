@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/adapters/translog"
+	"github.com/masteryledger/ledger/domain"
+)
+
+// fileList is a repeatable flag.
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
+// runVerify is `ledger verify`: on a data directory, every chain, the
+// global order, every leaf of the transparency log and every signed
+// checkpoint; on an export (--export), the same offline against saved
+// checkpoints and a saved key.
+func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	data := fs.String("data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory (LEDGER_DATA)")
+	export := fs.String("export", "", "verify this NDJSON export instead of a data directory (needs --checkpoint and --key)")
+	keyFile := fs.String("key", "", "the log's verifier key as GET /v1/log/key served it; default: the data directory's own key")
+	var checkpoints fileList
+	fs.Var(&checkpoints, "checkpoint", "a saved checkpoint (GET /v1/log/checkpoint) the events must match; repeatable")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	var vkey string
+	if *keyFile != "" {
+		raw, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return fmt.Errorf("verify: --key: %w", err)
+		}
+		vkey = strings.TrimSpace(string(raw))
+		if _, _, err := translog.ParseVerifierKey(vkey); err != nil {
+			return fmt.Errorf("verify: --key %s: %w", *keyFile, err)
+		}
+	}
+	if *export != "" {
+		if vkey == "" || len(checkpoints) == 0 {
+			return fmt.Errorf("verify: --export needs --key and at least one --checkpoint: offline, nothing else vouches for the events: %w", errUsage)
+		}
+		cps, err := readCheckpoints(checkpoints, vkey)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		r, err := verifyExport(*export, cps)
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", *export, err)
+		}
+		fmt.Fprintf(stdout, "ok: %d events in %d streams; every hash chain verifies and %s\n", r.events, r.streams, r.checkpointLine())
+		return nil
+	}
+	r, err := verifyDataDir(ctx, *data, vkey, checkpoints)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", *data, err)
+	}
+	fmt.Fprintf(stdout, "ok: %d events in %d streams; every hash chain and the global order verify", r.events, r.streams)
+	if r.noLog {
+		fmt.Fprintln(stdout, "; the data directory has no transparency log yet (`ledger serve` builds it)")
+		return nil
+	}
+	fmt.Fprintf(stdout, "; %d leaves of the transparency log match the events and %s\n", r.leaves, r.checkpointLine())
+	if *keyFile == "" {
+		fmt.Fprintln(stdout, "note: checked against the data directory's own key; pass --key with the key you saved, and --checkpoint with checkpoints you archived, to rule out an insider who holds the key")
+	}
+	return nil
+}
+
+type verifyReport struct {
+	events  uint64
+	streams int
+	leaves  uint64
+	checked int
+	latest  translog.Checkpoint
+	noLog   bool
+}
+
+func (r verifyReport) checkpointLine() string {
+	if r.checked == 0 {
+		return "no signed checkpoint covers them yet"
+	}
+	return fmt.Sprintf("%d signed checkpoints (the largest of size %d, log %s) match", r.checked, r.latest.Size, r.latest.Origin)
+}
+
+func readCheckpoints(files []string, vkey string) ([]translog.Checkpoint, error) {
+	var out []translog.Checkpoint
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--checkpoint: %w", err)
+		}
+		cp, err := translog.OpenCheckpoint(raw, vkey)
+		if err != nil {
+			return nil, fmt.Errorf("--checkpoint %s: %w", f, err)
+		}
+		out = append(out, cp)
+	}
+	return out, nil
+}
+
+func largest(cps []translog.Checkpoint) translog.Checkpoint {
+	var l translog.Checkpoint
+	for _, c := range cps {
+		if c.Size >= l.Size {
+			l = c
+		}
+	}
+	return l
+}
+
+// verifyDataDir checks a data directory. vkey, if not empty, is the key the
+// log must be signed with; extra are saved checkpoint files.
+func verifyDataDir(ctx context.Context, data, vkey string, extra []string) (verifyReport, error) {
+	var r verifyReport
+	store, err := sqlite.Open(ctx, data, nil)
+	if err != nil {
+		return r, err
+	}
+	defer store.Close()
+
+	var tlog *translog.Log
+	var cps []translog.Checkpoint
+	if _, err := os.Stat(filepath.Join(logDir(data), translog.TreeFile)); err == nil {
+		key, err := translog.LoadKey(logDir(data))
+		if err != nil {
+			return r, err
+		}
+		if vkey != "" && key.VerifierKey != vkey {
+			return r, fmt.Errorf("%w: the data directory's log key %s is not the key given with --key", errVerifyFailed, key.VerifierKey)
+		}
+		if tlog, err = translog.Open(ctx, logDir(data), key); err != nil {
+			return r, err
+		}
+		defer tlog.Close()
+		// Stored checkpoints are opened with the key: a forged one fails.
+		if cps, err = tlog.Checkpoints(ctx); err != nil {
+			return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
+		}
+		if vkey == "" {
+			vkey = key.VerifierKey
+		}
+	} else {
+		r.noLog = true
+	}
+	if len(extra) > 0 {
+		if vkey == "" {
+			return r, fmt.Errorf("--checkpoint needs --key when the data directory has no log: %w", errUsage)
+		}
+		saved, err := readCheckpoints(extra, vkey)
+		if err != nil {
+			return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
+		}
+		cps = append(cps, saved...)
+		r.noLog = false
+	}
+
+	chain := domain.ChainVerifier{Dense: true}
+	audit := translog.NewAuditor(cps...)
+	var logSize uint64
+	if tlog != nil {
+		logSize = tlog.Size()
+	}
+	var after uint64
+	for {
+		page, err := store.ReadAll(ctx, after, 10_000)
+		if err != nil {
+			return r, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		var leaves []translog.Leaf
+		if tlog != nil {
+			if leaves, err = tlog.ReadLeaves(ctx, audit.Size(), len(page)); err != nil {
+				return r, err
+			}
+		}
+		for i, e := range page {
+			if err := chain.Next(e); err != nil {
+				return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
+			}
+			var leaf *translog.Leaf
+			if i < len(leaves) {
+				leaf = &leaves[i]
+			}
+			if err := audit.Event(e, leaf); err != nil {
+				return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
+			}
+		}
+		after = page[len(page)-1].Position
+	}
+	if err := audit.Finish(logSize); err != nil {
+		return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
+	}
+	if tlog != nil && logSize > 0 {
+		// Proofs are served from the stored interior nodes: they must
+		// give the root the events give.
+		root, err := tlog.RootAt(ctx, logSize)
+		if err != nil {
+			return r, err
+		}
+		if logSize == audit.Size() && !bytes.Equal(root, audit.Root()) {
+			return r, fmt.Errorf("%w: the log's stored nodes give another root than its leaves: proofs it serves would not verify", errVerifyFailed)
+		}
+	}
+	r.events, r.streams, r.leaves, r.checked, r.latest = chain.Count(), chain.Streams(), min(logSize, audit.Size()), audit.Checked(), largest(cps)
+	return r, nil
+}
+
+// verifyExport checks an NDJSON export against saved checkpoints, with no
+// data directory and no server.
+func verifyExport(path string, cps []translog.Checkpoint) (verifyReport, error) {
+	var r verifyReport
+	f, err := os.Open(path)
+	if err != nil {
+		return r, err
+	}
+	defer f.Close()
+	// Exports from EventStoreDB have sparse positions; the checkpoints
+	// vouch for the order.
+	chain := domain.ChainVerifier{}
+	audit := translog.NewAuditor(cps...)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 4*domain.MaxEventDataSize)
+	line := 0
+	for sc.Scan() {
+		line++
+		var e domain.RecordedEvent
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return r, fmt.Errorf("line %d: not an event envelope: %w", line, err)
+		}
+		if err := chain.Next(e); err != nil {
+			return r, fmt.Errorf("%w: line %d: %w", errVerifyFailed, line, err)
+		}
+		if err := audit.Event(e, nil); err != nil {
+			return r, fmt.Errorf("%w: line %d: %w", errVerifyFailed, line, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return r, fmt.Errorf("line %d: %w", line+1, err)
+	}
+	if err := audit.Finish(0); err != nil {
+		return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
+	}
+	r.events, r.streams, r.checked, r.latest = chain.Count(), chain.Streams(), audit.Checked(), largest(cps)
+	return r, nil
+}
+
+// verifyStore feeds a store's whole global order through a ChainVerifier.
+func verifyStore(ctx context.Context, store domain.EventStore) (events uint64, streams int, err error) {
+	v := domain.ChainVerifier{Dense: true}
+	var after uint64
+	for {
+		page, err := store.ReadAll(ctx, after, 10_000)
+		if err != nil {
+			return v.Count(), v.Streams(), err
+		}
+		if len(page) == 0 {
+			return v.Count(), v.Streams(), nil
+		}
+		for _, e := range page {
+			if err := v.Next(e); err != nil {
+				return v.Count(), v.Streams(), fmt.Errorf("%w: %w", errVerifyFailed, err)
+			}
+		}
+		after = page[len(page)-1].Position
+	}
+}
