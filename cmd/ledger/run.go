@@ -23,7 +23,10 @@ commands:
   demo     fill a fresh data directory with a sample school and print tokens to try it
   replay   print the trail of one learner's claim on a standard as a table
   export   write every event, in global order, as NDJSON (--pseudonymise for research)
-  verify   recompute every hash chain and the global order of a data directory
+  verify   recompute every hash chain, the global order and the transparency log of a
+           data directory (--data), or of an export against saved checkpoints (--export)
+  verify-consistency
+           check offline, with a consistency proof, that a newer checkpoint extends an older one
 
 Run 'ledger <command> -h' for a command's flags.
 `
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, args[1:], getenv, stdout, stderr)
+	case "verify-consistency":
+		return runVerifyConsistency(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], getenv, stdout, stderr)
 	case "replay":

@@ -257,7 +257,7 @@ func regrow(t *testing.T, d ledgerDir) {
 	store.Close()
 	// The log is rebuilt from the first leaf on.
 	if _, err := os.Stat(d.tree()); err == nil {
-		sqlExec(t, d.tree(), `DELETE FROM leaves`)
+		sqlExec(t, d.tree(), `DELETE FROM leaves`, `DELETE FROM nodes`)
 	}
 	buildLog(t, d.dir)
 }
@@ -320,5 +320,71 @@ func TestVerifyExportOffline(t *testing.T) {
 	writeTestFile(t, otherKey, k.VerifierKey)
 	if _, err := verifyErr(t, "--export", export, "--checkpoint", d.checkpoint, "--key", otherKey); !errors.Is(err, translog.ErrUnverified) {
 		t.Fatalf("a checkpoint under another key: %v", err)
+	}
+}
+
+// TestVerifyConsistencyBetweenSavedCheckpoints: the log grows by ten events;
+// the proof between the two saved checkpoints verifies offline. After a
+// truncate-and-regrow re-signed by a key holder, no proof can link them.
+func TestVerifyConsistencyBetweenSavedCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	d := newLedgerDir(t)
+	store, err := sqlite.Open(ctx, d.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if _, err := store.Append(ctx, "learner-b", domain.Any{}, domain.EventData{ID: uuid.New(), Type: "EvidenceRecorded", Data: []byte(`{"level":2}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
+	newer := buildLog(t, d.dir)
+	newerFile := filepath.Join(t.TempDir(), "checkpoint-40")
+	writeTestFile(t, newerFile, string(newer.Note))
+	proofFile := func(t *testing.T, from, to uint64) string {
+		t.Helper()
+		key, err := translog.LoadKey(logDir(d.dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := translog.Open(ctx, logDir(d.dir), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		hs, err := l.ConsistencyProof(ctx, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "proof.json")
+		writeTestFile(t, path, fmt.Sprintf(`{"from":%d,"to":%d,"hashes":["%s"]}`, from, to, strings.Join(translog.EncodeHashes(hs), `","`)))
+		return path
+	}
+	var out strings.Builder
+	args := []string{"verify-consistency", "--key", d.key, "--proof", proofFile(t, 30, 40), "--older", d.checkpoint, "--newer", newerFile}
+	if err := run(ctx, args, noEnv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "size 40 extends the log of size 30") {
+		t.Fatalf("grown log: %v %q", err, out.String())
+	}
+	if err := run(ctx, []string{"verify-consistency", "--key", d.key, "--proof", proofFile(t, 30, 40), "--older", newerFile, "--newer", d.checkpoint}, noEnv, io.Discard, io.Discard); exitCode(err) != 2 {
+		t.Fatalf("checkpoints in the wrong order: %v, want a usage error", err)
+	}
+
+	// The key holder cuts back to 20 and regrows to 40, re-signing.
+	sqlExec(t, d.events_(), `DELETE FROM events WHERE position > 20`)
+	if err := os.Remove(d.tree()); err != nil {
+		t.Fatal(err)
+	}
+	regrow(t, d)
+	regrow(t, d)
+	forged := buildLog(t, d.dir)
+	forgedFile := filepath.Join(t.TempDir(), "checkpoint-forged")
+	writeTestFile(t, forgedFile, string(forged.Note))
+	if forged.Size != 40 {
+		t.Fatalf("regrown to %d", forged.Size)
+	}
+	err = run(ctx, []string{"verify-consistency", "--key", d.key, "--proof", proofFile(t, 30, 40), "--older", d.checkpoint, "--newer", forgedFile}, noEnv, io.Discard, io.Discard)
+	if !errors.Is(err, translog.ErrUnverified) {
+		t.Fatalf("a rewritten log passed the consistency check: %v", err)
 	}
 }

@@ -283,3 +283,57 @@ func verifyStore(ctx context.Context, store domain.EventStore) (events uint64, s
 		after = page[len(page)-1].Position
 	}
 }
+
+// runVerifyConsistency is `ledger verify-consistency`: given two saved
+// checkpoints and the consistency proof between them (as GET
+// /v1/log/proof/consistency serves it), it checks offline that the newer
+// tree extends the older: the log only grew in between.
+func runVerifyConsistency(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify-consistency", flag.ContinueOnError)
+	keyFile := fs.String("key", "", "the log's verifier key as GET /v1/log/key served it (required)")
+	proofFile := fs.String("proof", "", "the consistency proof, as GET /v1/log/proof/consistency?from=OLD&to=NEW served it (required)")
+	olderFile := fs.String("older", "", "the older saved checkpoint (required)")
+	newerFile := fs.String("newer", "", "the newer saved checkpoint (required)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *keyFile == "" || *proofFile == "" || *olderFile == "" || *newerFile == "" {
+		return fmt.Errorf("verify-consistency: want --key FILE --proof FILE --older CHECKPOINT --newer CHECKPOINT: %w", errUsage)
+	}
+	raw, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return fmt.Errorf("verify-consistency: --key: %w", err)
+	}
+	cps, err := readCheckpoints([]string{*olderFile, *newerFile}, strings.TrimSpace(string(raw)))
+	if err != nil {
+		return fmt.Errorf("verify-consistency: %w", err)
+	}
+	older, newer := cps[0], cps[1]
+	var p struct {
+		From   *uint64  `json:"from"`
+		To     *uint64  `json:"to"`
+		Hashes []string `json:"hashes"`
+	}
+	body, err := os.ReadFile(*proofFile)
+	if err != nil {
+		return fmt.Errorf("verify-consistency: --proof: %w", err)
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.From == nil || p.To == nil || p.Hashes == nil {
+		return fmt.Errorf("verify-consistency: --proof %s: not a consistency proof (want from, to and hashes): %w", *proofFile, errUsage)
+	}
+	if *p.From != older.Size || *p.To != newer.Size {
+		return fmt.Errorf("verify-consistency: the proof is from size %d to %d, the checkpoints are of size %d and %d: %w", *p.From, *p.To, older.Size, newer.Size, errUsage)
+	}
+	hashes, err := translog.DecodeHashes(p.Hashes)
+	if err != nil {
+		return fmt.Errorf("verify-consistency: --proof: %w", err)
+	}
+	if err := translog.VerifyConsistency(older, newer, hashes); err != nil {
+		return fmt.Errorf("verify-consistency: %w: %w", errVerifyFailed, err)
+	}
+	fmt.Fprintf(stdout, "ok: the log %s of size %d extends the log of size %d: it only grew\n", newer.Origin, newer.Size, older.Size)
+	return nil
+}
