@@ -52,7 +52,8 @@ type EventStore interface {
 	// position order: first the history, then live events as they are
 	// committed, with no gap and no duplicate across the switch. It blocks
 	// until ctx is done (returning ctx.Err()), handle returns an error
-	// (returned wrapped), or the store fails.
+	// (returned wrapped), or the store fails. Events handed to handle may
+	// share their Data with other subscribers: handle must not modify them.
 	Subscribe(ctx context.Context, after uint64, handle func(RecordedEvent) error) error
 }
 

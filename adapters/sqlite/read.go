@@ -73,7 +73,11 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, handle func(domain.
 		// Take the notifier before reading, so a commit that lands between
 		// the read and the wait still wakes us.
 		changed := s.notifier()
-		evs, err := s.ReadAll(ctx, last, subscribePage)
+		evs, inMemory := s.recentAfter(last, subscribePage)
+		var err error
+		if !inMemory {
+			evs, err = s.ReadAll(ctx, last, subscribePage)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -100,7 +100,17 @@ type Store struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced after every commit
+	// recent holds the last events committed, in position order, so that
+	// subscribers that are caught up take each commit from memory instead
+	// of reading it back from the file: with the read model and the
+	// transparency log following the store, that read was one query per
+	// subscriber per commit.
+	recent []domain.RecordedEvent
 }
+
+// recentCap bounds how many committed events stay in memory for
+// subscribers; one that falls further behind reads from the file.
+const recentCap = 4096
 
 var _ domain.EventStore = (*Store)(nil)
 
@@ -255,6 +265,25 @@ func (s *Store) closeFiles() error {
 	return nil
 }
 
+// recentAfter returns the committed events after position after from
+// memory, and whether memory covers them: false means read the file. An
+// empty covered answer means nothing newer is committed.
+func (s *Store) recentAfter(after uint64, limit int) ([]domain.RecordedEvent, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.recent) == 0 || s.recent[0].Position > after+1 {
+		return nil, false
+	}
+	last := s.recent[len(s.recent)-1].Position
+	if after >= last {
+		return nil, true
+	}
+	// Positions are dense: the event after after sits at a known index.
+	from := int(after + 1 - s.recent[0].Position)
+	to := min(len(s.recent), from+limit)
+	return append([]domain.RecordedEvent(nil), s.recent[from:to]...), true
+}
+
 // notifier returns a channel that is closed at the next commit.
 func (s *Store) notifier() <-chan struct{} {
 	s.mu.Lock()
@@ -262,8 +291,21 @@ func (s *Store) notifier() <-chan struct{} {
 	return s.changed
 }
 
-func (s *Store) broadcast() {
+// broadcast publishes a commit's new events and wakes the subscribers.
+func (s *Store) broadcast(committed []domain.RecordedEvent) {
 	s.mu.Lock()
+	dense := len(committed) > 0 && (len(s.recent) == 0 || s.recent[len(s.recent)-1].Position+1 == committed[0].Position) &&
+		committed[len(committed)-1].Position == committed[0].Position+uint64(len(committed))-1
+	if !dense {
+		// Never hand out a range with a hole: subscribers read the file
+		// until the next commit refills memory.
+		s.recent = nil
+		committed = nil
+	}
+	s.recent = append(s.recent, committed...)
+	if n := len(s.recent); n > 2*recentCap {
+		s.recent = append([]domain.RecordedEvent(nil), s.recent[n-recentCap:]...)
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()

@@ -198,7 +198,17 @@ func (w *writer) commit(batch []*appendReq) {
 	if err == nil && nextPos != firstPos {
 		w.s.lastPos.Store(nextPos - 1)
 		w.lastRecorded = lastRecorded
-		w.s.broadcast()
+		// Requests were applied in order, so their new events (not the
+		// ones a retry found stored) are in position order.
+		committed := make([]domain.RecordedEvent, 0, nextPos-firstPos)
+		for _, r := range results {
+			for _, e := range r.events {
+				if r.err == nil && e.Position >= firstPos {
+					committed = append(committed, e)
+				}
+			}
+		}
+		w.s.broadcast(committed)
 	}
 	if w.s.opts.OnCommit != nil {
 		w.s.opts.OnCommit(stats)
