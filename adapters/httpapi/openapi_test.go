@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
@@ -202,6 +203,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"TranscriptEntry":      projections.TranscriptEntry{},
 		"LearnerEvents":        httpapi.LearnerEvents{},
 		"InclusionProof":       httpapi.InclusionProof{},
+		"OB3Transcript":        credential.Transcript{},
+		"OB3Credential":        credential.TranscriptCredential{},
 		"ConsistencyProof":     httpapi.ConsistencyProof{},
 		"RecordedEvent":        domain.RecordedEvent{},
 		"Actor":                domain.Actor{},

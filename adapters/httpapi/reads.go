@@ -124,6 +124,13 @@ func (s *Server) getReplay(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getTranscript(w http.ResponseWriter, r *http.Request) error {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+	case "ob3":
+		return s.getTranscriptOB3(w, r)
+	default:
+		return &badRequest{Field: "format", Message: `must be "json" (the default) or "ob3" (signed Open Badges 3.0 credentials)`}
+	}
 	return s.learnerRead(w, r, func(_ context.Context, id string) (any, error) {
 		return s.cfg.View.Transcript(id)
 	})

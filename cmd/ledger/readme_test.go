@@ -15,7 +15,7 @@ import (
 
 // curlLine matches the README's curl examples: an optional bearer token from
 // an exported variable and one URL.
-var curlLine = regexp.MustCompile(`^curl -s (?:-H "Authorization: Bearer \$([A-Z_]+)" )?'?(http://127\.0\.0\.1:8080[^' ]*)'?$`)
+var curlLine = regexp.MustCompile(`^curl -s (?:-H "Authorization: Bearer \$([A-Z_]+)" )?'?(http://127\.0\.0\.1:8080[^' ]*)'?(?: > (\S+))?$`)
 
 // The README's quick start, as a newcomer runs it: the demo, the server on
 // its data, and every curl line of the README, each answered 200 with the
@@ -26,10 +26,17 @@ func TestREADMEQuickStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var curls [][]string
+	var offline [][]string // the ledger commands run once the service stops
 	for _, block := range strings.Split(string(raw), "```sh\n")[1:] {
 		body, _, _ := strings.Cut(block, "```")
 		for _, line := range strings.Split(body, "\n") {
 			line = strings.TrimSpace(line)
+			if args, ok := strings.CutPrefix(line, "go run ./cmd/ledger "); ok {
+				if f := strings.Fields(args); f[0] != "demo" && f[0] != "serve" {
+					offline = append(offline, f)
+				}
+				continue
+			}
 			if !strings.HasPrefix(line, "curl ") {
 				continue
 			}
@@ -44,7 +51,9 @@ func TestREADMEQuickStart(t *testing.T) {
 		t.Fatalf("the README has %d curl examples; the quick start promises at least 5", len(curls))
 	}
 
-	dir := filepath.Join(t.TempDir(), "data")
+	// The README's paths are relative to where its reader stands.
+	t.Chdir(t.TempDir())
+	dir := "./data"
 	if err := run(context.Background(), []string{"demo", "--data", dir}, noEnv, io.Discard, io.Discard); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
@@ -57,7 +66,6 @@ func TestREADMEQuickStart(t *testing.T) {
 		env[strings.ToUpper(c.Role)+"_TOKEN"] = c.Token
 	}
 	url, stop := startServe(t, "--data", dir)
-	defer stop()
 
 	for _, m := range curls {
 		token, target := m[1], strings.Replace(m[2], "http://127.0.0.1:8080", url, 1)
@@ -79,6 +87,11 @@ func TestREADMEQuickStart(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d\n%s", m[0], resp.StatusCode, body)
+		}
+		if m[3] != "" {
+			if err := os.WriteFile(m[3], body, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// What the README says these show.
 		switch {
@@ -103,6 +116,27 @@ func TestREADMEQuickStart(t *testing.T) {
 			if bytes.Contains(body, []byte("l-0001")) {
 				t.Error("the research feed holds a learner id")
 			}
+		}
+	}
+
+	// Stop the service, as the README says, then run its offline commands
+	// in order: each must succeed, and the verifications must say so.
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if len(offline) < 5 {
+		t.Fatalf("the README shows %d offline ledger commands; want replay, export and the verifications", len(offline))
+	}
+	for _, args := range offline {
+		var out strings.Builder
+		if err := run(context.Background(), args, noEnv, &out, &out); err != nil {
+			t.Fatalf("ledger %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+		if strings.HasPrefix(args[0], "verify") && !strings.HasPrefix(out.String(), "ok: ") {
+			t.Errorf("ledger %s printed %q", strings.Join(args, " "), out.String())
+		}
+		if args[0] == "verify-transcript" && !strings.Contains(out.String(), "l-0001 met 6.RP.A.1") {
+			t.Errorf("the transcript does not verify the met claim: %s", out.String())
 		}
 	}
 }

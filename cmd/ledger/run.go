@@ -25,6 +25,8 @@ commands:
   export   write every event, in global order, as NDJSON (--pseudonymise for research)
   verify   recompute every hash chain, the global order and the transparency log of a
            data directory (--data), or of an export against saved checkpoints (--export)
+  verify-transcript
+           check a signed transcript (GET .../transcript?format=ob3) offline against the log's key
   verify-consistency
            check offline, with a consistency proof, that a newer checkpoint extends an older one
 
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, args[1:], getenv, stdout, stderr)
+	case "verify-transcript":
+		return runVerifyTranscript(ctx, args[1:], getenv, stdout, stderr)
 	case "verify-consistency":
 		return runVerifyConsistency(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
@@ -335,5 +336,53 @@ func runVerifyConsistency(_ context.Context, args []string, getenv func(string) 
 		return fmt.Errorf("verify-consistency: %w: %w", errVerifyFailed, err)
 	}
 	fmt.Fprintf(stdout, "ok: the log %s of size %d extends the log of size %d: it only grew\n", newer.Origin, newer.Size, older.Size)
+	return nil
+}
+
+// runVerifyTranscript is `ledger verify-transcript FILE --key FILE`: it
+// checks a transcript saved from GET
+// /v1/learners/{id}/transcript?format=ob3 offline: every credential's
+// signature, its checkpoint's signature, and every evidence event's
+// inclusion proof, all against the saved key.
+func runVerifyTranscript(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify-transcript", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keyFile := fs.String("key", "", "the log's verifier key as GET /v1/log/key served it (required)")
+	// The file may come before or after the flags.
+	var files []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return fmt.Errorf("verify-transcript: %w: %w", err, errUsage)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if *keyFile == "" || len(files) != 1 {
+		return fmt.Errorf("verify-transcript: want FILE --key FILE: %w", errUsage)
+	}
+	key, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return fmt.Errorf("verify-transcript: --key: %w", err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		return fmt.Errorf("verify-transcript: %w", err)
+	}
+	verified, err := credential.VerifyTranscript(data, strings.TrimSpace(string(key)))
+	if err != nil {
+		return fmt.Errorf("verify-transcript %s: %w: %w", files[0], errVerifyFailed, err)
+	}
+	for _, v := range verified {
+		fmt.Fprintf(stdout, "ok: %s met %s %s (%s, revision %d) at level %d (%s) on %s, issued by %s (%s); %d events proved in the log %s of size %d\n",
+			v.LearnerID, v.Code, v.Title, v.StandardID, v.StandardRevision, v.Level, v.LevelLabel, v.MetAt.Format("2006-01-02"),
+			v.SchoolName, v.Issuer, len(v.Events), v.Checkpoint.Origin, v.Checkpoint.Size)
+	}
+	fmt.Fprintf(stdout, "ok: %d credentials verify\n", len(verified))
 	return nil
 }

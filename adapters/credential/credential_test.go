@@ -1,0 +1,174 @@
+package credential
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// The payload of a credential of a fixed key, as testdata/credential.golden.json
+// shows it to a reader. Run go test -update after a deliberate change.
+func TestCredentialGolden(t *testing.T) {
+	f := newFixture(t, fixedTestKey(t, logName, 7))
+	jws := f.issue(t, f.claim(t, claimA()))
+	// Indent the segments as they are, so the golden file keeps the order
+	// in which the ledger writes the properties.
+	var got bytes.Buffer
+	for _, segment := range strings.Split(jws, ".")[:2] {
+		raw, err := base64.RawURLEncoding.DecodeString(segment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Indent(&got, raw, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		got.WriteByte('\n')
+	}
+	golden := filepath.Join("testdata", "credential.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("JOSE header and payload differ from %s (go test -update rewrites it):\n%s", golden, got.String())
+	}
+}
+
+// The properties OB 3.0 and VC 2.0 require, read from the JSON as any
+// consumer would, not through this package's types.
+func TestCredentialRequiredFields(t *testing.T) {
+	f := newFixture(t, newTestKey(t, logName))
+	jws := f.issue(t, f.claim(t, claimA()))
+	parts := strings.Split(jws, ".")
+	header, cred := decodeJSON(t, parts[0]), decodeJSON(t, parts[1])
+
+	t.Run("JOSE header", func(t *testing.T) {
+		jwk, _ := header["jwk"].(map[string]any)
+		switch {
+		case header["alg"] != "EdDSA" || header["typ"] != "JWT":
+			t.Errorf("alg %v, typ %v; want EdDSA, JWT", header["alg"], header["typ"])
+		case jwk["kty"] != "OKP" || jwk["crv"] != "Ed25519" || jwk["x"] == nil || jwk["d"] != nil:
+			t.Errorf("jwk %v: want the public Ed25519 key", jwk)
+		case len(header) != 3:
+			t.Errorf("header %v: want alg, typ and jwk only", header)
+		}
+	})
+	t.Run("@context", func(t *testing.T) {
+		ctx, _ := cred["@context"].([]any)
+		if len(ctx) != 3 || ctx[0] != "https://www.w3.org/ns/credentials/v2" ||
+			ctx[1] != "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json" {
+			t.Fatalf("@context %v: want VC 2.0, then OB 3.0, then the ledger's", ctx)
+		}
+		ext, _ := ctx[2].(map[string]any)
+		term, _ := ext["ledgerProof"].(map[string]any)
+		if term["@type"] != "@json" || term["@id"] == nil {
+			t.Errorf("@context[2] = %v: want ledgerProof declared as @json", ctx[2])
+		}
+	})
+	t.Run("credential", func(t *testing.T) {
+		types := stringList(cred["type"])
+		if !slices.Contains(types, "VerifiableCredential") || !slices.Contains(types, "OpenBadgeCredential") {
+			t.Errorf("type %v", types)
+		}
+		id, _ := cred["id"].(string)
+		if !strings.HasPrefix(id, "urn:uuid:") {
+			t.Errorf("id %q: want a urn:uuid:", id)
+		}
+		validFrom, _ := cred["validFrom"].(string)
+		if _, err := time.Parse(time.RFC3339, validFrom); err != nil || !strings.HasSuffix(validFrom, "Z") {
+			t.Errorf("validFrom %q: want an RFC 3339 time in UTC", validFrom)
+		}
+		issuer, _ := cred["issuer"].(map[string]any)
+		if iid, _ := issuer["id"].(string); !strings.HasPrefix(iid, "did:key:z6Mk") || issuer["name"] != "North Middle School" ||
+			!slices.Contains(stringList(issuer["type"]), "Profile") {
+			t.Errorf("issuer %v: want a Profile with a did:key id and the school's name", issuer)
+		}
+		for claim, prop := range map[string]string{"iss": "", "jti": "id", "sub": ""} {
+			if cred[claim] == nil || prop != "" && cred[claim] != cred[prop] {
+				t.Errorf("JWT claim %s = %v", claim, cred[claim])
+			}
+		}
+		if nbf, _ := cred["nbf"].(float64); time.Unix(int64(nbf), 0).UTC().Format(time.RFC3339) != validFrom {
+			t.Errorf("nbf %v is not validFrom %s", cred["nbf"], validFrom)
+		}
+	})
+	t.Run("credentialSubject", func(t *testing.T) {
+		s, _ := cred["credentialSubject"].(map[string]any)
+		if !slices.Contains(stringList(s["type"]), "AchievementSubject") || s["id"] != cred["sub"] {
+			t.Errorf("credentialSubject type %v, id %v", s["type"], s["id"])
+		}
+		a, _ := s["achievement"].(map[string]any)
+		criteria, _ := a["criteria"].(map[string]any)
+		for _, k := range []string{"id", "name", "description", "humanCode", "version"} {
+			if v, _ := a[k].(string); v == "" {
+				t.Errorf("achievement.%s missing", k)
+			}
+		}
+		if !slices.Contains(stringList(a["type"]), "Achievement") || criteria["narrative"] == nil {
+			t.Errorf("achievement type %v, criteria %v", a["type"], criteria)
+		}
+		rds, _ := a["resultDescription"].([]any)
+		rd, _ := rds[0].(map[string]any)
+		levels, _ := rd["rubricCriterionLevel"].([]any)
+		results, _ := s["result"].([]any)
+		result, _ := results[0].(map[string]any)
+		if rd["resultType"] != "RubricCriterionLevel" || len(levels) != 4 || result["resultDescription"] != rd["id"] {
+			t.Errorf("resultDescription %v, result %v", rd, result)
+		}
+		if achieved, _ := levels[2].(map[string]any); result["achievedLevel"] != achieved["id"] || achieved["name"] != "Proficient" {
+			t.Errorf("achievedLevel %v: want level 3, Proficient", result["achievedLevel"])
+		}
+	})
+	t.Run("evidence and ledgerProof", func(t *testing.T) {
+		evidence, _ := cred["evidence"].([]any)
+		lp, _ := cred["ledgerProof"].(map[string]any)
+		events, _ := lp["events"].([]any)
+		if len(evidence) != 4 || len(events) != 4 || lp["checkpoint"] == nil {
+			t.Fatalf("%d evidence, %d ledgerProof events; want 4 each", len(evidence), len(events))
+		}
+		e, _ := evidence[3].(map[string]any)
+		p, _ := events[3].(map[string]any)
+		if e["id"] != "urn:uuid:"+p["eventId"].(string) || !slices.Contains(stringList(e["type"]), "Evidence") || e["genre"] != "SummativeAttemptRecorded" {
+			t.Errorf("evidence %v does not match ledgerProof event %v", e, p)
+		}
+	})
+}
+
+func decodeJSON(t *testing.T, segment string) map[string]any {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(segment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// stringList reads a JSON array of strings.
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		if s, ok := s.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,463 @@
+package credential
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
+	tlog "github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/masteryledger/ledger/domain"
+)
+
+// ErrUnverified reports a credential or transcript that failed
+// verification. Every *VerifyError matches it under errors.Is.
+var ErrUnverified = errors.New("not verified")
+
+// ErrInvalidKey reports a verifier key that is not an Ed25519 note verifier
+// key (name+hash+base64), or an issuing key that is not an Ed25519 private
+// key: the caller's mistake, not the credential's.
+var ErrInvalidKey = errors.New("invalid key")
+
+// Check names one step of verification.
+type Check string
+
+// The checks of Verify, in the order it runs them.
+const (
+	// CheckJWS: not a compact JWS, an algorithm other than EdDSA, or a
+	// header OB 3.0 does not allow.
+	CheckJWS Check = "jws"
+	// CheckKey: the header's jwk is missing or is not the verifier key.
+	CheckKey Check = "key"
+	// CheckSignature: the signature does not verify, so the payload is not
+	// what the ledger signed.
+	CheckSignature Check = "signature"
+	// CheckCredential: the payload is not an OB 3.0 credential as the
+	// ledger issues them (contexts, types, a missing property).
+	CheckCredential Check = "credential"
+	// CheckClaims: the JWT claims iss, jti, nbf or sub disagree with the
+	// credential.
+	CheckClaims Check = "claims"
+	// CheckIssuer: the issuer is not the did:key of the verifier key.
+	CheckIssuer Check = "issuer"
+	// CheckResult: the achieved level is not one of the achievement's
+	// levels, or lies below the level required.
+	CheckResult Check = "result"
+	// CheckCheckpoint: the checkpoint is not signed by the verifier key or
+	// its origin is not the key's name.
+	CheckCheckpoint Check = "checkpoint"
+	// CheckEvidence: an evidence entry without a ledgerProof entry, or the
+	// reverse, or no summative attempt among them.
+	CheckEvidence Check = "evidence"
+	// CheckInclusion: an event's leaf does not reach the checkpoint's root
+	// through its inclusion proof.
+	CheckInclusion Check = "inclusion"
+	// CheckTranscript: a transcript file is malformed or mixes learners or
+	// standards.
+	CheckTranscript Check = "transcript"
+)
+
+// VerifyError says which check failed and, where one is at fault, for
+// which event. It matches ErrUnverified under errors.Is.
+type VerifyError struct {
+	Check Check
+	// EventID is the event at fault, or empty.
+	EventID string
+	Detail  string
+}
+
+func (e *VerifyError) Error() string {
+	if e.EventID != "" {
+		return fmt.Sprintf("%s check failed for event %s: %s", e.Check, e.EventID, e.Detail)
+	}
+	return fmt.Sprintf("%s check failed: %s", e.Check, e.Detail)
+}
+
+// Is makes errors.Is(err, ErrUnverified) true.
+func (e *VerifyError) Is(target error) bool { return target == ErrUnverified }
+
+func unverified(check Check, eventID, format string, args ...any) *VerifyError {
+	return &VerifyError{Check: check, EventID: eventID, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Verified is what a credential that passed every check says.
+type Verified struct {
+	CredentialID string `json:"credentialId"`
+	// Issuer is the did:key of the ledger's key.
+	Issuer           string    `json:"issuer"`
+	SchoolID         string    `json:"schoolId"`
+	SchoolName       string    `json:"schoolName"`
+	LearnerID        string    `json:"learnerId"`
+	StandardID       string    `json:"standardId"`
+	Code             string    `json:"code"`
+	Title            string    `json:"title"`
+	StandardRevision int       `json:"standardRevision"`
+	Level            int       `json:"level"`
+	LevelLabel       string    `json:"levelLabel"`
+	MetAt            time.Time `json:"metAt"`
+	ValidFrom        time.Time `json:"validFrom"`
+	// Checkpoint is the log checkpoint every event was proved against.
+	Checkpoint Checkpoint      `json:"checkpoint"`
+	Events     []VerifiedEvent `json:"events"`
+}
+
+// Checkpoint is a verified checkpoint of the ledger's transparency log.
+type Checkpoint struct {
+	Origin   string `json:"origin"`
+	Size     uint64 `json:"size"`
+	RootHash []byte `json:"rootHash"`
+}
+
+// VerifiedEvent is an event proved to be in the log at LeafIndex.
+type VerifiedEvent struct {
+	ID        uuid.UUID `json:"eventId"`
+	Type      string    `json:"type"`
+	Stream    string    `json:"stream"`
+	Revision  uint64    `json:"revision"`
+	Hash      string    `json:"hash"`
+	LeafIndex uint64    `json:"leafIndex"`
+}
+
+// Verify checks a credential issued by Issue against verifierKey, the
+// ledger's note verifier key (name+hash+base64), with nothing else: the
+// JOSE header (EdDSA only, its jwk the verifier key), the signature, the
+// credential's shape and JWT claims, the issuer's did:key, the result
+// level, the checkpoint's signature and origin (the key's name), and each
+// evidence event's inclusion in the log at the checkpoint's size.
+//
+// It returns a *VerifyError (matching ErrUnverified) naming the check that
+// failed and the event at fault, or an error wrapping ErrInvalidKey if
+// verifierKey is malformed.
+func Verify(jws string, verifierKey string) (*Verified, error) {
+	k, err := parseVerifierKey(verifierKey)
+	if err != nil {
+		return nil, err
+	}
+	return k.verify(jws)
+}
+
+// ledgerKey is a parsed note verifier key of the ledger.
+type ledgerKey struct {
+	name     string
+	pub      ed25519.PublicKey
+	verifier note.Verifier
+	did      string
+}
+
+// noteAlgEd25519 is the note format's algorithm byte for Ed25519.
+const noteAlgEd25519 = 1
+
+func parseVerifierKey(vkey string) (*ledgerKey, error) {
+	// note.Verifier does not expose the key, so read it from the text:
+	// name+hash+base64(algorithm byte || public key).
+	name, rest, ok1 := strings.Cut(vkey, "+")
+	_, b64, ok2 := strings.Cut(rest, "+")
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if !ok1 || !ok2 || err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != noteAlgEd25519 {
+		return nil, fmt.Errorf("verifier key %q is not an Ed25519 note verifier key: %w", vkey, ErrInvalidKey)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("verifier key %q: %v: %w", vkey, err, ErrInvalidKey)
+	}
+	pub := ed25519.PublicKey(raw[1:])
+	return &ledgerKey{name: name, pub: pub, verifier: v, did: DIDKey(pub)}, nil
+}
+
+func (k *ledgerKey) verify(jws string) (*Verified, error) {
+	obj, err := jose.ParseSignedCompact(jws, []jose.SignatureAlgorithm{jose.EdDSA})
+	if err != nil {
+		return nil, unverified(CheckJWS, "", "%v", err)
+	}
+	if len(obj.Signatures) != 1 {
+		return nil, unverified(CheckJWS, "", "%d signatures, want 1", len(obj.Signatures))
+	}
+	if err := checkHeader(jws); err != nil {
+		return nil, err
+	}
+	h := obj.Signatures[0].Protected
+	if h.JSONWebKey == nil {
+		return nil, unverified(CheckKey, "", "the header carries no jwk")
+	}
+	if got, ok := h.JSONWebKey.Key.(ed25519.PublicKey); !ok || !got.Equal(k.pub) {
+		return nil, unverified(CheckKey, "", "the header's jwk is not the public key of %s", k.name)
+	}
+	payload, err := obj.Verify(k.pub)
+	if err != nil {
+		return nil, unverified(CheckSignature, "", "the signature does not verify with the key of %s: the header or the payload was altered after signing", k.name)
+	}
+	var cred credentialJSON
+	if err := json.Unmarshal(payload, &cred); err != nil {
+		return nil, unverified(CheckCredential, "", "payload: %v", err)
+	}
+	return k.check(cred)
+}
+
+// checkHeader refuses header parameters OB 3.0 does not allow, and a typ
+// other than "JWT". go-jose has checked the rest (alg, jwk is public).
+func checkHeader(jws string) error {
+	encoded, _, _ := strings.Cut(jws, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(encoded)
+	if err != nil {
+		return unverified(CheckJWS, "", "header: %v", err)
+	}
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &header); err != nil {
+		return unverified(CheckJWS, "", "header: %v", err)
+	}
+	for name, value := range header {
+		switch name {
+		case "alg", "kid", "jwk":
+		case "typ":
+			if string(value) != `"JWT"` {
+				return unverified(CheckJWS, "", "typ is %s, want \"JWT\"", value)
+			}
+		default:
+			// OB 3.0 allows alg, kid, jwk and typ, and no other.
+			return unverified(CheckJWS, "", "header parameter %q is not allowed in an OB 3.0 VC-JWT", name)
+		}
+	}
+	return nil
+}
+
+// check runs every check after the signature's on a decoded credential.
+// Issue runs it too, before signing.
+func (k *ledgerKey) check(cred credentialJSON) (*Verified, error) {
+	if err := checkShape(cred); err != nil {
+		return nil, err
+	}
+	validFrom, err := time.Parse(time.RFC3339, cred.ValidFrom)
+	if err != nil {
+		return nil, unverified(CheckCredential, "", "validFrom %q: %v", cred.ValidFrom, err)
+	}
+	metAt, err := time.Parse(time.RFC3339Nano, cred.CredentialSubject.ActivityEndDate)
+	if err != nil {
+		return nil, unverified(CheckCredential, "", "activityEndDate %q: %v", cred.CredentialSubject.ActivityEndDate, err)
+	}
+	a := cred.CredentialSubject.Achievement
+	revision, err := strconv.Atoi(a.Version)
+	if err != nil {
+		return nil, unverified(CheckCredential, "", "achievement version %q is not a standard revision", a.Version)
+	}
+
+	switch {
+	case cred.Iss != cred.Issuer.ID:
+		return nil, unverified(CheckClaims, "", "iss %q is not issuer.id %q", cred.Iss, cred.Issuer.ID)
+	case cred.Jti != cred.ID:
+		return nil, unverified(CheckClaims, "", "jti %q is not the credential id %q", cred.Jti, cred.ID)
+	case cred.Sub != cred.CredentialSubject.ID:
+		return nil, unverified(CheckClaims, "", "sub %q is not credentialSubject.id %q", cred.Sub, cred.CredentialSubject.ID)
+	case validFrom.Nanosecond() != 0 || cred.Nbf != validFrom.Unix():
+		return nil, unverified(CheckClaims, "", "nbf %d is not validFrom %s", cred.Nbf, cred.ValidFrom)
+	}
+	if cred.Issuer.ID != k.did {
+		return nil, unverified(CheckIssuer, "", "issuer %s is not %s, the did:key of %s", cred.Issuer.ID, k.did, k.name)
+	}
+
+	level, label, err := checkResult(cred.CredentialSubject)
+	if err != nil {
+		return nil, err
+	}
+
+	cp, _, _, err := tlog.ParseCheckpoint([]byte(cred.LedgerProof.Checkpoint), k.name, k.verifier)
+	if err != nil {
+		return nil, unverified(CheckCheckpoint, "", "not a checkpoint of %s: %v", k.name, err)
+	}
+	events, err := checkEvidence(cred)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cred.LedgerProof.Events {
+		if err := checkInclusion(p, cp); err != nil {
+			return nil, err
+		}
+	}
+
+	return &Verified{
+		CredentialID:     cred.ID,
+		Issuer:           cred.Issuer.ID,
+		SchoolID:         sourcedID(cred.Issuer.OtherIdentifier),
+		SchoolName:       cred.Issuer.Name,
+		LearnerID:        cred.CredentialSubject.Identifier[0].IdentityHash,
+		StandardID:       sourcedID(a.OtherIdentifier),
+		Code:             a.HumanCode,
+		Title:            a.Name,
+		StandardRevision: revision,
+		Level:            level,
+		LevelLabel:       label,
+		MetAt:            metAt,
+		ValidFrom:        validFrom,
+		Checkpoint:       Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: cp.Hash},
+		Events:           events,
+	}, nil
+}
+
+// checkShape checks the properties OB 3.0 requires and the ones Verify
+// reads, so that later checks can index without looking.
+func checkShape(cred credentialJSON) error {
+	fail := func(format string, args ...any) error { return unverified(CheckCredential, "", format, args...) }
+	wantContext := []string{`"` + contextVC + `"`, `"` + contextOB + `"`}
+	if len(cred.Context) != 3 {
+		return fail("@context has %d entries, want VC 2.0, OB 3.0 and the ledger's", len(cred.Context))
+	}
+	for i, want := range wantContext {
+		if string(cred.Context[i]) != want {
+			return fail("@context[%d] is %s, want %s", i, cred.Context[i], want)
+		}
+	}
+	var ext map[string]struct {
+		Type string `json:"@type"`
+	}
+	if err := json.Unmarshal(cred.Context[2], &ext); err != nil || ext["ledgerProof"].Type != "@json" {
+		return fail("@context[2] does not declare ledgerProof as @json")
+	}
+	if !slices.Contains(cred.Type, typeVC) || !slices.Contains(cred.Type, typeOB) && !slices.Contains(cred.Type, typeOBAlias) {
+		return fail("type %q is not a VerifiableCredential and an OpenBadgeCredential", cred.Type)
+	}
+	s := cred.CredentialSubject
+	switch {
+	case cred.ID == "" || cred.Issuer.ID == "" || s.ID == "":
+		return fail("id, issuer.id and credentialSubject.id are required")
+	case !slices.Contains(s.Type, "AchievementSubject"):
+		return fail("credentialSubject type %q is not AchievementSubject", s.Type)
+	case len(s.Identifier) != 1 || s.Identifier[0].Type != "IdentityObject" || s.Identifier[0].Hashed || s.Identifier[0].IdentityHash == "":
+		return fail("credentialSubject.identifier must be one plain IdentityObject naming the learner")
+	case !slices.Contains(s.Achievement.Type, "Achievement"):
+		return fail("achievement type %q is not Achievement", s.Achievement.Type)
+	case s.Achievement.ID == "" || s.Achievement.Name == "" || s.Achievement.Description == "" || s.Achievement.Criteria.Narrative == "":
+		return fail("achievement id, name, description and criteria are required")
+	case cred.LedgerProof.Checkpoint == "":
+		return fail("ledgerProof.checkpoint is missing")
+	}
+	return nil
+}
+
+// checkResult finds the one result's level among the achievement's rubric
+// levels and checks that it reaches the level required.
+func checkResult(s subjectJSON) (level int, label string, err error) {
+	if len(s.Result) != 1 {
+		return 0, "", unverified(CheckResult, "", "%d results, want 1", len(s.Result))
+	}
+	r := s.Result[0]
+	i := slices.IndexFunc(s.Achievement.ResultDescription, func(d resultDescriptionJSON) bool { return d.ID == r.ResultDescription })
+	if i < 0 {
+		return 0, "", unverified(CheckResult, "", "result description %q is not the achievement's", r.ResultDescription)
+	}
+	levels := s.Achievement.ResultDescription[i].RubricCriterionLevel
+	required := s.Achievement.ResultDescription[i].RequiredLevel
+	byID := func(id string) int {
+		return slices.IndexFunc(levels, func(l rubricCriterionLevelJSON) bool { return l.ID == id })
+	}
+	achieved, req := byID(r.AchievedLevel), byID(required)
+	switch {
+	case achieved < 0:
+		return 0, "", unverified(CheckResult, "", "achieved level %q is not one of the achievement's levels", r.AchievedLevel)
+	case req < 0:
+		return 0, "", unverified(CheckResult, "", "required level %q is not one of the achievement's levels", required)
+	case achieved < req:
+		// Levels run low to high, as OB 3.0 orders them.
+		return 0, "", unverified(CheckResult, "", "achieved level %s is below the required %s", levels[achieved].Name, levels[req].Name)
+	}
+	level, err = strconv.Atoi(levels[achieved].Level)
+	if err != nil {
+		return 0, "", unverified(CheckResult, "", "achieved level %q is not a number", levels[achieved].Level)
+	}
+	return level, levels[achieved].Name, nil
+}
+
+// checkEvidence pairs evidence and ledgerProof entries one to one and
+// returns the events in ledgerProof order.
+func checkEvidence(cred credentialJSON) ([]VerifiedEvent, error) {
+	byID := make(map[string]evidenceJSON, len(cred.Evidence))
+	for _, e := range cred.Evidence {
+		id, ok := strings.CutPrefix(e.ID, "urn:uuid:")
+		if !ok {
+			return nil, unverified(CheckEvidence, e.ID, "evidence id is not a urn:uuid: of an event")
+		}
+		if _, dup := byID[id]; dup {
+			return nil, unverified(CheckEvidence, id, "listed twice in evidence")
+		}
+		if !slices.Contains(e.Type, "Evidence") {
+			return nil, unverified(CheckEvidence, id, "evidence type %q is not Evidence", e.Type)
+		}
+		byID[id] = e
+	}
+	events := make([]VerifiedEvent, 0, len(cred.LedgerProof.Events))
+	proved := make(map[string]bool, len(cred.LedgerProof.Events))
+	attempt := false
+	for _, p := range cred.LedgerProof.Events {
+		if proved[p.EventID] {
+			return nil, unverified(CheckEvidence, p.EventID, "listed twice in ledgerProof")
+		}
+		proved[p.EventID] = true
+		e, ok := byID[p.EventID]
+		if !ok {
+			return nil, unverified(CheckEvidence, p.EventID, "ledgerProof entry is not listed in evidence")
+		}
+		id, err := uuid.Parse(p.EventID)
+		if err != nil || id.String() != p.EventID {
+			return nil, unverified(CheckEvidence, p.EventID, "not a lower-case UUID")
+		}
+		attempt = attempt || e.Genre == domain.TypeSummativeAttemptRecorded
+		events = append(events, VerifiedEvent{ID: id, Type: e.Genre, Stream: p.Stream, Revision: p.Revision, Hash: p.Hash, LeafIndex: p.LeafIndex})
+	}
+	for _, e := range cred.Evidence {
+		if id := strings.TrimPrefix(e.ID, "urn:uuid:"); !proved[id] {
+			return nil, unverified(CheckEvidence, id, "evidence has no ledgerProof entry")
+		}
+	}
+	if !attempt {
+		return nil, unverified(CheckEvidence, "", "no %s among the evidence", domain.TypeSummativeAttemptRecorded)
+	}
+	return events, nil
+}
+
+// checkInclusion checks that the event's leaf, the RFC 6962 leaf hash of
+// its 32 hash bytes, reaches the checkpoint's root.
+func checkInclusion(p proofEventJSON, cp *tlog.Checkpoint) error {
+	if p.TreeSize != cp.Size {
+		return unverified(CheckInclusion, p.EventID, "the proof is for a tree of %d leaves, the checkpoint's has %d", p.TreeSize, cp.Size)
+	}
+	if p.LeafIndex >= cp.Size {
+		return unverified(CheckInclusion, p.EventID, "leaf %d lies beyond the checkpoint's %d leaves", p.LeafIndex, cp.Size)
+	}
+	if !isHexHash(p.Hash) {
+		return unverified(CheckInclusion, p.EventID, "hash %q is not 64 lower-case hex digits", p.Hash)
+	}
+	data, err := hex.DecodeString(p.Hash)
+	if err != nil {
+		return unverified(CheckInclusion, p.EventID, "hash: %v", err)
+	}
+	leaf := rfc6962.DefaultHasher.HashLeaf(data)
+	root, err := proof.RootFromInclusionProof(rfc6962.DefaultHasher, p.LeafIndex, cp.Size, leaf, p.InclusionProof)
+	if err != nil {
+		return unverified(CheckInclusion, p.EventID, "leaf %d: %v", p.LeafIndex, err)
+	}
+	if !bytes.Equal(root, cp.Hash) {
+		return unverified(CheckInclusion, p.EventID, "hash %s at leaf %d does not reach the root of the checkpoint of %d leaves", p.Hash, p.LeafIndex, cp.Size)
+	}
+	return nil
+}
+
+// sourcedID is the first identifier the ledger knows an entity by.
+func sourcedID(ids []identifierEntryJSON) string {
+	for _, id := range ids {
+		if id.IdentifierType == identifierType {
+			return id.Identifier
+		}
+	}
+	return ""
+}
