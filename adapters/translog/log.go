@@ -24,7 +24,7 @@ const schema = `
 CREATE TABLE IF NOT EXISTS leaves (
 	idx      INTEGER PRIMARY KEY,
 	event_id BLOB    NOT NULL UNIQUE,
-	position INTEGER NOT NULL UNIQUE,
+	position INTEGER NOT NULL,
 	hash     BLOB    NOT NULL
 );
 CREATE TABLE IF NOT EXISTS nodes (
@@ -94,10 +94,13 @@ func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
 	path := filepath.Join(dir, TreeFile)
 	// The file is derived from the events, so a lost last batch is
 	// recomputed on restart: synchronous=NORMAL is enough.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)")
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", path, err)
 	}
+	// Each connection may cache 64 MiB of pages; a few are enough for the
+	// writer and the proofs.
+	db.SetMaxOpenConns(4)
 	l := &Log{db: db, key: key, grew: make(chan struct{}), wake: make(chan struct{}, 1)}
 	if err := l.load(ctx); err != nil {
 		db.Close()

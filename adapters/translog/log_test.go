@@ -26,7 +26,7 @@ func event(i int) domain.RecordedEvent {
 	}
 }
 
-func openLog(t *testing.T, dir string) *translog.Log {
+func openLog(t testing.TB, dir string) *translog.Log {
 	t.Helper()
 	key, err := translog.LoadOrCreateKey(dir, "school.example/log")
 	if err != nil {
