@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
@@ -29,11 +31,17 @@ type storeConfig struct {
 	url  string // the EventStoreDB connection string
 }
 
-// node is one running ledger: the store, the command service, and the read
-// model following the store.
+// keysDir is the learners' key store in a data directory, for either
+// event store: the keys never go into the event log.
+func keysDir(data string) string { return filepath.Join(data, "keys") }
+
+// node is one running ledger: the store, the learners' keys, the command
+// service, and the read model following the store.
 type node struct {
 	data    string
 	store   eventStore
+	keys    *keystore.Store
+	sealer  *keystore.Sealer
 	svc     *service.Service
 	view    *projections.View
 	eff     *efficacy.Projection
@@ -81,10 +89,20 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		return nil, fmt.Errorf("unknown store %q: %w", sc.kind, errUsage)
 	}
 	n.store = store
-	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried})
+	keys, err := keystore.Open(keysDir(data))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	n.keys, n.sealer = keys, keystore.NewSealer(keys)
+	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
 	n.view = projections.NewView(store)
 	n.eff = efficacy.New()
-	engine = projections.NewEngine(store, projections.Models{n.view, n.eff}, 0)
+	// The shredder reads the whole log at every start, as the other models
+	// do: an erasure stored by a process that died before it destroyed the
+	// key is finished here. It comes first, so no model shows an erasure
+	// whose key still exists.
+	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff}, 0)
 	n.engine = engine
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -120,7 +138,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 	}
 	return httpapi.NewServer(httpapi.Config{
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
-		Tokens: tokens, Pseudonyms: pseudo, Metrics: n.metrics, Ready: n.ready, Logger: logger,
+		Tokens: tokens, Pseudonyms: pseudo, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second,
 	}), nil
 }
