@@ -439,6 +439,25 @@ func (c UpdateProfile) Validate(now time.Time) error {
 	return v.err()
 }
 
+// ErasePersonalData erases the learner's personal data: the ledger records
+// the erasure, then destroys the key the learner's profiles are sealed
+// under. Reason is optional and a code, never free text.
+type ErasePersonalData struct {
+	Meta
+	Reason ErasureReason `json:"reason,omitempty"`
+}
+
+// Validate checks the command's fields without state. Returns
+// *ValidationError (ErrInvalid) naming every malformed field.
+func (c ErasePersonalData) Validate(now time.Time) error {
+	var v validator
+	v.meta(c.Meta, now)
+	if c.Reason != "" && !c.Reason.Valid() {
+		v.add("reason", "must be one of learner-request, guardian-request, retention-ended, other")
+	}
+	return v.err()
+}
+
 // The agreement and the summative attempt.
 
 // AgreeReadiness records that the teacher (the actor) and the learner agree

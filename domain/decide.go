@@ -441,12 +441,14 @@ func (c ReviewGoal) Decide(l *LearnerState, now time.Time) (GoalReviewed, error)
 	return GoalReviewed{GoalID: c.GoalID, Reflection: c.Reflection, NextGoal: c.NextGoal}, nil
 }
 
-// Decide turns the command into a replacement of the learner's profile.
+// Decide turns the command into a replacement of the learner's profile, in
+// plain text: the command service seals it before it is stored.
 //
 // Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
 // RuleRoleNotPermitted unless the actor is a teacher or a learner, an error
 // wrapping ErrNotFound if the learner is not enrolled, and *RuleError
-// RuleLearnerWithdrawn.
+// RuleLearnerWithdrawn or RulePersonalDataErased (erasure is final: a new
+// profile would be sealed under a key that no longer exists).
 func (c UpdateProfile) Decide(l *LearnerState, now time.Time) (LearnerProfileUpdated, error) {
 	if err := c.Validate(now); err != nil {
 		return LearnerProfileUpdated{}, err
@@ -457,10 +459,40 @@ func (c UpdateProfile) Decide(l *LearnerState, now time.Time) (LearnerProfileUpd
 	if err := l.writable(); err != nil {
 		return LearnerProfileUpdated{}, err
 	}
+	if l.Erased != nil {
+		return LearnerProfileUpdated{}, ruleErr(RulePersonalDataErased,
+			"learner %q's personal data was erased by event %s: the ledger keeps no profile for them any more", l.ID, l.Erased.EventID)
+	}
 	p := c.Profile
 	p.Interests = copyOrEmpty(p.Interests)
 	p.LearningPreferences = copyOrEmpty(p.LearningPreferences)
-	return LearnerProfileUpdated{Personal: p}, nil
+	return LearnerProfileUpdated{Personal: &p}, nil
+}
+
+// Decide turns the command into the erasure of the learner's personal data.
+// A withdrawn learner's data may be erased (leaving is a common reason to
+// ask), so only enrolment is checked. Erasure happens once: a second one is
+// refused, and the HTTP adapter answers a repeated DELETE with the first.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
+// RuleRoleNotPermitted unless the actor is an admin, an error wrapping
+// ErrNotFound if the learner is not enrolled, and *RuleError
+// RulePersonalDataErased (naming the first erasure) if it is erased already.
+func (c ErasePersonalData) Decide(l *LearnerState, now time.Time) (LearnerPersonalDataErased, error) {
+	if err := c.Validate(now); err != nil {
+		return LearnerPersonalDataErased{}, err
+	}
+	if err := requireRole(c.Actor, "erase personal data", RoleAdmin); err != nil {
+		return LearnerPersonalDataErased{}, err
+	}
+	if !l.Enrolled() {
+		return LearnerPersonalDataErased{}, fmt.Errorf("learner is not enrolled: %w", ErrNotFound)
+	}
+	if l.Erased != nil {
+		return LearnerPersonalDataErased{}, ruleErr(RulePersonalDataErased,
+			"learner %q's personal data was already erased by event %s", l.ID, l.Erased.EventID)
+	}
+	return LearnerPersonalDataErased{Reason: c.Reason}, nil
 }
 
 // Decide turns the command into an agreement that the learner is ready for

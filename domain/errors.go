@@ -184,6 +184,10 @@ const (
 
 	// Enrolment.
 	RuleLearnerWithdrawn = "learner-withdrawn"
+
+	// Personal data: a profile update, or a second erasure, after the
+	// learner's personal data was erased.
+	RulePersonalDataErased = "personal-data-erased"
 )
 
 func ruleErr(rule, format string, args ...any) *RuleError {

@@ -44,6 +44,9 @@ const (
 	TypeLearnerProfileUpdated    = "LearnerProfileUpdated"
 	TypeReadinessAgreed          = "ReadinessAgreed"
 	TypeSummativeAttemptRecorded = "SummativeAttemptRecorded"
+	// TypeLearnerPersonalDataErased is the erasure of a learner's
+	// personal data (crypto-shredding), added after DOMAIN.md's catalog.
+	TypeLearnerPersonalDataErased = "LearnerPersonalDataErased"
 )
 
 // Component is one step of a standard's learning progression.
@@ -331,9 +334,86 @@ type Profile struct {
 	CollegeCareerGoals  string   `json:"collegeAndCareerGoals,omitempty"`
 }
 
-// LearnerProfileUpdated replaces the learner's whole profile.
+// SealAlgA256GCM names AES-256-GCM, the one algorithm a SealedProfile uses
+// (its JOSE name).
+const SealAlgA256GCM = "A256GCM"
+
+// Sizes of a sealed profile's parts under A256GCM: a 96-bit nonce, and a
+// ciphertext that ends in a 128-bit tag.
+const (
+	SealNonceSize = 12
+	SealTagSize   = 16
+)
+
+// SealedProfile is a Profile encrypted under the learner's own key, kept
+// outside the event log. The domain only carries it: sealing and opening
+// are an adapter's (they need the key), and destroying the key erases the
+// profile without touching a byte of the stream, so every hash still
+// verifies. Nonce and Ciphertext travel as standard base64.
+type SealedProfile struct {
+	Alg        string `json:"alg"`
+	Nonce      []byte `json:"nonce"`
+	Ciphertext []byte `json:"ciphertext"`
+}
+
+// LearnerProfileUpdated replaces the learner's whole profile. It holds
+// exactly one of Personal (the profile in plain text: what a decision
+// produces, and what events stored before sealing hold) and Sealed (the
+// same profile encrypted, which is what the ledger stores).
 type LearnerProfileUpdated struct {
-	Personal Profile `json:"personal"`
+	Personal *Profile       `json:"personal,omitempty"`
+	Sealed   *SealedProfile `json:"sealed,omitempty"`
+}
+
+// check refuses a payload that holds neither or both shapes, or a sealed
+// part that cannot be A256GCM output: either would be a payload no decision
+// or seal wrote.
+func (e LearnerProfileUpdated) check() error {
+	switch {
+	case e.Personal == nil && e.Sealed == nil:
+		return fmt.Errorf("holds neither personal nor sealed")
+	case e.Personal != nil && e.Sealed != nil:
+		return fmt.Errorf("holds both personal and sealed")
+	case e.Sealed == nil:
+		return nil
+	case e.Sealed.Alg != SealAlgA256GCM:
+		return fmt.Errorf("sealed.alg is %q, not %s", e.Sealed.Alg, SealAlgA256GCM)
+	case len(e.Sealed.Nonce) != SealNonceSize:
+		return fmt.Errorf("sealed.nonce is %d bytes, not %d", len(e.Sealed.Nonce), SealNonceSize)
+	case len(e.Sealed.Ciphertext) < SealTagSize:
+		return fmt.Errorf("sealed.ciphertext is %d bytes, shorter than the %d-byte tag", len(e.Sealed.Ciphertext), SealTagSize)
+	}
+	return nil
+}
+
+// ErasureReason says why a learner's personal data was erased. It is a code
+// from a closed list, never free text, so that the erasure event itself can
+// hold no personal data.
+type ErasureReason string
+
+// Reasons for an erasure.
+const (
+	ErasureLearnerRequest  ErasureReason = "learner-request"
+	ErasureGuardianRequest ErasureReason = "guardian-request"
+	ErasureRetentionEnded  ErasureReason = "retention-ended"
+	ErasureOther           ErasureReason = "other"
+)
+
+// Valid reports whether r is one of the four reasons.
+func (r ErasureReason) Valid() bool {
+	switch r {
+	case ErasureLearnerRequest, ErasureGuardianRequest, ErasureRetentionEnded, ErasureOther:
+		return true
+	}
+	return false
+}
+
+// LearnerPersonalDataErased records that the learner's personal data is
+// erased: the key their profiles are sealed under is destroyed once this
+// event is stored. The sealed events stay in the stream, unreadable, so the
+// hash chain is untouched. It carries no personal data itself.
+type LearnerPersonalDataErased struct {
+	Reason ErasureReason `json:"reason,omitempty"`
 }
 
 // The agreement and the summative attempt.
@@ -392,46 +472,48 @@ type SummativeAttemptRecorded struct {
 	Note             string    `json:"note,omitempty"`
 }
 
-func (StandardPublished) EventType() string        { return TypeStandardPublished }
-func (StandardRevised) EventType() string          { return TypeStandardRevised }
-func (StandardRetired) EventType() string          { return TypeStandardRetired }
-func (SchoolRegistered) EventType() string         { return TypeSchoolRegistered }
-func (LearnerEnrolled) EventType() string          { return TypeLearnerEnrolled }
-func (LearnerWithdrawn) EventType() string         { return TypeLearnerWithdrawn }
-func (EfficacySurveyRecorded) EventType() string   { return TypeEfficacySurveyRecorded }
-func (PreAssessmentRecorded) EventType() string    { return TypePreAssessmentRecorded }
-func (EvidenceRecorded) EventType() string         { return TypeEvidenceRecorded }
-func (EvidenceRetracted) EventType() string        { return TypeEvidenceRetracted }
-func (FeedbackGiven) EventType() string            { return TypeFeedbackGiven }
-func (GoalSet) EventType() string                  { return TypeGoalSet }
-func (PlanDrafted) EventType() string              { return TypePlanDrafted }
-func (PlanAdjusted) EventType() string             { return TypePlanAdjusted }
-func (GoalEvaluated) EventType() string            { return TypeGoalEvaluated }
-func (GoalReviewed) EventType() string             { return TypeGoalReviewed }
-func (LearnerProfileUpdated) EventType() string    { return TypeLearnerProfileUpdated }
-func (ReadinessAgreed) EventType() string          { return TypeReadinessAgreed }
-func (SummativeAttemptRecorded) EventType() string { return TypeSummativeAttemptRecorded }
+func (StandardPublished) EventType() string         { return TypeStandardPublished }
+func (StandardRevised) EventType() string           { return TypeStandardRevised }
+func (StandardRetired) EventType() string           { return TypeStandardRetired }
+func (SchoolRegistered) EventType() string          { return TypeSchoolRegistered }
+func (LearnerEnrolled) EventType() string           { return TypeLearnerEnrolled }
+func (LearnerWithdrawn) EventType() string          { return TypeLearnerWithdrawn }
+func (EfficacySurveyRecorded) EventType() string    { return TypeEfficacySurveyRecorded }
+func (PreAssessmentRecorded) EventType() string     { return TypePreAssessmentRecorded }
+func (EvidenceRecorded) EventType() string          { return TypeEvidenceRecorded }
+func (EvidenceRetracted) EventType() string         { return TypeEvidenceRetracted }
+func (FeedbackGiven) EventType() string             { return TypeFeedbackGiven }
+func (GoalSet) EventType() string                   { return TypeGoalSet }
+func (PlanDrafted) EventType() string               { return TypePlanDrafted }
+func (PlanAdjusted) EventType() string              { return TypePlanAdjusted }
+func (GoalEvaluated) EventType() string             { return TypeGoalEvaluated }
+func (GoalReviewed) EventType() string              { return TypeGoalReviewed }
+func (LearnerProfileUpdated) EventType() string     { return TypeLearnerProfileUpdated }
+func (ReadinessAgreed) EventType() string           { return TypeReadinessAgreed }
+func (SummativeAttemptRecorded) EventType() string  { return TypeSummativeAttemptRecorded }
+func (LearnerPersonalDataErased) EventType() string { return TypeLearnerPersonalDataErased }
 
 var decoders = map[string]func([]byte) (Event, error){
-	TypeStandardPublished:        decodeAs[StandardPublished],
-	TypeStandardRevised:          decodeAs[StandardRevised],
-	TypeStandardRetired:          decodeAs[StandardRetired],
-	TypeSchoolRegistered:         decodeAs[SchoolRegistered],
-	TypeLearnerEnrolled:          decodeAs[LearnerEnrolled],
-	TypeLearnerWithdrawn:         decodeAs[LearnerWithdrawn],
-	TypeEfficacySurveyRecorded:   decodeAs[EfficacySurveyRecorded],
-	TypePreAssessmentRecorded:    decodeAs[PreAssessmentRecorded],
-	TypeEvidenceRecorded:         decodeAs[EvidenceRecorded],
-	TypeEvidenceRetracted:        decodeAs[EvidenceRetracted],
-	TypeFeedbackGiven:            decodeAs[FeedbackGiven],
-	TypeGoalSet:                  decodeAs[GoalSet],
-	TypePlanDrafted:              decodeAs[PlanDrafted],
-	TypePlanAdjusted:             decodeAs[PlanAdjusted],
-	TypeGoalEvaluated:            decodeAs[GoalEvaluated],
-	TypeGoalReviewed:             decodeAs[GoalReviewed],
-	TypeLearnerProfileUpdated:    decodeAs[LearnerProfileUpdated],
-	TypeReadinessAgreed:          decodeAs[ReadinessAgreed],
-	TypeSummativeAttemptRecorded: decodeAs[SummativeAttemptRecorded],
+	TypeStandardPublished:         decodeAs[StandardPublished],
+	TypeStandardRevised:           decodeAs[StandardRevised],
+	TypeStandardRetired:           decodeAs[StandardRetired],
+	TypeSchoolRegistered:          decodeAs[SchoolRegistered],
+	TypeLearnerEnrolled:           decodeAs[LearnerEnrolled],
+	TypeLearnerWithdrawn:          decodeAs[LearnerWithdrawn],
+	TypeEfficacySurveyRecorded:    decodeAs[EfficacySurveyRecorded],
+	TypePreAssessmentRecorded:     decodeAs[PreAssessmentRecorded],
+	TypeEvidenceRecorded:          decodeAs[EvidenceRecorded],
+	TypeEvidenceRetracted:         decodeAs[EvidenceRetracted],
+	TypeFeedbackGiven:             decodeAs[FeedbackGiven],
+	TypeGoalSet:                   decodeAs[GoalSet],
+	TypePlanDrafted:               decodeAs[PlanDrafted],
+	TypePlanAdjusted:              decodeAs[PlanAdjusted],
+	TypeGoalEvaluated:             decodeAs[GoalEvaluated],
+	TypeGoalReviewed:              decodeAs[GoalReviewed],
+	TypeLearnerProfileUpdated:     decodeAs[LearnerProfileUpdated],
+	TypeReadinessAgreed:           decodeAs[ReadinessAgreed],
+	TypeSummativeAttemptRecorded:  decodeAs[SummativeAttemptRecorded],
+	TypeLearnerPersonalDataErased: decodeAs[LearnerPersonalDataErased],
 }
 
 // EventTypes lists every type name of the catalog, sorted.
@@ -450,7 +532,8 @@ func EventTypes() []string {
 // Returns an error wrapping ErrInvalid if the type is not in the catalog, or
 // if the data is not one JSON object that fits the type: an unknown field, a
 // wrong JSON type or trailing data is refused, so a payload that a decision
-// did not produce never folds silently. One leniency remains from
+// did not produce never folds silently. A LearnerProfileUpdated must hold
+// exactly one of personal and sealed. One leniency remains from
 // encoding/json: a key in another letter case ("StandardID") matches its
 // field. No decision writes such keys, so stored events never hold them.
 func DecodeEvent(e RecordedEvent) (Event, error) {
@@ -478,7 +561,18 @@ func decodeAs[T Event](data []byte) (Event, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("trailing data after the object")
 	}
+	if c, ok := any(ev).(checker); ok {
+		if err := c.check(); err != nil {
+			return nil, err
+		}
+	}
 	return ev, nil
+}
+
+// checker is an event whose JSON shape has a rule the struct alone cannot
+// state (exactly one of two members).
+type checker interface {
+	check() error
 }
 
 // NewEventData packs an event decided for a command into the form the store

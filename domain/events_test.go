@@ -36,13 +36,20 @@ func sampleEvents() []Event {
 		PlanAdjusted{PlanID: "p1", GoalID: "g1", Change: "more practice", Reason: "a summative attempt did not meet"},
 		GoalEvaluated{GoalID: "g1", Result: GoalNotYet, EvidenceIDs: []uuid.UUID{uid(4), uid(5)}, Note: "close"},
 		GoalReviewed{GoalID: "g1", Reflection: "needed more time", NextGoal: "rates"},
-		LearnerProfileUpdated{Personal: Profile{DisplayName: "Sam", Interests: []string{"cooking"}, LearningPreferences: []string{"visual"},
+		LearnerProfileUpdated{Personal: &Profile{DisplayName: "Sam", Interests: []string{"cooking"}, LearningPreferences: []string{"visual"},
 			BackgroundKnowledge: "fractions", CollegeCareerGoals: "chef"}},
 		ReadinessAgreed{StandardID: stdID, StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, Note: "ready",
 			Components: []AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{}, PreAssessed: true}, {ID: "c2", EvidenceIDs: []uuid.UUID{uid(4)}}}},
 		SummativeAttemptRecorded{StandardID: stdID, StandardRevision: 1, AgreementID: uid(6), Level: 3, Proficient: 3, Meets: true,
 			Assessor: "Mr Okafor", Artifact: art, Note: "solid"},
+		LearnerPersonalDataErased{Reason: ErasureLearnerRequest},
 	}
+}
+
+// sealedSample is a LearnerProfileUpdated in the shape the ledger stores.
+func sealedSample() LearnerProfileUpdated {
+	return LearnerProfileUpdated{Sealed: &SealedProfile{Alg: SealAlgA256GCM,
+		Nonce: []byte("0123456789ab"), Ciphertext: []byte("ciphertext and a 16-byte tag")}}
 }
 
 func sampleRecorded(t *testing.T, e Event) RecordedEvent {
@@ -69,8 +76,48 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 19 {
-		t.Errorf("the catalog has %d types, DOMAIN.md 19", len(EventTypes()))
+	if len(EventTypes()) != 20 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19 and the erasure", len(EventTypes()))
+	}
+	t.Run("sealed profile", func(t *testing.T) {
+		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEqual[Event](t, got, sealedSample())
+	})
+}
+
+// A profile update holds exactly one of its two shapes, and a sealed one
+// only what A256GCM can have written.
+func TestDecodeProfileShapes(t *testing.T) {
+	nonce := `"MDEyMzQ1Njc4OWFi"`       // 12 bytes
+	tag := `"MDEyMzQ1Njc4OWFiY2RlZg=="` // 16 bytes
+	for _, tc := range []struct {
+		name, data string
+		ok         bool
+	}{
+		{"plain", `{"personal":{"interests":[],"learningPreferences":[]}}`, true},
+		{"sealed", `{"sealed":{"alg":"A256GCM","nonce":` + nonce + `,"ciphertext":` + tag + `}}`, true},
+		{"neither", `{}`, false},
+		{"null personal", `{"personal":null}`, false},
+		{"both", `{"personal":{"interests":[]},"sealed":{"alg":"A256GCM","nonce":` + nonce + `,"ciphertext":` + tag + `}}`, false},
+		{"other alg", `{"sealed":{"alg":"A128GCM","nonce":` + nonce + `,"ciphertext":` + tag + `}}`, false},
+		{"short nonce", `{"sealed":{"alg":"A256GCM","nonce":"AAAA","ciphertext":` + tag + `}}`, false},
+		{"no tag", `{"sealed":{"alg":"A256GCM","nonce":` + nonce + `,"ciphertext":"AAAA"}}`, false},
+		{"not base64", `{"sealed":{"alg":"A256GCM","nonce":"%%%","ciphertext":` + tag + `}}`, false},
+		{"unknown member", `{"sealed":{"alg":"A256GCM","nonce":` + nonce + `,"ciphertext":` + tag + `,"kid":"k"}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := RecordedEvent{ID: uid(1), Type: TypeLearnerProfileUpdated, Data: json.RawMessage(tc.data)}
+			_, err := DecodeEvent(r)
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok && !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
 	}
 }
 
@@ -132,7 +179,9 @@ func TestEventJSONNames(t *testing.T) {
 		e    Event
 		want []string
 	}{
-		{LearnerProfileUpdated{}, []string{`"personal":{`}},
+		{LearnerProfileUpdated{Personal: &Profile{}}, []string{`"personal":{`}},
+		{sealedSample(), []string{`"sealed":{"alg":"A256GCM","nonce":"`, `"ciphertext":"`}},
+		{LearnerPersonalDataErased{Reason: ErasureOther}, []string{`"reason":"other"`}},
 		{ReadinessAgreed{}, []string{`"standardRevision"`, `"components"`, `"teacher"`, `"learnerConfirmed"`}},
 		{SummativeAttemptRecorded{}, []string{`"agreementId"`, `"meets"`, `"proficient"`, `"standardRevision"`}},
 		{EvidenceRecorded{}, []string{`"standardId"`, `"componentId"`, `"level"`, `"source"`, `"standardRevision"`}},

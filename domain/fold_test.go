@@ -252,6 +252,24 @@ func TestLearnerFoldRefuses(t *testing.T) {
 		})
 	}
 
+	t.Run("a second erasure, and a profile after one", func(t *testing.T) {
+		g := newFixture(t, "c1")
+		g.profile()
+		g.erase()
+		s := foldLearner(t, g.events)
+		prev := g.events[len(g.events)-1]
+		for _, e := range []Event{LearnerPersonalDataErased{}, LearnerProfileUpdated{Personal: &Profile{DisplayName: "Sam"}}} {
+			r := recorded(t, LearnerStream(learnerID), &prev, 99, t0, Meta{EventID: uid(60), Actor: admin}, e)
+			var fe *FoldError
+			if err := s.Apply(r); !errors.As(err, &fe) || !strings.Contains(err.Error(), "erasure") && !strings.Contains(err.Error(), "erased") {
+				t.Fatalf("%s after the erasure: got %v, want a *FoldError", e.EventType(), err)
+			}
+			if s.Version != uint64(len(g.events)) || s.Erased.EventID != prev.ID {
+				t.Errorf("state changed by a refused event: %+v", s)
+			}
+		}
+	})
+
 	t.Run("an event before the enrolment", func(t *testing.T) {
 		r := recorded(t, LearnerStream(learnerID), nil, 1, t0, Meta{EventID: uid(1), Actor: teacher}, LearnerWithdrawn{})
 		var fe *FoldError

@@ -67,12 +67,15 @@ func fzSamples() []domain.Event {
 		domain.PlanAdjusted{PlanID: "p1", GoalID: "g1", Change: "more practice", Reason: "a summative attempt did not meet"},
 		domain.GoalEvaluated{GoalID: "g1", Result: domain.GoalNotYet, EvidenceIDs: []uuid.UUID{fzID(2)}, Note: "close"},
 		domain.GoalReviewed{GoalID: "g1", Reflection: "needed more time", NextGoal: "rates"},
-		domain.LearnerProfileUpdated{Personal: domain.Profile{DisplayName: "Sam", Interests: []string{"cooking"}, LearningPreferences: []string{"visual"},
+		domain.LearnerProfileUpdated{Personal: &domain.Profile{DisplayName: "Sam", Interests: []string{"cooking"}, LearningPreferences: []string{"visual"},
 			BackgroundKnowledge: "fractions", CollegeCareerGoals: "chef"}},
 		domain.ReadinessAgreed{StandardID: "math-6-rp-2", StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, Note: "ready",
 			Components: []domain.AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{}, PreAssessed: true}, {ID: "c2", EvidenceIDs: []uuid.UUID{fzID(2)}}}},
 		domain.SummativeAttemptRecorded{StandardID: fzStandard, StandardRevision: 1, AgreementID: fzID(3), Level: 3, Proficient: 3, Meets: true,
 			Assessor: "Mr Okafor", Artifact: art, Note: "solid"},
+		domain.LearnerProfileUpdated{Sealed: &domain.SealedProfile{Alg: domain.SealAlgA256GCM,
+			Nonce: []byte("0123456789ab"), Ciphertext: []byte("ciphertext and a 16-byte tag")}},
+		domain.LearnerPersonalDataErased{Reason: domain.ErasureGuardianRequest},
 	}
 }
 
@@ -177,6 +180,10 @@ func FuzzDecodeStoredEvent(f *testing.F) {
 		{domain.TypeReadinessAgreed, `{"standardId":"math-6-rp-1","components":null}`},
 		{domain.TypeLearnerProfileUpdated, `{"personal":null}`},
 		{domain.TypeLearnerProfileUpdated, `{"personal":{"displayName":"","interests":[],"learningPreferences":null}}`},
+		{domain.TypeLearnerProfileUpdated, `{"personal":null,"sealed":{"alg":"A256GCM","nonce":"MDEyMzQ1Njc4OWFi","ciphertext":"MDEyMzQ1Njc4OWFiY2RlZg=="}}`},
+		{domain.TypeLearnerProfileUpdated, `{"sealed":{"alg":"A256GCM","nonce":"MDEy\nMzQ1Njc4OWFi","ciphertext":"MDEyMzQ1Njc4OWFiY2RlZg"}}`},
+		{domain.TypeLearnerPersonalDataErased, `{"reason":"because"}`},
+		{domain.TypeLearnerPersonalDataErased, `{}`},
 		{domain.TypeStandardPublished, `{"standardId":"other","scale":{"levels":null,"proficient":0}}`},
 		{domain.TypeStandardRevised, `{"standardId":"math-6-rp-1","standardRevision":2,"components":[]}`},
 		{domain.TypeStandardRevised, `{"standardRevision":9223372036854775807}`},

@@ -261,6 +261,22 @@ func (f *fixture) withdraw() {
 	f.appendLearner(m, ev)
 }
 
+func (f *fixture) profile() {
+	f.t.Helper()
+	m := f.meta(teacher)
+	ev, err := UpdateProfile{Meta: m, Profile: Profile{DisplayName: "Sam", Interests: []string{"cooking"}}}.Decide(f.l, f.now)
+	f.ok(err)
+	f.appendLearner(m, ev)
+}
+
+func (f *fixture) erase() {
+	f.t.Helper()
+	m := f.meta(admin)
+	ev, err := ErasePersonalData{Meta: m}.Decide(f.l, f.now)
+	f.ok(err)
+	f.appendLearner(m, ev)
+}
+
 func (f *fixture) mastery() Mastery { return f.l.Mastery(f.std) }
 
 // wantRule fails unless err is a *RuleError with the rule, matching

@@ -672,6 +672,57 @@ func TestLearnerRules(t *testing.T) {
 			parts: []string{uid(97).String() + ", " + uid(98).String()},
 		},
 		{
+			name:  "an admin erases a learner's personal data",
+			setup: func(f *fixture) { f.profile() },
+			decide: func(f *fixture, m Meta) (Event, error) {
+				m.Actor = admin
+				return ErasePersonalData{Meta: m, Reason: ErasureLearnerRequest}.Decide(f.l, f.now)
+			},
+			check: func(t *testing.T, f *fixture, e Event) {
+				if e.(LearnerPersonalDataErased).Reason != ErasureLearnerRequest || f.l.Erased == nil || f.l.Erased.EventID != uid(5) {
+					t.Errorf("erasure = %+v, state %+v", e, f.l.Erased)
+				}
+			},
+		},
+		{
+			name:  "a withdrawn learner's personal data may be erased",
+			setup: func(f *fixture) { f.withdraw() },
+			decide: func(f *fixture, m Meta) (Event, error) {
+				m.Actor = admin
+				return ErasePersonalData{Meta: m}.Decide(f.l, f.now)
+			},
+		},
+		{
+			name: "only an admin erases",
+			decide: func(f *fixture, m Meta) (Event, error) {
+				return ErasePersonalData{Meta: m}.Decide(f.l, f.now)
+			},
+			rule:  RuleRoleNotPermitted,
+			parts: []string{"admin"},
+		},
+		{
+			name:  "no second erasure",
+			setup: func(f *fixture) { f.erase() }, // uid(4)
+			decide: func(f *fixture, m Meta) (Event, error) {
+				m.Actor = admin
+				return ErasePersonalData{Meta: m}.Decide(f.l, f.now)
+			},
+			rule:  RulePersonalDataErased,
+			parts: []string{uid(4).String()},
+		},
+		{
+			name: "no profile after the erasure",
+			setup: func(f *fixture) {
+				f.profile()
+				f.erase() // uid(5)
+			},
+			decide: func(f *fixture, m Meta) (Event, error) {
+				return UpdateProfile{Meta: m, Profile: Profile{DisplayName: "Sam"}}.Decide(f.l, f.now)
+			},
+			rule:  RulePersonalDataErased,
+			parts: []string{learnerID, uid(5).String()},
+		},
+		{
 			name:  "feedback on evidence of the standard",
 			setup: func(f *fixture) { f.evidence("c1", 2) }, // uid(4)
 			decide: func(f *fixture, m Meta) (Event, error) {
@@ -687,6 +738,7 @@ func TestLearnerRules(t *testing.T) {
 		_, cases["evaluate"] = EvaluateGoal{Meta: f.meta(teacher), GoalID: "g9", Result: GoalNotYet}.Decide(f.l, f.now)
 		_, cases["review"] = ReviewGoal{Meta: f.meta(teacher), GoalID: "g9", Reflection: "r"}.Decide(f.l, f.now)
 		_, cases["not enrolled"] = UpdateProfile{Meta: f.meta(teacher)}.Decide(&LearnerState{}, f.now)
+		_, cases["erase, not enrolled"] = ErasePersonalData{Meta: f.meta(admin)}.Decide(&LearnerState{}, f.now)
 		_, cases["no school"] = EnrollLearner{Meta: f.meta(admin), LearnerID: "l-2", Cohort: "g6"}.Decide(&SchoolState{}, f.now)
 		_, cases["no school for survey"] = RecordEfficacySurvey{Meta: f.meta(admin), RoundID: "r1", Respondent: RespondentStaff,
 			Items: []SurveyItem{{ItemID: "q1", Score: 3}}}.Decide(nil, f.now)

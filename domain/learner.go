@@ -22,6 +22,9 @@ type LearnerState struct {
 	// Withdrawn learners accept no more writes; their history stays.
 	Withdrawn  bool
 	HasProfile bool
+	// Erased is the erasure of the learner's personal data, or nil: after
+	// it, no profile update is accepted.
+	Erased *Erasure
 	// Standards holds the progress on every standard that a pre-assessment,
 	// evidence, an agreement or an attempt has named.
 	Standards map[string]*StandardProgress
@@ -105,6 +108,13 @@ type Met struct {
 	// MetAt is when the attempt occurred; RecordedAt when the ledger
 	// learned of it.
 	MetAt      time.Time
+	RecordedAt time.Time
+}
+
+// Erasure is a LearnerPersonalDataErased as the learner's stream holds it.
+type Erasure struct {
+	EventID    uuid.UUID
+	OccurredAt time.Time
 	RecordedAt time.Time
 }
 
@@ -195,7 +205,8 @@ func (s *LearnerState) progress(standardID string) *StandardProgress {
 // the stream, belongs to another stream, is not a learner event, comes before
 // the enrolment, or names what the stream does not hold (a retraction of
 // unknown or retracted evidence, an attempt that does not consume the open
-// agreement, a plan of an unknown goal, a goal or plan id used twice).
+// agreement, a plan of an unknown goal, a goal or plan id used twice, a
+// second erasure or a profile update after one).
 func (s *LearnerState) Apply(e RecordedEvent) error {
 	if e.Revision != s.Version {
 		return foldErr(e, "revision %d where %d was due", e.Revision, s.Version)
@@ -322,7 +333,15 @@ func (s *LearnerState) apply(e RecordedEvent, ev Event) error {
 	case FeedbackGiven:
 		// Feedback is dialogue: no decision depends on it.
 	case LearnerProfileUpdated:
+		if s.Erased != nil {
+			return foldErr(e, "profile update after the erasure %s", s.Erased.EventID)
+		}
 		s.HasProfile = true
+	case LearnerPersonalDataErased:
+		if s.Erased != nil {
+			return foldErr(e, "personal data erased again after %s", s.Erased.EventID)
+		}
+		s.Erased = &Erasure{EventID: e.ID, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt}
 	case GoalSet:
 		if s.Goals[ev.GoalID] != nil {
 			return foldErr(e, "goal %s is set twice", ev.GoalID)

@@ -35,13 +35,14 @@ func validCommands() map[string]validatable {
 		"UpdateProfile":          UpdateProfile{Meta: m},
 		"AgreeReadiness":         AgreeReadiness{Meta: m, StandardID: stdID},
 		"RecordSummativeAttempt": RecordSummativeAttempt{Meta: m, StandardID: stdID, Level: intp(3), Artifact: art},
+		"ErasePersonalData":      ErasePersonalData{Meta: m, Reason: ErasureRetentionEnded},
 	}
 }
 
 func TestValidCommands(t *testing.T) {
 	cmds := validCommands()
-	if len(cmds) != 19 {
-		t.Errorf("%d commands, want one per write (19)", len(cmds))
+	if len(cmds) != 20 {
+		t.Errorf("%d commands, want one per write (20)", len(cmds))
 	}
 	for name, c := range cmds {
 		t.Run(name, func(t *testing.T) { wantFields(t, c.Validate(t0)) })
@@ -136,6 +137,16 @@ func TestValidationNamesEveryField(t *testing.T) {
 			name:   "profile: list items and lengths",
 			cmd:    UpdateProfile{Meta: m, Profile: Profile{DisplayName: strings.Repeat("x", MaxNameLen+1), Interests: []string{"chess", ""}}},
 			fields: []string{"displayName", "interests[1]"},
+		},
+		{
+			name:   "erasure: a reason off the list",
+			cmd:    ErasePersonalData{Meta: m, Reason: "Ana's mother asked"},
+			fields: []string{"reason"},
+		},
+		{
+			name:   "erasure: no reason is fine",
+			cmd:    ErasePersonalData{Meta: m},
+			fields: nil,
 		},
 		{
 			name:   "survey: round, respondent, items",

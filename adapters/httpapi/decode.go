@@ -22,6 +22,23 @@ func decodeBody(r *http.Request, v any) error {
 	return decodeJSON(r.Body, v)
 }
 
+// decodeOptionalBody is decodeBody for a route whose body may be left out
+// (a DELETE): an empty body leaves v as it is.
+func decodeOptionalBody(r *http.Request, v any) error {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return &badRequest{Message: "the body could not be read: " + err.Error()}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	return decodeJSON(bytes.NewReader(raw), v)
+}
+
 func decodeJSON(body io.Reader, v any) error {
 	raw, err := io.ReadAll(body)
 	if err != nil {

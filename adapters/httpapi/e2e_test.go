@@ -19,6 +19,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/esdb/esdbfake"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
@@ -105,12 +106,17 @@ func openESDB(t *testing.T, url, namespace string) eventStore {
 	return s
 }
 
+var _ httpapi.PersonalData = (*keystore.Sealer)(nil)
+
 // api is a real HTTP server on loopback over a store, the command service
-// and a read model following the store.
+// and a read model following the store, with learners' keys in the data
+// directory.
 type api struct {
 	t     *testing.T
 	url   string
+	dir   string // the data directory
 	store eventStore
+	keys  *keystore.Store
 	http  *http.Client
 	last  uint64 // the last stored position lastPosition has seen
 	log   *translog.Log
@@ -120,9 +126,14 @@ func newAPI(t *testing.T, kind storeKind) *api {
 	t.Helper()
 	dir := t.TempDir()
 	store := kind.open(t, dir)
+	keys, err := keystore.Open(filepath.Join(dir, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer := keystore.NewSealer(keys)
 	view := projections.NewView(store)
 	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{view, eff}, 0)
+	engine := projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), view, eff}, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- engine.Run(ctx) }()
@@ -153,8 +164,8 @@ func newAPI(t *testing.T, kind storeKind) *api {
 	logDone := make(chan error, 1)
 	go func() { logDone <- tlog.Run(ctx, store) }()
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
-		Service: service.New(store, nil), View: view, Efficacy: eff, Events: store, Projection: engine,
-		Tokens: tokens, Pseudonyms: pseudo, Metrics: httpapi.NewMetrics(nil), Log: tlog,
+		Service: service.New(store, &service.Options{Seal: sealer.Seal}), View: view, Efficacy: eff, Events: store, Projection: engine,
+		Tokens: tokens, Pseudonyms: pseudo, Personal: sealer, Metrics: httpapi.NewMetrics(nil), Log: tlog,
 	}))
 	t.Cleanup(func() {
 		srv.Close()
@@ -170,7 +181,7 @@ func newAPI(t *testing.T, kind storeKind) *api {
 			t.Errorf("close the store: %v", err)
 		}
 	})
-	return &api{t: t, url: srv.URL, store: store, http: srv.Client(), log: tlog}
+	return &api{t: t, url: srv.URL, dir: dir, store: store, keys: keys, http: srv.Client(), log: tlog}
 }
 
 // eventsAfter reads, through the port, every stored event after position

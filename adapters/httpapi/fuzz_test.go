@@ -321,6 +321,11 @@ func fzCommands() []fzCommand {
 				ev, err := c.Decide(w.learner, fzNow)
 				return ev, learnerTarget(w), err
 			}},
+		fzCase[domain.ErasePersonalData]{"ErasePersonalData", func(c *domain.ErasePersonalData) { c.Actor = fzAdmin },
+			func(c domain.ErasePersonalData, w *fzWorld) (domain.Event, fzTarget, error) {
+				ev, err := c.Decide(w.learner, fzNow)
+				return ev, learnerTarget(w), err
+			}},
 		fzCase[domain.AgreeReadiness]{"AgreeReadiness", func(c *domain.AgreeReadiness) { c.Actor = fzTeacher },
 			func(c domain.AgreeReadiness, w *fzWorld) (domain.Event, fzTarget, error) {
 				ev, err := c.Decide(w.learner, w.standard(c.StandardID), fzNow)
@@ -361,6 +366,7 @@ func fzSeeds() []string {
 		`{"result":"not-yet","evidenceIds":["00000000-0000-4000-8000-000000000002"],"note":"close"}`,
 		`{"reflection":"needed more time","nextGoal":"rates"}`,
 		`{"displayName":"Sam","interests":["cooking"],"learningPreferences":["visual"],"backgroundKnowledge":"fractions","collegeAndCareerGoals":"chef"}`,
+		`{"reason":"learner-request"}`,
 		`{"standardId":"math-6-rp-2","learnerConfirmed":true,"note":"ready"}`,
 		`{"standardId":"math-6-rp-1","level":3,` + art + `}`,
 		`{"standardId":"math-6-rp-1","level":2,"assessor":"Mr Okafor"}`,

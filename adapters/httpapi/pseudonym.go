@@ -66,8 +66,10 @@ func (p *Pseudonymizer) Learner(id string) string {
 
 // Event returns the research copy of e: the learner id replaced wherever it
 // appears (stream, data, a learner actor), and keep false for an event that
-// holds personal data. The copy's hashes are the original event's, so a
-// researcher can cite an event; they do not verify over the copy.
+// holds personal data (a profile update, sealed or not). An erasure is kept:
+// it holds no personal data, only that the learner's profile is gone. The
+// copy's hashes are the original event's, so a researcher can cite an
+// event; they do not verify over the copy.
 func (p *Pseudonymizer) Event(e domain.RecordedEvent) (domain.RecordedEvent, bool, error) {
 	if e.Type == domain.TypeLearnerProfileUpdated {
 		return e, false, nil

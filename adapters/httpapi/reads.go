@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -152,6 +153,63 @@ func (s *Server) getLearnerEvents(w http.ResponseWriter, r *http.Request) error 
 			evs = []domain.RecordedEvent{}
 		}
 		return LearnerEvents{LearnerID: id, Events: evs}, nil
+	})
+}
+
+// LearnerProfile is GET /v1/learners/{id}/profile: the current profile,
+// decrypted, or, once the learner's personal data is erased, only that and
+// when.
+type LearnerProfile struct {
+	LearnerID string `json:"learnerId"`
+	// Erased says the personal data is erased; Personal and UpdatedAt are
+	// then null.
+	Erased bool `json:"erased"`
+	// ErasedAt is when the ledger recorded the erasure (its recordedAt):
+	// the key was destroyed then.
+	ErasedAt *time.Time `json:"erasedAt"`
+	// UpdatedAt is when the profile was last replaced (the update's
+	// occurredAt).
+	UpdatedAt *time.Time      `json:"updatedAt"`
+	Personal  *domain.Profile `json:"personal"`
+}
+
+// getProfile reads the learner's stream itself rather than a read model:
+// the erasure event, not the state of a key, decides that a profile is
+// erased, so that no profile is shown between an erasure and the
+// destruction of the key.
+func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
+	return s.learnerRead(w, r, func(ctx context.Context, id string) (any, error) {
+		evs, err := s.cfg.Events.ReadStream(ctx, domain.LearnerStream(id), 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		var latest *domain.RecordedEvent
+		for i, e := range evs {
+			switch e.Type {
+			case domain.TypeLearnerPersonalDataErased:
+				at := e.RecordedAt
+				return LearnerProfile{LearnerID: id, Erased: true, ErasedAt: &at}, nil
+			case domain.TypeLearnerProfileUpdated:
+				latest = &evs[i]
+			}
+		}
+		if latest == nil {
+			return nil, fmt.Errorf("learner %q has no profile: %w", id, domain.ErrNotFound)
+		}
+		if s.cfg.Personal == nil {
+			return nil, errors.New("no key store is configured: profiles cannot be opened")
+		}
+		p, err := s.cfg.Personal.Open(ctx, *latest)
+		var rule *domain.RuleError
+		if errors.As(err, &rule) && rule.Rule == domain.RulePersonalDataErased {
+			// Erased by another process after the stream was read.
+			return LearnerProfile{LearnerID: id, Erased: true}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open the profile in event %s: %w", latest.ID, err)
+		}
+		at := latest.OccurredAt
+		return LearnerProfile{LearnerID: id, UpdatedAt: &at, Personal: &p}, nil
 	})
 }
 

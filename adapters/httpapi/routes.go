@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -47,6 +49,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/learners/{learnerId}/plans", roles: teachersAnd, scope: scopeLearner, handle: s.draftPlan},
 		{method: "POST", path: "/v1/learners/{learnerId}/plans/{planId}/adjustments", roles: teachersAnd, scope: scopeLearner, handle: s.adjustPlan},
 		{method: "PUT", path: "/v1/learners/{learnerId}/profile", roles: teachersAnd, scope: scopeLearner, handle: s.updateProfile},
+		{method: "DELETE", path: "/v1/learners/{learnerId}/personal-data", roles: admins, scope: scopeLearner, handle: s.erasePersonalData},
 		{method: "POST", path: "/v1/learners/{learnerId}/agreements", roles: teachers, scope: scopeLearner, handle: s.agreeReadiness},
 		{method: "POST", path: "/v1/learners/{learnerId}/summative-attempts", roles: teachers, scope: scopeLearner, handle: s.recordAttempt},
 
@@ -55,6 +58,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/replay", roles: learnerReaders, scope: scopeLearner, handle: s.getReplay},
 		{method: "GET", path: "/v1/learners/{learnerId}/transcript", roles: learnerReaders, scope: scopeLearner, handle: s.getTranscript},
 		{method: "GET", path: "/v1/learners/{learnerId}/events", roles: learnerReaders, scope: scopeLearner, handle: s.getLearnerEvents},
+		{method: "GET", path: "/v1/learners/{learnerId}/profile", roles: learnerReaders, scope: scopeLearner, handle: s.getProfile},
 
 		{method: "GET", path: "/v1/events", roles: feedReaders, handle: s.getFeed},
 
@@ -82,6 +86,12 @@ type WriteResult struct {
 // client's next read shows it. The write is durable either way: if the read
 // model is slow, the answer does not wait forever.
 func (s *Server) written(w http.ResponseWriter, r *http.Request, rec domain.RecordedEvent, err error) error {
+	return s.answerWrite(w, r, http.StatusCreated, rec, err)
+}
+
+// answerWrite is written with the status: 201 for an event just recorded,
+// 200 for one recorded before that a repeated, idempotent request names.
+func (s *Server) answerWrite(w http.ResponseWriter, r *http.Request, status int, rec domain.RecordedEvent, err error) error {
 	if err != nil {
 		return err
 	}
@@ -90,11 +100,11 @@ func (s *Server) written(w http.ResponseWriter, r *http.Request, rec domain.Reco
 	if err := s.cfg.Projection.WaitFor(ctx, rec.Position); err != nil {
 		loggerFrom(r.Context()).Warn("read model lags behind a write", "position", rec.Position, "err", err.Error())
 	}
-	if s.cfg.Metrics != nil {
+	if s.cfg.Metrics != nil && status == http.StatusCreated {
 		s.cfg.Metrics.appended(rec.Type)
 	}
 	w.Header().Set("ETag", etag(rec.Revision))
-	writeJSON(w, r, http.StatusCreated, WriteResult{EventID: rec.ID, Stream: rec.Stream, Revision: rec.Revision, Position: rec.Position, Hash: rec.Hash})
+	writeJSON(w, r, status, WriteResult{EventID: rec.ID, Stream: rec.Stream, Revision: rec.Revision, Position: rec.Position, Hash: rec.Hash})
 	return nil
 }
 
@@ -293,6 +303,58 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
 		return s.cfg.Service.UpdateProfile(ctx, l, c, im)
 	})
+}
+
+// erasePersonalData records the erasure, then destroys the learner's key.
+// The order matters: a key destroyed first, by a process that then died
+// before the event was stored, would erase the data with no record of it.
+// The other way round, the log says what must be done, and a repeated
+// DELETE, or the key store's shredder reading the log at the next start,
+// finishes it. DELETE is idempotent: once erased, it answers 200 with the
+// erasure recorded first (and destroys the key again, which is harmless).
+func (s *Server) erasePersonalData(w http.ResponseWriter, r *http.Request) error {
+	learner, _ := pathID(r, "learnerId") // checked by authorize
+	var c domain.ErasePersonalData
+	if err := decodeOptionalBody(r, &c); err != nil {
+		return err
+	}
+	im, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	c.Actor = principalFrom(r.Context()).Actor()
+	if s.cfg.Personal == nil {
+		return errors.New("no key store is configured: personal data cannot be erased")
+	}
+	status := http.StatusCreated
+	rec, err := s.cfg.Service.ErasePersonalData(r.Context(), learner, c, im)
+	var rule *domain.RuleError
+	if errors.As(err, &rule) && rule.Rule == domain.RulePersonalDataErased {
+		status = http.StatusOK
+		rec, err = s.firstErasure(r.Context(), learner)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Personal.Destroy(r.Context(), learner); err != nil {
+		return fmt.Errorf("erasure %s is recorded, but learner %q's key is not destroyed yet (repeat the DELETE; the next start also destroys it): %w",
+			rec.ID, learner, err)
+	}
+	return s.answerWrite(w, r, status, rec, nil)
+}
+
+// firstErasure returns the erasure event of the learner's stream.
+func (s *Server) firstErasure(ctx context.Context, learnerID string) (domain.RecordedEvent, error) {
+	evs, err := s.cfg.Events.ReadStream(ctx, domain.LearnerStream(learnerID), 0, 0)
+	if err != nil {
+		return domain.RecordedEvent{}, err
+	}
+	for _, e := range evs {
+		if e.Type == domain.TypeLearnerPersonalDataErased {
+			return e, nil
+		}
+	}
+	return domain.RecordedEvent{}, fmt.Errorf("learner %q is erased, but their stream holds no erasure", learnerID)
 }
 
 func (s *Server) agreeReadiness(w http.ResponseWriter, r *http.Request) error {

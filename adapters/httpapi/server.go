@@ -34,6 +34,17 @@ type Waiter interface {
 	WaitFor(ctx context.Context, pos uint64) error
 }
 
+// PersonalData is what the adapter needs of the key store that learners'
+// profiles are sealed under (adapters/keystore).
+type PersonalData interface {
+	// Open returns the profile a stored LearnerProfileUpdated holds,
+	// decrypted. Its error is a *domain.RuleError with
+	// RulePersonalDataErased once the learner's key is destroyed.
+	Open(ctx context.Context, e domain.RecordedEvent) (domain.Profile, error)
+	// Destroy destroys the learner's key; destroying twice is no error.
+	Destroy(ctx context.Context, learnerID string) error
+}
+
 // Config holds what the handler needs. Service, View, Efficacy, Events,
 // Projection and Tokens are required.
 type Config struct {
@@ -49,6 +60,9 @@ type Config struct {
 	// Log is the transparency log; without it the /v1/log routes answer
 	// 503.
 	Log TransparencyLog
+	// Personal opens sealed profiles and destroys erased learners' keys.
+	// Required for the profile read and the erasure.
+	Personal PersonalData
 	// Metrics, if set, records request metrics.
 	Metrics *Metrics
 	// Ready reports whether the service can serve: the store is open and

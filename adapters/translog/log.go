@@ -224,6 +224,10 @@ func (l *Log) Add(e domain.RecordedEvent) error {
 func (l *Log) Flush(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.flushLocked(ctx)
+}
+
+func (l *Log) flushLocked(ctx context.Context) error {
 	if len(l.pending) == 0 {
 		return nil
 	}
@@ -334,11 +338,13 @@ func (l *Log) WaitFor(ctx context.Context, pos uint64) error {
 // Checkpoint returns the latest signed checkpoint, signing a new one first
 // if the tree has grown since: on demand, and on the server's timer.
 func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
-	if err := l.Flush(ctx); err != nil {
-		return Checkpoint{}, err
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Flushed under the same lock, so no leaf is added between the flush
+	// and the root: the root is the root of the flushed tree.
+	if err := l.flushLocked(ctx); err != nil {
+		return Checkpoint{}, err
+	}
 	if l.latest.Note != nil && l.latest.Size == l.flushedSize {
 		return l.latest, nil
 	}
@@ -358,7 +364,7 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 }
 
 // rootLocked is the root of the flushed tree; l.mu is held and nothing is
-// pending (a flush just ran under the same lock's protection).
+// pending (a flush just ran under the same lock).
 func (l *Log) rootLocked() ([]byte, error) {
 	if l.rng.End() == 0 {
 		return hasher.EmptyRoot(), nil

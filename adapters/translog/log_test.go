@@ -235,3 +235,44 @@ func TestKeyIsCreatedOnceAndKeepsItsName(t *testing.T) {
 		t.Fatal("parsed a malformed key")
 	}
 }
+
+// TestCheckpointWhileAdding signs checkpoints while another goroutine adds
+// events, as the server's timer and requests do while the log follows the
+// store: every checkpoint is the root of the tree of its size.
+func TestCheckpointWhileAdding(t *testing.T) {
+	ctx := context.Background()
+	l := openLog(t, t.TempDir())
+	const n = 3000
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := l.Add(event(i)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	var cps []translog.Checkpoint
+	for len(cps) == 0 || cps[len(cps)-1].Size < n {
+		cp, err := l.Checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cps = append(cps, cp)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	tree := translog.NewTree()
+	roots := map[uint64][]byte{0: tree.Root()}
+	for i := 0; i < n; i++ {
+		tree.AppendEvent(event(i).Hash)
+		roots[uint64(i+1)] = tree.Root()
+	}
+	for _, cp := range cps {
+		if !bytes.Equal(cp.Root, roots[cp.Size]) {
+			t.Fatalf("checkpoint at size %d signs a root that is not the tree's", cp.Size)
+		}
+	}
+}

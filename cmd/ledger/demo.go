@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
@@ -61,8 +62,15 @@ func fillDemo(ctx context.Context, data string, learners int, stdout io.Writer) 
 		store.Close()
 		return fmt.Errorf("%s already holds %d events: the demo fills a fresh data directory only; give --data a new one", data, n)
 	}
+	keys, err := keystore.Open(keysDir(data))
+	if err != nil {
+		store.Close()
+		return err
+	}
 	start := time.Now()
-	err = writeDemo(ctx, service.New(store, nil), learners)
+	// Through the service with the node's seal, so the demo's profiles are
+	// stored as a served ledger stores them.
+	err = writeDemo(ctx, service.New(store, &service.Options{Seal: keystore.NewSealer(keys).Seal}), learners)
 	var sum demoSummary
 	if err == nil {
 		sum, err = summarise(ctx, store)

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
@@ -137,6 +138,21 @@ func TestDemoFillsAFreshDataDirectory(t *testing.T) {
 	}
 	if c := types[domain.TypeStandardPublished]; c < 3 || c > 4 {
 		t.Errorf("%d standards, want 3 or 4", c)
+	}
+
+	// Profiles are stored sealed, as a served ledger stores them, and open
+	// under the keys in the data directory.
+	sealer := demoSealer(t, dir)
+	for _, e := range evs {
+		if e.Type != domain.TypeLearnerProfileUpdated {
+			continue
+		}
+		if !strings.HasPrefix(string(e.Data), `{"sealed":{"alg":"A256GCM",`) || strings.Contains(string(e.Data), "Fractions") {
+			t.Fatalf("profile %s is not sealed: %s", e.ID, e.Data)
+		}
+		if p, err := sealer.Open(ctx, e); err != nil || !slices.Contains(demoNames, p.DisplayName) {
+			t.Fatalf("profile %s opens as %+v, %v", e.ID, p, err)
+		}
 	}
 
 	// Improvement cycles: effort turning into proficiency, and learners
@@ -339,8 +355,19 @@ func TestDemoContentIsFixedAndKeepsExistingTokens(t *testing.T) {
 
 var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
+// demoSealer opens the profiles of the data directory dir.
+func demoSealer(t *testing.T, dir string) *keystore.Sealer {
+	t.Helper()
+	keys, err := keystore.Open(keysDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keystore.NewSealer(keys)
+}
+
 // streamContents lists each stream's events without what differs from run
-// to run: ids, recording times, positions and hashes.
+// to run: ids, recording times, positions and hashes, and the sealing of a
+// profile (each data directory has its own keys), which is opened.
 func streamContents(t *testing.T, dir string) map[string][]string {
 	t.Helper()
 	store, err := sqlite.Open(t.Context(), dir, nil)
@@ -348,9 +375,22 @@ func streamContents(t *testing.T, dir string) map[string][]string {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	sealer := demoSealer(t, dir)
 	out := map[string][]string{}
 	for _, e := range readAllEvents(t, store) {
-		line := strings.Join([]string{e.Type, domain.FormatTime(e.OccurredAt), e.Actor.Role, e.Actor.Name, uuidRE.ReplaceAllString(string(e.Data), "<id>")}, " ")
+		data := string(e.Data)
+		if e.Type == domain.TypeLearnerProfileUpdated {
+			p, err := sealer.Open(t.Context(), e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data = "opened " + string(raw)
+		}
+		line := strings.Join([]string{e.Type, domain.FormatTime(e.OccurredAt), e.Actor.Role, e.Actor.Name, uuidRE.ReplaceAllString(data, "<id>")}, " ")
 		out[e.Stream] = append(out[e.Stream], line)
 	}
 	return out

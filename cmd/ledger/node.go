@@ -12,6 +12,7 @@ import (
 
 	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
@@ -41,11 +42,17 @@ type storeConfig struct {
 // logDir is where the transparency log and its key live.
 func logDir(data string) string { return filepath.Join(data, "log") }
 
-// node is one running ledger: the store, the command service, and the read
-// model following the store.
+// keysDir is the learners' key store in a data directory, for either
+// event store: the keys never go into the event log.
+func keysDir(data string) string { return filepath.Join(data, "keys") }
+
+// node is one running ledger: the store, the learners' keys, the command
+// service, the read model following the store, and the transparency log.
 type node struct {
 	data    string
 	store   eventStore
+	keys    *keystore.Store
+	sealer  *keystore.Sealer
 	svc     *service.Service
 	view    *projections.View
 	eff     *efficacy.Projection
@@ -94,6 +101,11 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		return nil, fmt.Errorf("unknown store %q: %w", sc.kind, errUsage)
 	}
 	n.store = store
+	keys, err := keystore.Open(keysDir(data))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	key, err := translog.LoadOrCreateKey(logDir(data), sc.logOrigin)
 	if err != nil {
 		store.Close()
@@ -103,10 +115,15 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		store.Close()
 		return nil, err
 	}
-	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried})
+	n.keys, n.sealer = keys, keystore.NewSealer(keys)
+	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
 	n.view = projections.NewView(store)
 	n.eff = efficacy.New()
-	engine = projections.NewEngine(store, projections.Models{n.view, n.eff}, 0)
+	// The shredder reads the whole log at every start, as the other models
+	// do: an erasure stored by a process that died before it destroyed the
+	// key is finished here. It comes first, so no model shows an erasure
+	// whose key still exists.
+	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff}, 0)
 	n.engine = engine
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -187,7 +204,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 	}
 	return httpapi.NewServer(httpapi.Config{
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
-		Tokens: tokens, Pseudonyms: pseudo, Metrics: n.metrics, Ready: n.ready, Logger: logger,
+		Tokens: tokens, Pseudonyms: pseudo, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log,
 	}), nil
 }

@@ -169,6 +169,17 @@ func (s *Service) UpdateProfile(ctx context.Context, learnerID string, c domain.
 	})
 }
 
+// ErasePersonalData records the erasure of a learner's personal data. It
+// does not destroy the learner's key: the service knows no key store. The
+// caller destroys it once this returns (adapters/keystore), and a reader of
+// the log that sees the erasure destroys it too, so a crash in between
+// still ends with the key destroyed.
+func (s *Service) ErasePersonalData(ctx context.Context, learnerID string, c domain.ErasePersonalData, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
 // AgreeReadiness records the learner's and teacher's readiness agreement.
 func (s *Service) AgreeReadiness(ctx context.Context, learnerID string, c domain.AgreeReadiness, ifMatch *uint64) (domain.RecordedEvent, error) {
 	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {

@@ -24,6 +24,12 @@
 // id with the same body is the same command, however much the learner's
 // record has moved on since.
 //
+// # Personal data
+//
+// Options.Seal rewrites each event between the decision and the append, so
+// that personal data reaches the store encrypted. The service knows nothing
+// of keys: sealing, opening and destroying keys are an adapter's.
+//
 // The package reaches storage only through the port and time only through an
 // injected clock; it imports no adapter.
 package service

@@ -27,6 +27,16 @@ type Options struct {
 	// CachedStreams bounds how many streams' folded states are kept
 	// between commands. Default 10,000.
 	CachedStreams int
+	// Seal, if set, is called with every event after it is decided and
+	// packed, and before it is appended to stream (or compared with the
+	// stored one, for a retried command): it may rewrite e's data, and is
+	// how personal data is encrypted before it reaches the store. It must
+	// be deterministic for a given event id and content, because a retried
+	// command is recognised by comparing bytes. Its error is returned
+	// wrapped; it should be a *domain.RuleError when the command cannot be
+	// recorded (a learner whose key is destroyed). Nil stores events as decided,
+	// personal data in plain text: for tests and tools that hold none.
+	Seal func(ctx context.Context, stream string, e *domain.EventData) error
 }
 
 // Service handles the ledger's commands. It is safe for concurrent use.
@@ -148,6 +158,17 @@ func (s *Service) write(ctx context.Context, p plan, meta domain.Meta, ifMatch *
 		if err != nil {
 			return domain.RecordedEvent{}, err
 		}
+		if err := s.seal(ctx, p.stream, &data); err != nil {
+			if !fresh {
+				// The seal may know what the cached state does not yet
+				// (another process erased the learner): decide again on
+				// the caught-up state, which refuses with the domain's
+				// own rule.
+				refresh = true
+				continue
+			}
+			return domain.RecordedEvent{}, err
+		}
 		recs, err := s.store.Append(ctx, p.stream, expected, data)
 		if err == nil {
 			s.cache.appended(p.stream, st, recs)
@@ -210,6 +231,13 @@ func (s *Service) retried(ctx context.Context, p plan, meta domain.Meta, rev uin
 	if err != nil {
 		return domain.RecordedEvent{}, err
 	}
+	// Sealing is deterministic, so the same command seals to the very
+	// bytes stored. Once the learner's key is destroyed it cannot be
+	// sealed again, and the seal's refusal is the answer: the retried
+	// content can no longer be compared with what is stored.
+	if err := s.seal(ctx, p.stream, &data); err != nil {
+		return domain.RecordedEvent{}, err
+	}
 	if data, err = data.Normalize(); err != nil {
 		return domain.RecordedEvent{}, err
 	}
@@ -217,6 +245,17 @@ func (s *Service) retried(ctx context.Context, p plan, meta domain.Meta, rev uin
 		return domain.RecordedEvent{}, conflict("it records another command; an event id names one command only")
 	}
 	return stored, nil
+}
+
+// seal passes data through Options.Seal, if set.
+func (s *Service) seal(ctx context.Context, stream string, data *domain.EventData) error {
+	if s.opts.Seal == nil {
+		return nil
+	}
+	if err := s.opts.Seal(ctx, stream, data); err != nil {
+		return fmt.Errorf("seal %s event %s: %w", data.Type, data.ID, err)
+	}
+	return nil
 }
 
 // loadDeps returns the current states of the standards and the school p

@@ -34,6 +34,7 @@ func TestEveryCatalogType(t *testing.T) {
 	hs.review("l1", "g1", day(4))
 	hs.retire("A", day(5))
 	hs.withdraw("l1", day(6))
+	hs.erase("l1", day(7))
 
 	var types []string
 	for _, e := range hs.events {

@@ -342,8 +342,13 @@ func (hs *history) feedback(learner, std string, at time.Time) {
 func (hs *history) profile(learner string, at time.Time) {
 	hs.t.Helper()
 	hs.add(domain.LearnerStream(learner), at, teacher, domain.LearnerProfileUpdated{
-		Personal: domain.Profile{Interests: []string{"robots"}, LearningPreferences: []string{}},
+		Personal: &domain.Profile{Interests: []string{"robots"}, LearningPreferences: []string{}},
 	})
+}
+
+func (hs *history) erase(learner string, at time.Time) {
+	hs.t.Helper()
+	hs.add(domain.LearnerStream(learner), at, admin, domain.LearnerPersonalDataErased{Reason: domain.ErasureLearnerRequest})
 }
 
 // Reading reports.

@@ -294,8 +294,8 @@ func (p *Projection) applyLearner(l *learner, e domain.RecordedEvent, ev domain.
 		// and a retraction after met does not undo met: nothing to fold.
 	case domain.FeedbackGiven, domain.PlanDrafted, domain.GoalReviewed:
 		// Dialogue and planning text: no figure reads them.
-	case domain.LearnerProfileUpdated:
-		// Personal data: never read.
+	case domain.LearnerProfileUpdated, domain.LearnerPersonalDataErased:
+		// Personal data, and its erasure: no figure reads them.
 	case domain.GoalSet:
 		if l.goals[ev.GoalID] != nil {
 			return refuse(e, "goal %s is set twice", ev.GoalID)
