@@ -172,13 +172,18 @@ func (t *Tokens) authenticate(r *http.Request) (Principal, error) {
 	return p, nil
 }
 
-type principalKey struct{}
-
-func withPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+// setPrincipal records who the request in ctx comes from, in the
+// request's own context value (wrap), so that no context or request is
+// copied for it.
+func setPrincipal(ctx context.Context, p Principal) {
+	if info := requestFrom(ctx); info != nil {
+		info.principal = p
+	}
 }
 
 func principalFrom(ctx context.Context) Principal {
-	p, _ := ctx.Value(principalKey{}).(Principal)
-	return p
+	if info := requestFrom(ctx); info != nil {
+		return info.principal
+	}
+	return Principal{}
 }

@@ -2,7 +2,8 @@ package httpapi_test
 
 // The HTTP benchmarks of docs/benchmarks.md. Each runs the whole service on
 // real loopback TCP (the embedded store, the command service, the read
-// models and the projection engine behind httptest.NewServer) and measures a
+// models, the projection engine and the transparency log, wired as
+// cmd/ledger wires them, behind httptest.NewServer) and measures a
 // peer in the same run, because a shared machine is too noisy to compare
 // figures across runs:
 //
@@ -25,6 +26,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -36,7 +38,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
@@ -65,7 +69,10 @@ func (c *commitCounter) snapshot() [3]int64 {
 const benchTeacherToken = "bench-teacher-token-0123456789"
 
 // benchServer is the service on loopback over a store that synthetic
-// learners were written to before it started, as after a restart.
+// learners were written to before it started, as after a restart. It has
+// the node's shape (cmd/ledger/node.go): learners' profiles sealed under
+// a key store whose shredder reads the feed, and a transparency log
+// following the store as a second subscriber.
 type benchServer struct {
 	commits *commitCounter
 	url     string
@@ -94,22 +101,40 @@ func newBenchServer(b *testing.B, o synthetic.Options) *benchServer {
 	}
 	populated := time.Since(start)
 
+	dir := b.TempDir()
+	keys, err := keystore.Open(filepath.Join(dir, "keys"))
+	if err != nil {
+		store.Close()
+		b.Fatal(err)
+	}
+	sealer := keystore.NewSealer(keys)
 	view := projections.NewView(store)
 	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{view, eff}, 0)
+	engine := projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), view, eff}, 0)
+	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "bench.example/ledger")
+	if err != nil {
+		store.Close()
+		b.Fatal(err)
+	}
+	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
+	if err != nil {
+		store.Close()
+		b.Fatal(err)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
+	done, logDone := make(chan error, 1), make(chan error, 1)
 	go func() { done <- engine.Run(runCtx) }()
+	go func() { logDone <- tlog.Run(runCtx, store) }()
 	tokens, err := httpapi.NewTokens([]httpapi.Credential{
 		{Token: benchTeacherToken, Role: "teacher", School: "north", Name: "Ms Rivera"},
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := service.New(store, nil)
+	svc := service.New(store, &service.Options{Seal: sealer.Seal})
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine,
-		Tokens: tokens, Metrics: httpapi.NewMetrics(nil), StartPosition: store.LastPosition(),
+		Tokens: tokens, Personal: sealer, Log: tlog, Metrics: httpapi.NewMetrics(nil), StartPosition: store.LastPosition(),
 	}))
 	// Keep-alive clients: one idle connection per client survives between
 	// requests.
@@ -121,6 +146,10 @@ func newBenchServer(b *testing.B, o synthetic.Options) *benchServer {
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			b.Errorf("projection engine: %v", err)
 		}
+		if err := <-logDone; !errors.Is(err, context.Canceled) {
+			b.Errorf("transparency log: %v", err)
+		}
+		tlog.Close()
 		store.Close()
 	})
 
@@ -130,7 +159,10 @@ func newBenchServer(b *testing.B, o synthetic.Options) *benchServer {
 	if err := engine.WaitFor(wctx, store.LastPosition()); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("populated %d learners, %d events in %s; read models caught up in %s",
+	if err := tlog.WaitFor(wctx, store.LastPosition()); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("populated %d learners, %d events in %s; read models and log caught up in %s",
 		len(st.Learners), st.Events, populated.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	return &benchServer{commits: commits, url: srv.URL, store: store, svc: svc, view: view, client: &http.Client{Transport: tr}, stats: st}
 }

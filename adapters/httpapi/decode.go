@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/adapters/httpapi/jsonkeys"
 )
 
 // decodeBody reads one JSON object into v, strictly: an unknown field, a
@@ -48,6 +49,19 @@ func decodeJSON(body io.Reader, v any) error {
 		}
 		return &badRequest{Message: "the body could not be read: " + err.Error()}
 	}
+	// Most bodies are one valid JSON value whose keys are all exact field
+	// names, each given once. For those, checking the keys first makes
+	// DisallowUnknownFields moot, so json.Unmarshal decodes them alike
+	// without a json.Decoder and the copy of the body it reads into.
+	t := reflect.TypeOf(v)
+	if jsonkeys.Strict(raw, t) == nil && json.Unmarshal(raw, v) == nil {
+		return nil
+	}
+	// Any other body is decoded again, from a zero value, the way that
+	// names its fault: the decoder's errors first, then the keys'.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv.Elem().SetZero()
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -56,7 +70,7 @@ func decodeJSON(body io.Reader, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &badRequest{Message: "the body must hold exactly one JSON object; found more after it"}
 	}
-	return checkKeys(raw, reflect.TypeOf(v))
+	return checkKeys(raw, t)
 }
 
 // jsonError turns the decoder's error into one that names the field.

@@ -95,17 +95,76 @@ func (s *Server) answerWrite(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadYourWritesTimeout)
-	defer cancel()
-	if err := s.cfg.Projection.WaitFor(ctx, rec.Position); err != nil {
+	if err := s.waitApplied(r.Context(), rec.Position); err != nil {
 		loggerFrom(r.Context()).Warn("read model lags behind a write", "position", rec.Position, "err", err.Error())
 	}
 	if s.cfg.Metrics != nil && status == http.StatusCreated {
 		s.cfg.Metrics.appended(rec.Type)
 	}
 	w.Header().Set("ETag", etag(rec.Revision))
-	writeJSON(w, r, status, WriteResult{EventID: rec.ID, Stream: rec.Stream, Revision: rec.Revision, Position: rec.Position, Hash: rec.Hash})
+	res := WriteResult{EventID: rec.ID, Stream: rec.Stream, Revision: rec.Revision, Position: rec.Position, Hash: rec.Hash}
+	body, ok := res.appendJSON(make([]byte, 0, 256))
+	if !ok {
+		writeJSON(w, r, status, res)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if _, err := w.Write(body); err != nil {
+		loggerFrom(r.Context()).Debug("write response", "err", err.Error())
+	}
 	return nil
+}
+
+// appendJSON appends res and a newline to dst, byte for byte as writeJSON
+// encodes it, without reflection: every write answers with one. ok is
+// false if a string needs escaping, which the ledger's stream names and
+// hashes never do; writeJSON must encode res then.
+func (res WriteResult) appendJSON(dst []byte) (_ []byte, ok bool) {
+	if !plainJSON(res.Stream) || !plainJSON(res.Hash) {
+		return dst, false
+	}
+	dst = append(dst, `{"eventId":"`...)
+	dst = append(dst, res.EventID.String()...)
+	dst = append(dst, `","stream":"`...)
+	dst = append(dst, res.Stream...)
+	dst = append(dst, `","revision":`...)
+	dst = strconv.AppendUint(dst, res.Revision, 10)
+	dst = append(dst, `,"position":`...)
+	dst = strconv.AppendUint(dst, res.Position, 10)
+	dst = append(dst, `,"hash":"`...)
+	dst = append(dst, res.Hash...)
+	return append(dst, "\"}\n"...), true
+}
+
+// plainJSON reports whether encoding/json writes s between quotes as it
+// is: printable ASCII without a quote or a backslash.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// positioner is a Waiter that tells how far it has applied, as
+// projections.Engine does.
+type positioner interface {
+	Position() uint64
+}
+
+// waitApplied waits, up to ReadYourWritesTimeout, until the read model has
+// applied position pos. By the time a write is answered the read model
+// has mostly applied it already; asking first spares those writes a
+// context and a timer.
+func (s *Server) waitApplied(ctx context.Context, pos uint64) error {
+	if p, ok := s.cfg.Projection.(positioner); ok && p.Position() >= pos {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadYourWritesTimeout)
+	defer cancel()
+	return s.cfg.Projection.WaitFor(ctx, pos)
 }
 
 func etag(revision uint64) string { return `"` + strconv.FormatUint(revision, 10) + `"` }

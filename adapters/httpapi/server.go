@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -83,6 +84,10 @@ type Config struct {
 type Server struct {
 	cfg    Config
 	router *mux.Router
+	// started is set once the read model has applied StartPosition. The
+	// engine's position never goes back, so from then on no request needs
+	// to ask it (and pay for a timer) before it is served.
+	started atomic.Bool
 }
 
 // NewServer returns the service's HTTP handler.
@@ -154,15 +159,17 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
-		if !idPattern.MatchString(id) {
+		if id == "" || !idPattern.MatchString(id) {
 			var b [8]byte
 			rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
-		log := s.cfg.Logger.With("requestId", id, "route", name)
-		ctx := withRequest(r.Context(), id, log)
-		r = r.WithContext(ctx)
+		// One context value carries the request's id, logger and, once
+		// authorize has found it, principal, so that the request is copied
+		// once for all of them.
+		info := &requestInfo{id: id, route: name, base: s.cfg.Logger}
+		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		sw := &statusWriter{ResponseWriter: w}
 
@@ -179,21 +186,24 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		if s.cfg.Metrics != nil {
 			s.cfg.Metrics.observeRequest(name, sw.status(), time.Since(start))
 		}
-		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status(), "duration", time.Since(start))
+		// Checked first, so that a server logging at Info builds neither the
+		// request's logger nor the line's attributes.
+		if s.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+			info.logger().Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status(), "duration", time.Since(start))
+		}
 	})
 }
 
 // caughtUp waits, for an API route, until the read model has applied what
 // was stored when the service started.
 func (s *Server) caughtUp(r *http.Request, rt route) error {
-	if rt.public || rt.handle == nil || s.cfg.StartPosition == 0 {
+	if rt.public || rt.handle == nil || s.cfg.StartPosition == 0 || s.started.Load() {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadYourWritesTimeout)
-	defer cancel()
-	if err := s.cfg.Projection.WaitFor(ctx, s.cfg.StartPosition); err != nil {
+	if err := s.waitApplied(r.Context(), s.cfg.StartPosition); err != nil {
 		return &notReady{err}
 	}
+	s.started.Store(true)
 	return nil
 }
 
@@ -206,7 +216,7 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	*r = *r.WithContext(withPrincipal(r.Context(), p))
+	setPrincipal(r.Context(), p)
 	allowed := false
 	for _, role := range rt.roles {
 		allowed = allowed || role == p.Role
@@ -293,23 +303,39 @@ func (w *statusWriter) status() int {
 
 type requestKey struct{}
 
+// requestInfo is what wrap knows of a request. Only the request's own
+// goroutine reads or writes it.
 type requestInfo struct {
-	id  string
-	log *slog.Logger
+	id, route string
+	base      *slog.Logger
+	log       *slog.Logger // base with the id and route, made on first use
+	principal Principal    // set by authorize
 }
 
-func withRequest(ctx context.Context, id string, log *slog.Logger) context.Context {
-	return context.WithValue(ctx, requestKey{}, requestInfo{id: id, log: log})
+// logger returns the request's logger. Most requests log nothing, so it is
+// made when first asked for, not for every request.
+func (info *requestInfo) logger() *slog.Logger {
+	if info.log == nil {
+		info.log = info.base.With("requestId", info.id, "route", info.route)
+	}
+	return info.log
+}
+
+func requestFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestKey{}).(*requestInfo)
+	return info
 }
 
 func requestID(ctx context.Context) string {
-	info, _ := ctx.Value(requestKey{}).(requestInfo)
-	return info.id
+	if info := requestFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 func loggerFrom(ctx context.Context) *slog.Logger {
-	if info, ok := ctx.Value(requestKey{}).(requestInfo); ok && info.log != nil {
-		return info.log
+	if info := requestFrom(ctx); info != nil && info.base != nil {
+		return info.logger()
 	}
 	return slog.New(slog.DiscardHandler)
 }

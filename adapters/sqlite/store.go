@@ -104,8 +104,12 @@ type Store struct {
 	// subscribers that are caught up take each commit from memory instead
 	// of reading it back from the file: with the read model and the
 	// transparency log following the store, that read was one query per
-	// subscriber per commit.
-	recent []domain.RecordedEvent
+	// subscriber per commit. It is a ring of recentCap events, allocated at
+	// the first commit, so a commit copies its events in and nothing else:
+	// the oldest of them is recent[recentHead], and recentLen are held.
+	recent     []domain.RecordedEvent
+	recentHead int
+	recentLen  int
 }
 
 // recentCap bounds how many committed events stay in memory for
@@ -271,17 +275,28 @@ func (s *Store) closeFiles() error {
 func (s *Store) recentAfter(after uint64, limit int) ([]domain.RecordedEvent, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.recent) == 0 || s.recent[0].Position > after+1 {
+	if s.recentLen == 0 || s.recentAt(0).Position > after+1 {
 		return nil, false
 	}
-	last := s.recent[len(s.recent)-1].Position
-	if after >= last {
+	if after >= s.recentAt(s.recentLen-1).Position {
 		return nil, true
 	}
-	// Positions are dense: the event after after sits at a known index.
-	from := int(after + 1 - s.recent[0].Position)
-	to := min(len(s.recent), from+limit)
-	return append([]domain.RecordedEvent(nil), s.recent[from:to]...), true
+	// Positions are dense: the event after after sits at a known offset.
+	from := int(after + 1 - s.recentAt(0).Position)
+	n := s.recentLen - from
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	out := make([]domain.RecordedEvent, n)
+	i := (s.recentHead + from) % len(s.recent)
+	copied := copy(out, s.recent[i:])
+	copy(out[copied:], s.recent)
+	return out, true
+}
+
+// recentAt is the i-th oldest event held in memory. s.mu must be held.
+func (s *Store) recentAt(i int) *domain.RecordedEvent {
+	return &s.recent[(s.recentHead+i)%len(s.recent)]
 }
 
 // notifier returns a channel that is closed at the next commit.
@@ -294,17 +309,28 @@ func (s *Store) notifier() <-chan struct{} {
 // broadcast publishes a commit's new events and wakes the subscribers.
 func (s *Store) broadcast(committed []domain.RecordedEvent) {
 	s.mu.Lock()
-	dense := len(committed) > 0 && (len(s.recent) == 0 || s.recent[len(s.recent)-1].Position+1 == committed[0].Position) &&
+	dense := len(committed) > 0 && (s.recentLen == 0 || s.recentAt(s.recentLen-1).Position+1 == committed[0].Position) &&
 		committed[len(committed)-1].Position == committed[0].Position+uint64(len(committed))-1
 	if !dense {
 		// Never hand out a range with a hole: subscribers read the file
 		// until the next commit refills memory.
-		s.recent = nil
+		s.recentHead, s.recentLen = 0, 0
 		committed = nil
 	}
-	s.recent = append(s.recent, committed...)
-	if n := len(s.recent); n > 2*recentCap {
-		s.recent = append([]domain.RecordedEvent(nil), s.recent[n-recentCap:]...)
+	if len(committed) > 0 && s.recent == nil {
+		s.recent = make([]domain.RecordedEvent, recentCap)
+	}
+	if drop := len(committed) - recentCap; drop > 0 {
+		committed = committed[drop:] // a commit larger than the ring keeps its newest
+	}
+	for _, e := range committed {
+		if s.recentLen < len(s.recent) {
+			*s.recentAt(s.recentLen) = e
+			s.recentLen++
+			continue
+		}
+		s.recent[s.recentHead] = e // overwrite the oldest
+		s.recentHead = (s.recentHead + 1) % len(s.recent)
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
