@@ -168,6 +168,48 @@ func (l *Log) nodeHash(ctx context.Context, id compact.NodeID) ([]byte, error) {
 	return h, nil
 }
 
+// ErrDiverged marks a log whose last leaf is not the store's event at its
+// position: the store was restored from an older backup, truncated or
+// rewritten after the log recorded it. Following such a store would let the
+// log and the events part silently, so the node refuses to start.
+var ErrDiverged = errors.New("the transparency log and the store disagree")
+
+// AllReader is what CheckTip needs of a store.
+type AllReader interface {
+	ReadAll(ctx context.Context, after uint64, limit int) ([]domain.RecordedEvent, error)
+}
+
+// CheckTip checks that the log's last leaf is the event the store holds at
+// that position, so that following the store from there continues the
+// same history. An empty log agrees with any store.
+func (l *Log) CheckTip(ctx context.Context, src AllReader) error {
+	n := l.Size()
+	if n == 0 {
+		return nil
+	}
+	leaves, err := l.ReadLeaves(ctx, n-1, 1)
+	if err != nil {
+		return err
+	}
+	if len(leaves) != 1 {
+		return fmt.Errorf("log: leaf %d is missing", n-1)
+	}
+	tip := leaves[0]
+	evs, err := src.ReadAll(ctx, tip.Position-1, 1)
+	if err != nil {
+		return fmt.Errorf("log: read the store at position %d: %w", tip.Position, err)
+	}
+	switch {
+	case len(evs) == 0 || evs[0].Position != tip.Position:
+		return fmt.Errorf("%w: the log's last leaf (%d) is event %s at position %d, which the store does not hold: the store lost events the log recorded (restored from an older backup?); run `ledger verify`",
+			ErrDiverged, tip.Index, tip.EventID, tip.Position)
+	case evs[0].ID != tip.EventID || evs[0].Hash != tip.Hash:
+		return fmt.Errorf("%w: at position %d the log recorded event %s (hash %s), the store holds event %s (hash %s); run `ledger verify`",
+			ErrDiverged, tip.Position, tip.EventID, tip.Hash, evs[0].ID, evs[0].Hash)
+	}
+	return nil
+}
+
 // Key is the key the log signs with.
 func (l *Log) Key() *Key { return l.key }
 

@@ -93,3 +93,49 @@ func TestRunFollowsTheStore(t *testing.T) {
 		t.Fatalf("finish: %v, %d checkpoints checked", err, a.Checked())
 	}
 }
+
+// TestCheckTipFindsAStoreThatLostEvents: a log over 5 events, then a store
+// that holds only the first 3 and then 2 others (as after restoring an
+// older backup and writing on): the log refuses to follow it.
+func TestCheckTipFindsAStoreThatLostEvents(t *testing.T) {
+	ctx := context.Background()
+	appendTo := func(t *testing.T, store *sqlite.Store, n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			if _, err := store.Append(ctx, "s", domain.Any{}, domain.EventData{ID: uuid.New(), Type: "Noted", Data: json.RawMessage(`{}`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	build := func(t *testing.T, dir string, n int) *sqlite.Store {
+		t.Helper()
+		store, err := sqlite.Open(ctx, dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		appendTo(t, store, n)
+		return store
+	}
+	logDir := t.TempDir()
+	l := openLog(t, logDir)
+	original := build(t, t.TempDir(), 5)
+	evs, _ := original.ReadAll(ctx, 0, 0)
+	for _, e := range evs {
+		l.Add(e)
+	}
+	if err := l.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.CheckTip(ctx, original); err != nil {
+		t.Fatalf("the log's own store: %v", err)
+	}
+	shorter := build(t, t.TempDir(), 3)
+	if err := l.CheckTip(ctx, shorter); !errors.Is(err, translog.ErrDiverged) {
+		t.Fatalf("a store without the log's last events: %v, want ErrDiverged", err)
+	}
+	appendTo(t, shorter, 2) // as many events again, other ones
+	if err := l.CheckTip(ctx, shorter); !errors.Is(err, translog.ErrDiverged) {
+		t.Fatalf("a store with other events at the log's positions: %v, want ErrDiverged", err)
+	}
+}

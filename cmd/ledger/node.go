@@ -115,6 +115,11 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		store.Close()
 		return nil, err
 	}
+	if err := n.log.CheckTip(ctx, store); err != nil {
+		n.log.Close()
+		store.Close()
+		return nil, err
+	}
 	n.keys, n.sealer = keys, keystore.NewSealer(keys)
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
 	n.view = projections.NewView(store)

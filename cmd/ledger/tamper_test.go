@@ -388,3 +388,15 @@ func TestVerifyConsistencyBetweenSavedCheckpoints(t *testing.T) {
 		t.Fatalf("a rewritten log passed the consistency check: %v", err)
 	}
 }
+
+// TestServeRefusesAStoreBehindItsLog: the store is cut back (as when an
+// older backup is restored) while the log still holds the lost events; the
+// node refuses to start rather than let the log and the events part.
+func TestServeRefusesAStoreBehindItsLog(t *testing.T) {
+	d := newLedgerDir(t)
+	sqlExec(t, d.events_(), `DELETE FROM events WHERE position > 25`)
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", d.dir}, noEnv, io.Discard, io.Discard)
+	if !errors.Is(err, translog.ErrDiverged) || exitCode(err) != 1 {
+		t.Fatalf("serve on a store behind its log: %v, want ErrDiverged", err)
+	}
+}
