@@ -19,6 +19,7 @@ import (
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // eventStore is a store the node can run on: the port, and Close.
@@ -120,6 +121,19 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		store.Close()
 		return nil, err
 	}
+	n.metrics.Registry().MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ledger_log_leaves", Help: "Leaves of the transparency log written to its file.",
+		}, func() float64 { return float64(n.log.Size()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ledger_log_lag_events", Help: "Events stored but not yet in the transparency log (embedded store; 0 on EventStoreDB, whose head is not known without asking the server).",
+		}, func() float64 {
+			if embedded == nil {
+				return 0
+			}
+			return float64(embedded.LastPosition() - min(embedded.LastPosition(), n.log.Position()))
+		}),
+	)
 	n.keys, n.sealer = keys, keystore.NewSealer(keys)
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
 	n.view = projections.NewView(store)

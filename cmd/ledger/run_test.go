@@ -58,6 +58,17 @@ func TestServeAnswersHealthzAndStopsCleanly(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /healthz: %s", resp.Status)
 	}
+	resp, err = http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, name := range []string{"ledger_log_leaves 0", "ledger_log_lag_events 0", "ledger_projection_lag_events 0"} {
+		if !strings.Contains(string(body), "\n"+name+"\n") {
+			t.Errorf("/metrics lacks %q", name)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after cancel, want nil", err)
 	}
