@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/domain"
@@ -16,6 +17,10 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	_ "modernc.org/sqlite" // the log's own file, beside the store's
 )
+
+// flushDelay is how long Run lets added leaves gather before it writes
+// them, unless a reader needs them first.
+const flushDelay = 20 * time.Millisecond
 
 // TreeFile is the log's SQLite file in the log's directory.
 const TreeFile = "tree.db"
@@ -323,6 +328,18 @@ func (l *Log) Run(ctx context.Context, src Subscriber) error {
 				flushErr <- nil
 				return
 			case <-l.wake:
+				// Let leaves gather: one transaction per store commit
+				// cost more than the rows themselves. Readers that need a
+				// leaf now (WaitFor, proofs, checkpoints) flush it
+				// themselves.
+				delay := time.NewTimer(flushDelay)
+				select {
+				case <-delay.C:
+				case <-ctx.Done():
+					delay.Stop()
+					flushErr <- nil
+					return
+				}
 				if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
 					flushErr <- err
 					cancel()
@@ -360,14 +377,21 @@ func (l *Log) pendingLen() int {
 }
 
 // WaitFor blocks until the event at global position pos is written to the
-// file, or ctx ends.
+// file, or ctx ends. If the event is added but not yet written, it writes
+// it now.
 func (l *Log) WaitFor(ctx context.Context, pos uint64) error {
 	for {
 		l.mu.Lock()
-		reached, grew := l.flushedPos >= pos, l.grew
+		reached, added, grew := l.flushedPos >= pos, l.added >= pos, l.grew
 		l.mu.Unlock()
 		if reached {
 			return nil
+		}
+		if added {
+			if err := l.Flush(ctx); err != nil {
+				return err
+			}
+			continue
 		}
 		select {
 		case <-grew:
