@@ -57,6 +57,14 @@ type EventStore interface {
 	Subscribe(ctx context.Context, after uint64, handle func(RecordedEvent) error) error
 }
 
+// StreamVersioner is an optional extension of an EventStore that knows,
+// without a query, how many events a stream holds. ok false means it does
+// not know: read the stream. An answer may lag a commit by as long as a
+// read racing that commit would.
+type StreamVersioner interface {
+	StreamVersion(stream string) (version uint64, ok bool)
+}
+
 // ExpectedRevision is the optimistic-concurrency guard of an append: one of
 // Any, NoStream, StreamExists or Revision. It is a closed set.
 type ExpectedRevision interface {

@@ -34,6 +34,12 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, s.readErr(ctx, err))
 	}
+	if from == 0 && limit <= 0 && len(evs) > 0 {
+		// The whole stream: its head as of this read.
+		s.mu.Lock()
+		s.noteVersion(stream, uint64(len(evs)))
+		s.mu.Unlock()
+	}
 	return evs, nil
 }
 

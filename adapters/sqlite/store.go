@@ -107,7 +107,11 @@ type Store struct {
 	// subscriber per commit. It is a ring of recentCap events, allocated at
 	// the first commit, so a commit copies its events in and nothing else:
 	// the oldest of them is recent[recentHead], and recentLen are held.
-	recent     []domain.RecordedEvent
+	recent []domain.RecordedEvent
+	// versions remembers, for up to maxVersions streams, how many events
+	// each holds, so that callers who only need to know whether a stream
+	// grew ask no query (domain.StreamVersioner).
+	versions   map[string]uint64
 	recentHead int
 	recentLen  int
 }
@@ -145,13 +149,14 @@ func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		dir:     dir,
-		opts:    o,
-		lock:    lock,
-		reqs:    make(chan *appendReq),
-		closing: make(chan struct{}),
-		stopped: make(chan struct{}),
-		changed: make(chan struct{}),
+		dir:      dir,
+		opts:     o,
+		lock:     lock,
+		reqs:     make(chan *appendReq),
+		closing:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+		changed:  make(chan struct{}),
+		versions: make(map[string]uint64),
 	}
 	if err := s.openDBs(ctx); err != nil {
 		s.closeFiles()
@@ -306,9 +311,41 @@ func (s *Store) notifier() <-chan struct{} {
 	return s.changed
 }
 
+// maxVersions bounds the streams whose version the store remembers; a
+// stream it does not remember is read, as before.
+const maxVersions = 1 << 16
+
+// StreamVersion implements domain.StreamVersioner: the number of events of
+// stream, from memory, if the store has seen the stream's head since it
+// opened (a commit to it, or a read of the whole stream).
+func (s *Store) StreamVersion(stream string) (uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.versions[stream]
+	return v, ok
+}
+
+// noteVersion records that stream holds at least version events. Versions
+// only grow, so the larger of two answers is the later one.
+func (s *Store) noteVersion(stream string, version uint64) {
+	if s.versions == nil {
+		s.versions = make(map[string]uint64)
+	}
+	if v, ok := s.versions[stream]; ok {
+		s.versions[stream] = max(v, version)
+		return
+	}
+	if len(s.versions) < maxVersions {
+		s.versions[stream] = version
+	}
+}
+
 // broadcast publishes a commit's new events and wakes the subscribers.
 func (s *Store) broadcast(committed []domain.RecordedEvent) {
 	s.mu.Lock()
+	for _, e := range committed {
+		s.noteVersion(e.Stream, e.Revision+1)
+	}
 	dense := len(committed) > 0 && (s.recentLen == 0 || s.recentAt(s.recentLen-1).Position+1 == committed[0].Position) &&
 		committed[len(committed)-1].Position == committed[0].Position+uint64(len(committed))-1
 	if !dense {

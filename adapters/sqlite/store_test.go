@@ -134,3 +134,51 @@ func TestOnCommitReportsBatches(t *testing.T) {
 		t.Errorf("OnCommit saw %d events, want 2", events)
 	}
 }
+
+// TestStreamVersionFromMemory: the store answers a stream's version from
+// memory once it has seen the stream's head (a commit, or a read of the
+// whole stream), and says it does not know otherwise.
+func TestStreamVersionFromMemory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := sqlite.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(s *sqlite.Store, stream string, n int) {
+		t.Helper()
+		for range n {
+			if _, err := s.Append(ctx, stream, domain.Any{}, domain.EventData{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check := func(s *sqlite.Store, stream string, want uint64, wantOK bool) {
+		t.Helper()
+		if v, ok := s.StreamVersion(stream); v != want || ok != wantOK {
+			t.Fatalf("StreamVersion(%s) = %d, %v; want %d, %v", stream, v, ok, want, wantOK)
+		}
+	}
+	check(s, "a", 0, false)
+	put(s, "a", 3)
+	check(s, "a", 3, true)
+	put(s, "b", 1)
+	s.Close()
+
+	s, err = sqlite.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check(s, "a", 0, false) // not seen since this open
+	if _, err := s.ReadStream(ctx, "a", 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	check(s, "a", 0, false) // a part of the stream says nothing of its head
+	if _, err := s.ReadStream(ctx, "a", 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	check(s, "a", 3, true)
+	put(s, "a", 2)
+	check(s, "a", 5, true)
+}

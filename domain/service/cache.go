@@ -141,6 +141,12 @@ func refresh[S folder](ctx context.Context, store domain.EventStore, stream stri
 	isNil := any(cached) == any(zero)
 	if !isNil {
 		from = version(cached)
+		// A store that knows the stream's head spares a query per command.
+		if sv, ok := store.(domain.StreamVersioner); ok {
+			if v, known := sv.StreamVersion(stream); known && v == from {
+				return cached, nil
+			}
+		}
 	}
 	newer, err := store.ReadStream(ctx, stream, from, 1)
 	if err != nil {

@@ -285,3 +285,24 @@ func TestRefusalIsNeverDecidedOnAStaleCache(t *testing.T) {
 	cur := rec.Revision
 	must(t)(a.RecordEvidence(ctx, "l-0001", domain.RecordEvidence{Meta: meta(teacher), StandardID: "math-6-rp-1", ComponentID: "c1", Level: level(4), Source: "peer"}, &cur))
 }
+
+// TestAStandardChangedElsewhereIsSeen: service a has the standard cached;
+// service b, over the same store, retires it; a's next evidence on it is
+// refused, though a asked the store no query about the standard's stream
+// when it had not changed.
+func TestAStandardChangedElsewhereIsSeen(t *testing.T) {
+	f := newFixture(t)
+	f.school(t)
+	ctx := t.Context()
+	a, b := f.svc, service.New(f.store, &service.Options{Now: f.clock})
+	f.evidence(t, "c1", 2) // a caches the standard
+	if v, ok := f.store.StreamVersion(domain.StandardStream("math-6-rp-1")); !ok || v != 1 {
+		t.Fatalf("the store knows the standard's version as %d, %v; want 1, true", v, ok)
+	}
+	must(t)(b.RetireStandard(ctx, "math-6-rp-1", domain.RetireStandard{Meta: meta(admin), Reason: "replaced"}, nil))
+	_, err := a.RecordEvidence(ctx, "l-0001", domain.RecordEvidence{Meta: meta(teacher), StandardID: "math-6-rp-1", ComponentID: "c2", Level: level(3), Source: "teacher"}, nil)
+	var rule *domain.RuleError
+	if !errors.As(err, &rule) || rule.Rule != domain.RuleStandardRetired {
+		t.Fatalf("evidence on a standard retired by another service: %v, want %s", err, domain.RuleStandardRetired)
+	}
+}
