@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/masteryledger/ledger/adapters/esdb/esdbfake"
@@ -36,5 +40,47 @@ func TestServeOnEventStoreDB(t *testing.T) {
 	var m struct{ Status string }
 	if err := json.Unmarshal(body, &m); status != 200 || err != nil || m.Status != "met" {
 		t.Fatalf("mastery on EventStoreDB: %d %s", status, body)
+	}
+}
+
+// TestVerifyOnEventStoreDB: a node on EventStoreDB (the fake) builds its
+// transparency log in its data directory; stopped, `ledger verify` checks
+// the cluster's events against that log, and an export taken from the
+// cluster verifies offline against a checkpoint saved while it served.
+func TestVerifyOnEventStoreDB(t *testing.T) {
+	url := esdbfake.StartTB(t, &esdbfake.Options{MaxAppendSize: 8 << 20}).URL()
+	dir := t.TempDir()
+	tokens := writeTokens(t, dir)
+	esdbArgs := []string{"--store", "eventstoredb", "--eventstoredb-url", url}
+	base, stop := startServe(t, append([]string{"--data", dir, "--tokens", tokens}, esdbArgs...)...)
+	setUpSchool(t, base)
+	if status, body := call(t, "POST", base+"/v1/learners/l-1/evidence", "teacher-token-for-tests",
+		map[string]any{"standardId": "s1", "componentId": "c1", "level": 3, "source": "teacher"}); status != 201 {
+		t.Fatalf("evidence: %d %s", status, body)
+	}
+	_, key := call(t, "GET", base+"/v1/log/key", "", nil)
+	_, checkpoint := call(t, "GET", base+"/v1/log/checkpoint", "", nil)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	files := t.TempDir()
+	keyFile, cpFile, export := filepath.Join(files, "ledger.pub"), filepath.Join(files, "checkpoint"), filepath.Join(files, "events.ndjson")
+	writeTestFile(t, keyFile, string(key))
+	writeTestFile(t, cpFile, string(checkpoint))
+
+	var out strings.Builder
+	args := append([]string{"verify", "--data", dir, "--key", keyFile, "--checkpoint", cpFile}, esdbArgs...)
+	if err := run(context.Background(), args, noEnv, &out, &out); err != nil || !strings.Contains(out.String(), "leaves of the transparency log match") {
+		t.Fatalf("verify on EventStoreDB: %v\n%s", err, out.String())
+	}
+	if err := run(context.Background(), append([]string{"export", "--data", dir, "--out", export}, esdbArgs...), noEnv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"verify", "--export", export, "--key", keyFile, "--checkpoint", cpFile}, noEnv, &out, &out); err != nil {
+		t.Fatalf("verify an export from EventStoreDB: %v\n%s", err, out.String())
+	}
+	if err := run(context.Background(), []string{"verify", "--store", "eventstoredb", "--data", dir}, noEnv, io.Discard, io.Discard); exitCode(err) != 2 {
+		t.Fatalf("--store eventstoredb without a URL: %v, want a usage error", err)
 	}
 }

@@ -25,13 +25,17 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: LEDGER_PSEUDONYMISE: want true or false: %w", errUsage)
 	}
 	pseudo := fs.Bool("pseudonymise", pseudoDefault, "the research copy: learner ids replaced by keyed pseudonyms, personal events left out (LEDGER_PSEUDONYMISE)")
+	sc := storeFlags(fs, getenv)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
 	}
-	store, err := openData(ctx, *data, "GET /v1/events?after=POSITION (NDJSON)")
+	if err := sc.check(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	store, err := openEvents(ctx, *data, *sc, "GET /v1/events?after=POSITION (NDJSON)")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/masteryledger/ledger/adapters/credential"
-	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 )
@@ -36,6 +36,7 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	keyFile := fs.String("key", "", "the log's verifier key as GET /v1/log/key served it; default: the data directory's own key")
 	var checkpoints fileList
 	fs.Var(&checkpoints, "checkpoint", "a saved checkpoint (GET /v1/log/checkpoint) the events must match; repeatable")
+	sc := storeFlags(fs, getenv)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -68,7 +69,10 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "ok: %d events in %d streams; every hash chain verifies and %s\n", r.events, r.streams, r.checkpointLine())
 		return nil
 	}
-	r, err := verifyDataDir(ctx, *data, vkey, checkpoints)
+	if err := sc.check(); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	r, err := verifyDataDir(ctx, *data, *sc, vkey, checkpoints)
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", *data, err)
 	}
@@ -128,9 +132,9 @@ func largest(cps []translog.Checkpoint) translog.Checkpoint {
 
 // verifyDataDir checks a data directory. vkey, if not empty, is the key the
 // log must be signed with; extra are saved checkpoint files.
-func verifyDataDir(ctx context.Context, data, vkey string, extra []string) (verifyReport, error) {
+func verifyDataDir(ctx context.Context, data string, sc storeConfig, vkey string, extra []string) (verifyReport, error) {
 	var r verifyReport
-	store, err := sqlite.Open(ctx, data, nil)
+	store, err := openEvents(ctx, data, sc, "nothing: verify needs the store; stop the server first")
 	if err != nil {
 		return r, err
 	}
@@ -172,7 +176,9 @@ func verifyDataDir(ctx context.Context, data, vkey string, extra []string) (veri
 		r.noLog = false
 	}
 
-	chain := domain.ChainVerifier{Dense: true}
+	// Only the embedded store promises dense positions; on EventStoreDB
+	// the log's leaves vouch for the order.
+	chain := domain.ChainVerifier{Dense: sc.kind == "" || sc.kind == "embedded"}
 	audit := translog.NewAuditor(cps...)
 	var logSize uint64
 	if tlog != nil {
@@ -264,6 +270,35 @@ func verifyExport(path string, cps []translog.Checkpoint) (verifyReport, error) 
 	return r, nil
 }
 
+// storeFlags adds --store and --eventstoredb-url, as serve has them, to an
+// offline command that reads the events.
+func storeFlags(fs *flag.FlagSet, getenv func(string) string) *storeConfig {
+	sc := &storeConfig{}
+	fs.StringVar(&sc.kind, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded (in --data) or eventstoredb (LEDGER_STORE)")
+	fs.StringVar(&sc.url, "eventstoredb-url", envDefault(getenv, "LEDGER_EVENTSTOREDB_URL", ""), "EventStoreDB connection string (LEDGER_EVENTSTOREDB_URL)")
+	return sc
+}
+
+func (sc storeConfig) check() error {
+	switch {
+	case sc.kind != "" && sc.kind != "embedded" && sc.kind != "eventstoredb":
+		return fmt.Errorf("--store %q: want embedded or eventstoredb: %w", sc.kind, errUsage)
+	case sc.kind == "eventstoredb" && sc.url == "":
+		return fmt.Errorf("--store eventstoredb needs --eventstoredb-url: %w", errUsage)
+	}
+	return nil
+}
+
+// openEvents opens the store an offline command reads: the data directory's
+// embedded store, or EventStoreDB. overHTTP says what to ask a running
+// server instead, when the embedded store is in use.
+func openEvents(ctx context.Context, data string, sc storeConfig, overHTTP string) (eventStore, error) {
+	if sc.kind == "eventstoredb" {
+		return esdb.Open(ctx, sc.url, nil)
+	}
+	return openData(ctx, data, overHTTP)
+}
+
 // verifyStore feeds a store's whole global order through a ChainVerifier.
 func verifyStore(ctx context.Context, store domain.EventStore) (events uint64, streams int, err error) {
 	v := domain.ChainVerifier{Dense: true}
@@ -346,22 +381,13 @@ func runVerifyConsistency(_ context.Context, args []string, getenv func(string) 
 // inclusion proof, all against the saved key.
 func runVerifyTranscript(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("verify-transcript", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	keyFile := fs.String("key", "", "the log's verifier key as GET /v1/log/key served it (required)")
-	// The file may come before or after the flags.
-	var files []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil
-			}
-			return fmt.Errorf("verify-transcript: %w: %w", err, errUsage)
+	files, err := parseArgs(fs, args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
 		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+		return err
 	}
 	if *keyFile == "" || len(files) != 1 {
 		return fmt.Errorf("verify-transcript: want FILE --key FILE: %w", errUsage)
