@@ -54,7 +54,7 @@ func fixedTestKey(t *testing.T, name string, seed byte) testKey {
 	// A signer key is PRIVATE+KEY+name+hash+base64(algorithm byte || seed),
 	// with the same hash as the verifier key.
 	parts := strings.Split(vkey, "+")
-	skey := "PRIVATE+KEY+" + name + "+" + parts[1] + "+" + base64.StdEncoding.EncodeToString(append([]byte{noteAlgEd25519}, priv.Seed()...))
+	skey := "PRIVATE+KEY+" + name + "+" + parts[1] + "+" + base64.StdEncoding.EncodeToString(append([]byte{1}, priv.Seed()...))
 	return keyFromNote(t, skey, vkey)
 }
 

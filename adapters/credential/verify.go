@@ -1,10 +1,8 @@
 package credential
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,10 +13,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
-	tlog "github.com/transparency-dev/formats/log"
-	"github.com/transparency-dev/merkle/proof"
-	"github.com/transparency-dev/merkle/rfc6962"
-	"golang.org/x/mod/sumdb/note"
+	"github.com/masteryledger/ledger/adapters/translog"
 
 	"github.com/masteryledger/ledger/domain"
 )
@@ -151,30 +146,18 @@ func Verify(jws string, verifierKey string) (*Verified, error) {
 
 // ledgerKey is a parsed note verifier key of the ledger.
 type ledgerKey struct {
-	name     string
-	pub      ed25519.PublicKey
-	verifier note.Verifier
-	did      string
+	name string
+	vkey string
+	pub  ed25519.PublicKey
+	did  string
 }
 
-// noteAlgEd25519 is the note format's algorithm byte for Ed25519.
-const noteAlgEd25519 = 1
-
 func parseVerifierKey(vkey string) (*ledgerKey, error) {
-	// note.Verifier does not expose the key, so read it from the text:
-	// name+hash+base64(algorithm byte || public key).
-	name, rest, ok1 := strings.Cut(vkey, "+")
-	_, b64, ok2 := strings.Cut(rest, "+")
-	raw, err := base64.StdEncoding.DecodeString(b64)
-	if !ok1 || !ok2 || err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != noteAlgEd25519 {
-		return nil, fmt.Errorf("verifier key %q is not an Ed25519 note verifier key: %w", vkey, ErrInvalidKey)
-	}
-	v, err := note.NewVerifier(vkey)
+	v, pub, err := translog.ParseVerifierKey(vkey)
 	if err != nil {
-		return nil, fmt.Errorf("verifier key %q: %v: %w", vkey, err, ErrInvalidKey)
+		return nil, fmt.Errorf("%w: %w", err, ErrInvalidKey)
 	}
-	pub := ed25519.PublicKey(raw[1:])
-	return &ledgerKey{name: name, pub: pub, verifier: v, did: DIDKey(pub)}, nil
+	return &ledgerKey{name: v.Name(), vkey: vkey, pub: pub, did: DIDKey(pub)}, nil
 }
 
 func (k *ledgerKey) verify(jws string) (*Verified, error) {
@@ -272,7 +255,7 @@ func (k *ledgerKey) check(cred credentialJSON) (*Verified, error) {
 		return nil, err
 	}
 
-	cp, _, _, err := tlog.ParseCheckpoint([]byte(cred.LedgerProof.Checkpoint), k.name, k.verifier)
+	cp, err := translog.OpenCheckpoint([]byte(cred.LedgerProof.Checkpoint), k.vkey)
 	if err != nil {
 		return nil, unverified(CheckCheckpoint, "", "not a checkpoint of %s: %v", k.name, err)
 	}
@@ -300,7 +283,7 @@ func (k *ledgerKey) check(cred credentialJSON) (*Verified, error) {
 		LevelLabel:       label,
 		MetAt:            metAt,
 		ValidFrom:        validFrom,
-		Checkpoint:       Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: cp.Hash},
+		Checkpoint:       Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: cp.Root},
 		Events:           events,
 	}, nil
 }
@@ -425,9 +408,9 @@ func checkEvidence(cred credentialJSON) ([]VerifiedEvent, error) {
 	return events, nil
 }
 
-// checkInclusion checks that the event's leaf, the RFC 6962 leaf hash of
-// its 32 hash bytes, reaches the checkpoint's root.
-func checkInclusion(p proofEventJSON, cp *tlog.Checkpoint) error {
+// checkInclusion checks that the event's leaf reaches the checkpoint's
+// root, as the log defines leaves (translog.VerifyInclusion).
+func checkInclusion(p proofEventJSON, cp translog.Checkpoint) error {
 	if p.TreeSize != cp.Size {
 		return unverified(CheckInclusion, p.EventID, "the proof is for a tree of %d leaves, the checkpoint's has %d", p.TreeSize, cp.Size)
 	}
@@ -437,17 +420,8 @@ func checkInclusion(p proofEventJSON, cp *tlog.Checkpoint) error {
 	if !isHexHash(p.Hash) {
 		return unverified(CheckInclusion, p.EventID, "hash %q is not 64 lower-case hex digits", p.Hash)
 	}
-	data, err := hex.DecodeString(p.Hash)
-	if err != nil {
-		return unverified(CheckInclusion, p.EventID, "hash: %v", err)
-	}
-	leaf := rfc6962.DefaultHasher.HashLeaf(data)
-	root, err := proof.RootFromInclusionProof(rfc6962.DefaultHasher, p.LeafIndex, cp.Size, leaf, p.InclusionProof)
-	if err != nil {
-		return unverified(CheckInclusion, p.EventID, "leaf %d: %v", p.LeafIndex, err)
-	}
-	if !bytes.Equal(root, cp.Hash) {
-		return unverified(CheckInclusion, p.EventID, "hash %s at leaf %d does not reach the root of the checkpoint of %d leaves", p.Hash, p.LeafIndex, cp.Size)
+	if err := translog.VerifyInclusion(cp, p.LeafIndex, p.Hash, p.InclusionProof); err != nil {
+		return unverified(CheckInclusion, p.EventID, "hash %s at leaf %d does not reach the root of the checkpoint of %d leaves: %v", p.Hash, p.LeafIndex, cp.Size, err)
 	}
 	return nil
 }
