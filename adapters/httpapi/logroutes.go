@@ -78,6 +78,10 @@ func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	var note *string
+	if cp != nil {
+		note = noteOf(cp)
+	}
 	if leaf.Index >= size {
 		return &badRequest{Field: "size", Message: "the event is leaf " + strconv.FormatUint(leaf.Index, 10) + ": the tree must hold more than that many leaves"}
 	}
@@ -85,13 +89,15 @@ func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	root, err := s.cfg.Log.RootAt(ctx, size)
-	if err != nil {
+	var root []byte
+	if cp != nil {
+		root = cp.Root // signed: no need to recompute it
+	} else if root, err = s.cfg.Log.RootAt(ctx, size); err != nil {
 		return err
 	}
 	writeJSON(w, r, http.StatusOK, InclusionProof{
 		EventID: id, Position: leaf.Position, EventHash: leaf.Hash, LeafIndex: leaf.Index, TreeSize: size,
-		RootHash: translog.EncodeHashes([][]byte{root})[0], Hashes: translog.EncodeHashes(hashes), Checkpoint: cp,
+		RootHash: translog.EncodeHashes([][]byte{root})[0], Hashes: translog.EncodeHashes(hashes), Checkpoint: note,
 	})
 	return nil
 }
@@ -130,10 +136,12 @@ func (s *Server) getConsistencyProof(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	out := ConsistencyProof{From: from, To: to, Hashes: translog.EncodeHashes(hashes), ToCheckpoint: toCP}
+	out := ConsistencyProof{From: from, To: to, Hashes: translog.EncodeHashes(hashes)}
+	if toCP != nil {
+		out.ToCheckpoint = noteOf(toCP)
+	}
 	if cp, err := s.cfg.Log.CheckpointAt(ctx, from); err == nil {
-		note := string(cp.Note)
-		out.FromCheckpoint = &note
+		out.FromCheckpoint = noteOf(&cp)
 	}
 	writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -142,14 +150,13 @@ func (s *Server) getConsistencyProof(w http.ResponseWriter, r *http.Request) err
 // treeSize reads a tree size from the query, or takes the latest
 // checkpoint's (signing one if the tree grew). It returns the size's signed
 // checkpoint when there is one.
-func (s *Server) treeSize(ctx context.Context, r *http.Request, name string) (uint64, *string, error) {
+func (s *Server) treeSize(ctx context.Context, r *http.Request, name string) (uint64, *translog.Checkpoint, error) {
 	if r.URL.Query().Get(name) == "" {
 		cp, err := s.cfg.Log.Checkpoint(ctx)
 		if err != nil {
 			return 0, nil, err
 		}
-		note := string(cp.Note)
-		return cp.Size, &note, nil
+		return cp.Size, &cp, nil
 	}
 	size, err := queryUint(r, name, 0, 0)
 	if err != nil {
@@ -159,10 +166,15 @@ func (s *Server) treeSize(ctx context.Context, r *http.Request, name string) (ui
 		return 0, nil, &badRequest{Field: name, Message: "the log holds " + strconv.FormatUint(n, 10) + " leaves"}
 	}
 	if cp, err := s.cfg.Log.CheckpointAt(ctx, size); err == nil {
-		note := string(cp.Note)
-		return size, &note, nil
+		return size, &cp, nil
 	}
 	return size, nil, nil
+}
+
+// noteOf is a checkpoint's signed note as the JSON answers carry it.
+func noteOf(cp *translog.Checkpoint) *string {
+	note := string(cp.Note)
+	return &note
 }
 
 func writeText(w http.ResponseWriter, body string) {

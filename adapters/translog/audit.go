@@ -38,7 +38,6 @@ type Auditor struct {
 	tree        *Tree
 	checkpoints []Checkpoint // ascending size, not yet reached
 	checked     int
-	early       *AuditError
 }
 
 // NewAuditor returns an auditor that checks each of checkpoints (already
@@ -46,13 +45,7 @@ type Auditor struct {
 func NewAuditor(checkpoints ...Checkpoint) *Auditor {
 	cps := append([]Checkpoint(nil), checkpoints...)
 	sort.Slice(cps, func(i, j int) bool { return cps[i].Size < cps[j].Size })
-	a := &Auditor{tree: NewTree(), checkpoints: cps}
-	// A checkpoint of the empty tree is checked at once; a failure is
-	// reported by the first call that can return one.
-	if err := a.reach(); err != nil {
-		a.early = err
-	}
-	return a
+	return &Auditor{tree: NewTree(), checkpoints: cps}
 }
 
 // Size is how many events the auditor has seen.
@@ -64,8 +57,9 @@ func (a *Auditor) Checked() int { return a.checked }
 // Event takes the next event of the global order. If leaf is not nil it is
 // what the log holds at this event's place and must be this event.
 func (a *Auditor) Event(e domain.RecordedEvent, leaf *Leaf) error {
-	if a.early != nil {
-		return a.early
+	// A checkpoint of the empty tree is reached before the first event.
+	if err := a.reach(); err != nil {
+		return err
 	}
 	index := a.tree.Size()
 	fail := func(check, format string, args ...any) error {
@@ -109,8 +103,8 @@ func (a *Auditor) reach() *AuditError {
 // larger than the events (events removed from the end), or leaves beyond
 // them (logSize, the number of leaves the log holds).
 func (a *Auditor) Finish(logSize uint64) error {
-	if a.early != nil {
-		return a.early
+	if err := a.reach(); err != nil {
+		return err
 	}
 	n := a.tree.Size()
 	if len(a.checkpoints) > 0 {

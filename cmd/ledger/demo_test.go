@@ -91,12 +91,12 @@ func rebuiltView(t *testing.T, store *sqlite.Store) *projections.View {
 func TestDemoFillsAFreshDataDirectory(t *testing.T) {
 	dir, guide := demoData(t)
 	ctx := t.Context()
-	store := openStore(t, dir)
-	n, _, err := verifyStore(ctx, store)
+	r, err := verifyDataDir(ctx, dir, storeConfig{}, "", nil)
 	if err != nil {
 		t.Fatalf("the demo's store does not verify: %v", err)
 	}
-	if want := "(" + strconv.FormatUint(n, 10) + " events,"; !strings.Contains(guide, want) {
+	store := openStore(t, dir)
+	if want := "(" + strconv.FormatUint(r.events, 10) + " events,"; !strings.Contains(guide, want) {
 		t.Errorf("the guide does not say %q:\n%s", want, guide)
 	}
 

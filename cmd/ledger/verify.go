@@ -101,6 +101,9 @@ func (r verifyReport) checkpointLine() string {
 	if r.checked == 0 {
 		return "no signed checkpoint covers them yet"
 	}
+	if r.checked == 1 {
+		return fmt.Sprintf("its signed checkpoint (size %d, log %s) matches", r.latest.Size, r.latest.Origin)
+	}
 	return fmt.Sprintf("%d signed checkpoints (the largest of size %d, log %s) match", r.checked, r.latest.Size, r.latest.Origin)
 }
 
@@ -297,27 +300,6 @@ func openEvents(ctx context.Context, data string, sc storeConfig, overHTTP strin
 		return esdb.Open(ctx, sc.url, nil)
 	}
 	return openData(ctx, data, overHTTP)
-}
-
-// verifyStore feeds a store's whole global order through a ChainVerifier.
-func verifyStore(ctx context.Context, store domain.EventStore) (events uint64, streams int, err error) {
-	v := domain.ChainVerifier{Dense: true}
-	var after uint64
-	for {
-		page, err := store.ReadAll(ctx, after, 10_000)
-		if err != nil {
-			return v.Count(), v.Streams(), err
-		}
-		if len(page) == 0 {
-			return v.Count(), v.Streams(), nil
-		}
-		for _, e := range page {
-			if err := v.Next(e); err != nil {
-				return v.Count(), v.Streams(), fmt.Errorf("%w: %w", errVerifyFailed, err)
-			}
-		}
-		after = page[len(page)-1].Position
-	}
 }
 
 // runVerifyConsistency is `ledger verify-consistency`: given two saved
