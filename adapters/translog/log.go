@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,7 +100,7 @@ func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
 	path := filepath.Join(dir, TreeFile)
 	// The file is derived from the events, so a lost last batch is
 	// recomputed on restart: synchronous=NORMAL is enough.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", path, err)
 	}
@@ -278,30 +279,30 @@ func (l *Log) flushLocked(ctx context.Context) error {
 	if len(l.pending) == 0 {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("log: flush: %w", err)
+	}
+	// The driver watches a cancellable context with a goroutine per
+	// statement; a flush is short, so it runs to its end once begun.
+	ctx = context.WithoutCancel(ctx)
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("log: flush: %w", err)
 	}
 	defer tx.Rollback()
-	leafStmt, err := tx.PrepareContext(ctx, `INSERT INTO leaves (idx, event_id, position, hash) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("log: flush: %w", err)
+	leaves := func(i int) []any {
+		p := l.pending[i]
+		return []any{l.flushedSize + uint64(i), p.id[:], p.position, p.hash}
 	}
-	defer leafStmt.Close()
-	for i, p := range l.pending {
-		if _, err := leafStmt.ExecContext(ctx, l.flushedSize+uint64(i), p.id[:], p.position, p.hash); err != nil {
-			return fmt.Errorf("log: flush leaf %d (event %s): %w", l.flushedSize+uint64(i), p.id, err)
-		}
+	if err := insertRows(ctx, tx, "leaves (idx, event_id, position, hash)", len(l.pending), leaves); err != nil {
+		return fmt.Errorf("log: flush %d leaves from %d: %w", len(l.pending), l.flushedSize, err)
 	}
-	nodeStmt, err := tx.PrepareContext(ctx, `INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("log: flush: %w", err)
+	nodes := func(i int) []any {
+		n := l.nodes[i]
+		return []any{n.id.Level, n.id.Index, n.hash}
 	}
-	defer nodeStmt.Close()
-	for _, n := range l.nodes {
-		if _, err := nodeStmt.ExecContext(ctx, n.id.Level, n.id.Index, n.hash); err != nil {
-			return fmt.Errorf("log: flush node %d at level %d: %w", n.id.Index, n.id.Level, err)
-		}
+	if err := insertRows(ctx, tx, "nodes (level, idx, hash)", len(l.nodes), nodes); err != nil {
+		return fmt.Errorf("log: flush %d nodes: %w", len(l.nodes), err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("log: flush: %w", err)
@@ -311,6 +312,49 @@ func (l *Log) flushLocked(ctx context.Context) error {
 	l.pending, l.nodes = l.pending[:0], l.nodes[:0]
 	close(l.grew)
 	l.grew = make(chan struct{})
+	return nil
+}
+
+// rowsPerInsert is how many rows one INSERT statement of a flush carries:
+// a statement per row cost more in the driver than the rows in SQLite.
+const rowsPerInsert = 64
+
+// insertRows inserts n rows into table (a name with its column list), row(i)
+// giving the values of the i-th, several rows per statement.
+func insertRows(ctx context.Context, tx *sql.Tx, table string, n int, row func(i int) []any) error {
+	var (
+		stmt    *sql.Stmt
+		stmtFor int // rows stmt was prepared for
+		args    []any
+	)
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
+	for start := 0; start < n; start += rowsPerInsert {
+		k := min(rowsPerInsert, n-start)
+		args = args[:0]
+		for i := start; i < start+k; i++ {
+			args = append(args, row(i)...)
+		}
+		if stmt == nil || stmtFor != k {
+			if stmt != nil {
+				stmt.Close()
+			}
+			cols := len(args) / k
+			one := "(" + strings.Repeat("?,", cols-1) + "?)"
+			var err error
+			stmt, err = tx.PrepareContext(ctx, "INSERT INTO "+table+" VALUES "+strings.Repeat(one+",", k-1)+one)
+			if err != nil {
+				return err
+			}
+			stmtFor = k
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("rows %d to %d: %w", start, start+k-1, err)
+		}
+	}
 	return nil
 }
 
