@@ -17,6 +17,7 @@ package httpapi_test
 // -benchtime 1x; -short divides the work by ten.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -196,6 +198,65 @@ func (s *benchServer) do(method, path string, body []byte, want int) error {
 	return nil
 }
 
+// loadClient is a load generator's HTTP/1.1 client, as wrk's is: one
+// keep-alive connection, the request written from prepared bytes, the
+// answer read with net/http's own parser. net/http's Client hands every
+// request to two goroutines of its Transport and back, which on 2 cores
+// costs the server a third of its CPU when client and server share the
+// process; a load generator on another machine would not. The writes
+// benchmark runs both clients, so that what the Transport costs shows.
+type loadClient struct {
+	addr string // host:port
+	conn net.Conn
+	br   *bufio.Reader
+	buf  []byte
+}
+
+// do sends one request with the teacher's token and reads the whole answer,
+// dialling first if the connection is not open yet.
+func (c *loadClient) do(method, path string, body []byte, want int) error {
+	if c.conn == nil {
+		conn, err := net.Dial("tcp", c.addr)
+		if err != nil {
+			return err
+		}
+		c.conn, c.br = conn, bufio.NewReader(conn)
+	}
+	c.buf = fmt.Appendf(c.buf[:0], "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n", method, path, c.addr, benchTeacherToken)
+	if body != nil {
+		c.buf = fmt.Appendf(c.buf, "Content-Type: application/json\r\nContent-Length: %d\r\n", len(body))
+	}
+	c.buf = append(append(c.buf, "\r\n"...), body...)
+	if _, err := c.conn.Write(c.buf); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+	}
+	if resp.Close {
+		c.conn.Close()
+		c.conn = nil
+	}
+	return nil
+}
+
+// close closes the connection, if open.
+func (c *loadClient) close() {
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
+}
+
 // benchClients runs clients goroutines that each call do(c, i) for i in
 // [0, per) once all are ready, and returns the latencies and the wall time.
 func benchClients(clients, per int, do func(c, i int) error) ([]time.Duration, time.Duration, error) {
@@ -317,18 +378,21 @@ func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsec
 
 // BenchmarkEvidenceWritesHTTP: 32 keep-alive clients each record evidence
 // for their own learner over HTTP; each write is durable and, before its
-// 201, applied to the read model. Beside it, in the same run:
+// 201, applied to the read model. The clients are a load generator's
+// (loadClient); the same writes from net/http's Client run beside them.
+// Also in the same run:
 //
 //   - the bare store: 32 goroutines each append a ~500-byte event to their
-//     own stream of a fresh store, with the exact expected revision;
+//     own stream of a fresh store, with the exact expected revision and a
+//     time-ordered (version 7) id, as the service gives its events;
 //   - the command service in process: 32 goroutines record the same
 //     evidence through the service the server uses, without HTTP and
 //     without waiting for the read model, so that the difference between
-//     the three shows where a write's time goes.
+//     them shows where a write's time goes.
 //
-// The peers alternate (store, service, HTTP, HTTP, service, store) so that
-// drift within the run hits them alike. Targets: ≥ 5,000 HTTP writes/s on 2
-// cores and HTTP/store ≥ 0.50.
+// The peers alternate (store, service, HTTP, net/http, and back) so that
+// drift within the run hits them alike. Targets: ≥ 5,000 HTTP writes/s on
+// 2 cores and HTTP/store ≥ 0.50.
 func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	const clients = 32
 	per := 100 // writes per client per round; two rounds per peer
@@ -347,7 +411,15 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 		bodies[i] = fmt.Appendf(nil, `{"standardId":%q,"componentId":"c%d","level":%d,"source":"peer","note":%q}`,
 			srv.stats.Standard[i%len(srv.stats.Standard)], 1+i%3, 2+i%3, note)
 	}
+	load := make([]*loadClient, clients)
+	for c := range load {
+		load[c] = &loadClient{addr: strings.TrimPrefix(srv.url, "http://")}
+		defer load[c].close()
+	}
 	viaHTTP := func(c, i int) error {
+		return load[c].do("POST", "/v1/learners/"+learners[c]+"/evidence", bodies[(c+i)%len(bodies)], http.StatusCreated)
+	}
+	viaNetHTTP := func(c, i int) error {
 		return srv.do("POST", "/v1/learners/"+learners[c]+"/evidence", bodies[(c+i)%len(bodies)], http.StatusCreated)
 	}
 	teacher := domain.Actor{Role: domain.RoleTeacher, Name: "Ms Rivera"}
@@ -376,23 +448,27 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 		if revs[c] >= 0 {
 			exp = domain.Revision(revs[c])
 		}
-		_, err := bare.Append(ctx, fmt.Sprintf("learner-bare-%02d", c), exp, domain.EventData{
-			ID: uuid.New(), Type: domain.TypeEvidenceRecorded, Actor: teacher, Data: payload})
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		_, err = bare.Append(ctx, fmt.Sprintf("learner-bare-%02d", c), exp, domain.EventData{
+			ID: id, Type: domain.TypeEvidenceRecorded, Actor: teacher, Data: payload})
 		revs[c]++
 		return err
 	}
-	peers := map[string]func(c, i int) error{"http": viaHTTP, "service": viaService, "store": viaStore}
+	peers := map[string]func(c, i int) error{"http": viaHTTP, "net/http": viaNetHTTP, "service": viaService, "store": viaStore}
 	// Warm up: open every client's connection, load every learner into the
 	// service's cache, create the bare streams.
-	for _, name := range []string{"store", "service", "http"} {
+	for _, name := range []string{"store", "service", "http", "net/http"} {
 		if _, _, err := benchClients(clients, 3, peers[name]); err != nil {
 			b.Fatal(err)
 		}
 	}
 
-	runs := map[string]*benchRun{"http": {}, "service": {}, "store": {}}
+	runs := map[string]*benchRun{"http": {}, "net/http": {}, "service": {}, "store": {}}
 	for b.Loop() {
-		for _, name := range []string{"store", "service", "http", "http", "service", "store"} {
+		for _, name := range []string{"store", "service", "http", "net/http", "net/http", "http", "service", "store"} {
 			commits := srv.commits
 			if name == "store" {
 				commits = bareCommits
@@ -402,12 +478,13 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 			}
 		}
 	}
-	h, sv, st := runs["http"], runs["service"], runs["store"]
+	h, nh, sv, st := runs["http"], runs["net/http"], runs["service"], runs["store"]
 	ratio := h.perSec() / st.perSec()
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(h.perSec(), "http-writes/s")
 	b.ReportMetric(micros(h.pct(0.50)), "http-p50-µs")
 	b.ReportMetric(micros(h.pct(0.99)), "http-p99-µs")
+	b.ReportMetric(nh.perSec(), "nethttp-writes/s")
 	b.ReportMetric(sv.perSec(), "service-writes/s")
 	b.ReportMetric(st.perSec(), "store-appends/s")
 	b.ReportMetric(micros(st.pct(0.50)), "store-p50-µs")
@@ -415,6 +492,7 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	b.ReportMetric(ratio, "http/store")
 	b.ReportMetric(sv.perSec()/st.perSec(), "service/store")
 	b.ReportMetric(micros(h.cpuPerOp()), "http-cpu-µs/write")
+	b.ReportMetric(micros(nh.cpuPerOp()), "nethttp-cpu-µs/write")
 	b.ReportMetric(micros(sv.cpuPerOp()), "service-cpu-µs/write")
 	b.ReportMetric(micros(st.cpuPerOp()), "store-cpu-µs/append")
 	b.ReportMetric(h.batch(), "http-appends/commit")
@@ -423,12 +501,13 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	for _, p := range []struct {
 		name string
 		r    *benchRun
-	}{{"HTTP    ", h}, {"service ", sv}, {"store   ", st}} {
+	}{{"HTTP    ", h}, {"net/http", nh}, {"service ", sv}, {"store   ", st}} {
 		b.Logf("%s %6.0f writes/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4.0f µs/write  %5.1f appends/commit, %.2f ms/commit, %d GCs",
 			p.name, p.r.perSec(), ms(p.r.pct(0.50)), ms(p.r.pct(0.99)), micros(p.r.cpuPerOp()), p.r.batch(), p.r.commitMs(), p.r.gcs)
 	}
 	b.Logf("HTTP target ≥ 5,000 writes/s: %s", met(h.perSec() >= 5000))
-	b.Logf("HTTP/store %.2f (target ≥ 0.50: %s), service/store %.2f", ratio, met(ratio >= 0.50), sv.perSec()/st.perSec())
+	b.Logf("HTTP/store %.2f (target ≥ 0.50: %s), net/http/store %.2f, service/store %.2f",
+		ratio, met(ratio >= 0.50), nh.perSec()/st.perSec(), sv.perSec()/st.perSec())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
