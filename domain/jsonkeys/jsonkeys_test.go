@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/masteryledger/ledger/adapters/httpapi/jsonkeys"
+	"github.com/masteryledger/ledger/domain/jsonkeys"
 )
 
 type meta struct {
