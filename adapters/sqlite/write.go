@@ -229,27 +229,54 @@ func isRefusal(err error) bool {
 }
 
 // apply checks one append against the stored state (including earlier appends
-// of the same batch) and inserts its events. A refusal returns before any
-// insert, so a refused append writes nothing.
+// of the same batch) and inserts its events. A refused append writes
+// nothing: the refusal comes before any insert, or of an insert that the
+// unique index refused before it wrote.
 func (w *writer) apply(ctx context.Context, st txStmts, r *appendReq, nextPos *uint64, lastRecorded *time.Time) ([]domain.RecordedEvent, error) {
-	stored, err := w.storedByID(ctx, st.byID, r)
-	if err != nil {
-		return nil, err
-	}
 	h, err := w.head(ctx, st.head, r.stream)
 	if err != nil {
 		return nil, err
 	}
-	if stored != nil {
-		if err := domain.CheckRetry(r.stream, r.expected, h.revision, r.events, stored); err != nil {
-			return nil, refusal{err}
+	if len(r.events) == 1 && domain.CheckExpected(r.stream, r.expected, h.revision) == nil {
+		// Most appends are one new event that fits: insert it without
+		// first looking its id up. The unique index on event ids refuses
+		// an id already stored, before the statement writes anything, and
+		// only then is the stored event read, to answer the retry.
+		evs, err := w.insert(ctx, st, r, h, nextPos, lastRecorded)
+		if err == nil {
+			return evs, nil
 		}
-		return stored, nil
+		stored, lookErr := w.storedByID(ctx, st.byID, r)
+		if lookErr != nil || stored == nil {
+			return nil, err
+		}
+		return retried(r, h, stored)
+	}
+	stored, err := w.storedByID(ctx, st.byID, r)
+	if err != nil {
+		return nil, err
+	}
+	if stored != nil {
+		return retried(r, h, stored)
 	}
 	if err := domain.CheckExpected(r.stream, r.expected, h.revision); err != nil {
 		return nil, refusal{err}
 	}
+	return w.insert(ctx, st, r, h, nextPos, lastRecorded)
+}
 
+// retried answers an append whose events are stored already (as stored):
+// with the stored events if it is the same append, else with a refusal.
+func retried(r *appendReq, h head, stored []domain.RecordedEvent) ([]domain.RecordedEvent, error) {
+	if err := domain.CheckRetry(r.stream, r.expected, h.revision, r.events, stored); err != nil {
+		return nil, refusal{err}
+	}
+	return stored, nil
+}
+
+// insert stores r's events after head h. It advances nextPos past each
+// event stored; the first that fails ends it.
+func (w *writer) insert(ctx context.Context, st txStmts, r *appendReq, h head, nextPos *uint64, lastRecorded *time.Time) ([]domain.RecordedEvent, error) {
 	now := domain.CanonicalTime(w.s.opts.Now())
 	if now.Before(*lastRecorded) {
 		now = *lastRecorded
