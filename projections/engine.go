@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/masteryledger/ledger/domain"
@@ -27,13 +28,22 @@ type Engine struct {
 
 	mu       sync.Mutex
 	position uint64
-	advanced chan struct{} // closed and replaced whenever position moves
+	// waiters are the WaitFor calls not yet answered. Each is woken once,
+	// when its position is applied: a channel that every advance closed
+	// would wake every waiter at every event, and a commit of ten events
+	// with ten writers waiting on them cost a hundred wake-ups.
+	waiters []waiter
+}
+
+type waiter struct {
+	pos  uint64
+	done chan struct{}
 }
 
 // NewEngine returns an engine that feeds model every event after position
 // from. A model rebuilt from nothing starts at 0.
 func NewEngine(src Subscriber, model Model, from uint64) *Engine {
-	return &Engine{src: src, model: model, position: from, advanced: make(chan struct{})}
+	return &Engine{src: src, model: model, position: from}
 }
 
 // Run follows the store until ctx ends (returning ctx.Err()) or the model
@@ -57,8 +67,16 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) advance(pos uint64) {
 	e.mu.Lock()
 	e.position = pos
-	close(e.advanced)
-	e.advanced = make(chan struct{})
+	kept := e.waiters[:0]
+	for _, w := range e.waiters {
+		if w.pos <= pos {
+			close(w.done)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	clear(e.waiters[len(kept):])
+	e.waiters = kept
 	e.mu.Unlock()
 }
 
@@ -73,18 +91,26 @@ func (e *Engine) Position() uint64 {
 // WaitFor blocks until the engine has applied position pos, so a client
 // reads its own write, or ctx ends.
 func (e *Engine) WaitFor(ctx context.Context, pos uint64) error {
-	for {
-		e.mu.Lock()
-		reached, advanced := e.position >= pos, e.advanced
+	e.mu.Lock()
+	if e.position >= pos {
 		e.mu.Unlock()
-		if reached {
-			return nil
+		return nil
+	}
+	w := waiter{pos: pos, done: make(chan struct{})}
+	e.waiters = append(e.waiters, w)
+	e.mu.Unlock()
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if i := slices.IndexFunc(e.waiters, func(o waiter) bool { return o.done == w.done }); i >= 0 {
+			e.waiters = slices.Delete(e.waiters, i, i+1)
+		} else {
+			return nil // reached while ctx ended: the position is applied
 		}
-		select {
-		case <-advanced:
-		case <-ctx.Done():
-			return fmt.Errorf("wait for projection to reach position %d: %w", pos, ctx.Err())
-		}
+		return fmt.Errorf("wait for projection to reach position %d: %w", pos, ctx.Err())
 	}
 }
 
