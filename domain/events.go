@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"reflect"
 	"sort"
 
 	"github.com/google/uuid"
-	"github.com/masteryledger/ledger/domain/jsonkeys"
 )
 
 // Event is the payload of one event of the catalog. Its JSON form is the
@@ -554,23 +552,9 @@ func decodeAs[T Event](data []byte) (Event, error) {
 	if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, fmt.Errorf("not a JSON object")
 	}
-	var ev T
-	// Every stored event is read here, by every read model and every fold,
-	// and a json.Decoder costs a buffer and a copy of the data each time.
-	// When every key names a field exactly, json.Unmarshal reads what the
-	// strict decoder below would, and refuses trailing data as it does;
-	// anything else takes the decoder, whose errors are the ones to give.
-	if jsonkeys.Exact(data, reflect.TypeFor[T]()) && json.Unmarshal(data, &ev) == nil {
-		if c, ok := any(ev).(checker); ok {
-			if err := c.check(); err != nil {
-				return nil, err
-			}
-		}
-		return ev, nil
-	}
-	ev = *new(T)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
+	var ev T
 	if err := dec.Decode(&ev); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
-	"github.com/masteryledger/ledger/domain/jsonkeys"
+	"github.com/masteryledger/ledger/adapters/httpapi/jsonkeys"
 )
 
 // decodeBody reads one JSON object into v, strictly: an unknown field, a

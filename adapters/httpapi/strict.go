@@ -3,7 +3,7 @@ package httpapi
 import (
 	"reflect"
 
-	"github.com/masteryledger/ledger/domain/jsonkeys"
+	"github.com/masteryledger/ledger/adapters/httpapi/jsonkeys"
 )
 
 // checkKeys walks a JSON document against the Go type it will be decoded

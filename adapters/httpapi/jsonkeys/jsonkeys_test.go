@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/masteryledger/ledger/domain/jsonkeys"
+	"github.com/masteryledger/ledger/adapters/httpapi/jsonkeys"
 )
 
 type meta struct {
