@@ -388,14 +388,17 @@ func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsec
 //   - the command service in process: 32 goroutines record the same
 //     evidence through the service the server uses, without HTTP and
 //     without waiting for the read model, so that the difference between
-//     them shows where a write's time goes.
+//     them shows where a write's time goes;
+//   - HTTP alone: the same requests from the same load generator to a
+//     handler that reads the body and answers a fixed 201, the ceiling of
+//     any handler on this machine with client and server in one process.
 //
-// The peers alternate (store, service, HTTP, net/http, and back) so that
-// drift within the run hits them alike. Targets: ≥ 5,000 HTTP writes/s on
+// The peers alternate (store, service, HTTP, net/http, HTTP alone, and
+// back) so that drift within the run hits them alike. Targets: ≥ 5,000 HTTP writes/s on
 // 2 cores and HTTP/store ≥ 0.50.
 func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	const clients = 32
-	per := 100 // writes per client per round; two rounds per peer
+	per := 250 // writes per client per round; two rounds per peer
 	if testing.Short() {
 		per /= 10
 	}
@@ -418,6 +421,28 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	}
 	viaHTTP := func(c, i int) error {
 		return load[c].do("POST", "/v1/learners/"+learners[c]+"/evidence", bodies[(c+i)%len(bodies)], http.StatusCreated)
+	}
+	// HTTP alone: a server that does nothing with the write.
+	fixed := []byte(`{"eventId":"019ab7c4-5e0f-7a3c-9d1e-2f3a4b5c6d7e","stream":"learner-l-00001","revision":42,"position":1234,"hash":"` +
+		strings.Repeat("ab", 32) + "\"}\n")
+	floorSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("ETag", `"42"`)
+		w.WriteHeader(http.StatusCreated)
+		w.Write(fixed)
+	}))
+	defer floorSrv.Close()
+	floorLoad := make([]*loadClient, clients)
+	for c := range floorLoad {
+		floorLoad[c] = &loadClient{addr: strings.TrimPrefix(floorSrv.URL, "http://")}
+		defer floorLoad[c].close()
+	}
+	viaFloor := func(c, i int) error {
+		return floorLoad[c].do("POST", "/v1/learners/"+learners[c]+"/evidence", bodies[(c+i)%len(bodies)], http.StatusCreated)
 	}
 	viaNetHTTP := func(c, i int) error {
 		return srv.do("POST", "/v1/learners/"+learners[c]+"/evidence", bodies[(c+i)%len(bodies)], http.StatusCreated)
@@ -457,18 +482,18 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 		revs[c]++
 		return err
 	}
-	peers := map[string]func(c, i int) error{"http": viaHTTP, "net/http": viaNetHTTP, "service": viaService, "store": viaStore}
+	peers := map[string]func(c, i int) error{"http": viaHTTP, "net/http": viaNetHTTP, "floor": viaFloor, "service": viaService, "store": viaStore}
 	// Warm up: open every client's connection, load every learner into the
 	// service's cache, create the bare streams.
-	for _, name := range []string{"store", "service", "http", "net/http"} {
+	for _, name := range []string{"store", "service", "http", "net/http", "floor"} {
 		if _, _, err := benchClients(clients, 3, peers[name]); err != nil {
 			b.Fatal(err)
 		}
 	}
 
-	runs := map[string]*benchRun{"http": {}, "net/http": {}, "service": {}, "store": {}}
+	runs := map[string]*benchRun{"http": {}, "net/http": {}, "floor": {}, "service": {}, "store": {}}
 	for b.Loop() {
-		for _, name := range []string{"store", "service", "http", "net/http", "net/http", "http", "service", "store"} {
+		for _, name := range []string{"store", "service", "http", "net/http", "floor", "floor", "net/http", "http", "service", "store"} {
 			commits := srv.commits
 			if name == "store" {
 				commits = bareCommits
@@ -478,13 +503,14 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 			}
 		}
 	}
-	h, nh, sv, st := runs["http"], runs["net/http"], runs["service"], runs["store"]
+	h, nh, fl, sv, st := runs["http"], runs["net/http"], runs["floor"], runs["service"], runs["store"]
 	ratio := h.perSec() / st.perSec()
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(h.perSec(), "http-writes/s")
 	b.ReportMetric(micros(h.pct(0.50)), "http-p50-µs")
 	b.ReportMetric(micros(h.pct(0.99)), "http-p99-µs")
 	b.ReportMetric(nh.perSec(), "nethttp-writes/s")
+	b.ReportMetric(fl.perSec(), "http-alone-requests/s")
 	b.ReportMetric(sv.perSec(), "service-writes/s")
 	b.ReportMetric(st.perSec(), "store-appends/s")
 	b.ReportMetric(micros(st.pct(0.50)), "store-p50-µs")
@@ -493,6 +519,7 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	b.ReportMetric(sv.perSec()/st.perSec(), "service/store")
 	b.ReportMetric(micros(h.cpuPerOp()), "http-cpu-µs/write")
 	b.ReportMetric(micros(nh.cpuPerOp()), "nethttp-cpu-µs/write")
+	b.ReportMetric(micros(fl.cpuPerOp()), "http-alone-cpu-µs/request")
 	b.ReportMetric(micros(sv.cpuPerOp()), "service-cpu-µs/write")
 	b.ReportMetric(micros(st.cpuPerOp()), "store-cpu-µs/append")
 	b.ReportMetric(h.batch(), "http-appends/commit")
@@ -501,13 +528,13 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	for _, p := range []struct {
 		name string
 		r    *benchRun
-	}{{"HTTP    ", h}, {"net/http", nh}, {"service ", sv}, {"store   ", st}} {
-		b.Logf("%s %6.0f writes/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4.0f µs/write  %5.1f appends/commit, %.2f ms/commit, %d GCs",
+	}{{"HTTP", h}, {"net/http", nh}, {"HTTP alone", fl}, {"service", sv}, {"store", st}} {
+		b.Logf("%-10s %6.0f writes/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4.0f µs/write  %5.1f appends/commit, %.2f ms/commit, %d GCs",
 			p.name, p.r.perSec(), ms(p.r.pct(0.50)), ms(p.r.pct(0.99)), micros(p.r.cpuPerOp()), p.r.batch(), p.r.commitMs(), p.r.gcs)
 	}
 	b.Logf("HTTP target ≥ 5,000 writes/s: %s", met(h.perSec() >= 5000))
-	b.Logf("HTTP/store %.2f (target ≥ 0.50: %s), net/http/store %.2f, service/store %.2f",
-		ratio, met(ratio >= 0.50), nh.perSec()/st.perSec(), sv.perSec()/st.perSec())
+	b.Logf("HTTP/store %.2f (target ≥ 0.50: %s), net/http/store %.2f, service/store %.2f, HTTP alone/store %.2f",
+		ratio, met(ratio >= 0.50), nh.perSec()/st.perSec(), sv.perSec()/st.perSec(), fl.perSec()/st.perSec())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
