@@ -292,6 +292,7 @@ type benchRun struct {
 	elapsed time.Duration
 	cpu     time.Duration // the process's CPU time (user + system)
 	gcs     uint32        // garbage collections while it ran
+	alloc   uint64        // bytes allocated while it ran, by the whole process
 	heap    uint64        // live heap before it ran, in bytes
 	// commits, appends and busy count the group commits of the store the
 	// peer writes to, while it ran.
@@ -337,6 +338,7 @@ func (r *benchRun) measure(clients, per int, do func(c, i int) error) error {
 	r.cpu += processCPU() - cpu0
 	runtime.ReadMemStats(&m1)
 	r.gcs += m1.NumGC - m0.NumGC
+	r.alloc += m1.TotalAlloc - m0.TotalAlloc
 	r.heap = m0.HeapAlloc
 	r.lat = append(r.lat, lat...)
 	r.elapsed += elapsed
@@ -360,6 +362,14 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// kbPerOp is the process's allocation per call, in KB.
+func (r *benchRun) kbPerOp() float64 {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return float64(r.alloc) / 1024 / float64(len(r.lat))
 }
 
 func (r *benchRun) perSec() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
@@ -522,6 +532,8 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	b.ReportMetric(micros(fl.cpuPerOp()), "http-alone-cpu-µs/request")
 	b.ReportMetric(micros(sv.cpuPerOp()), "service-cpu-µs/write")
 	b.ReportMetric(micros(st.cpuPerOp()), "store-cpu-µs/append")
+	b.ReportMetric(h.kbPerOp(), "http-KB/write")
+	b.ReportMetric(sv.kbPerOp(), "service-KB/write")
 	b.ReportMetric(h.batch(), "http-appends/commit")
 	b.ReportMetric(st.batch(), "store-appends/commit")
 	b.Logf("%d CPUs, %d clients x %d writes each peer", runtime.NumCPU(), clients, len(h.lat)/clients)
@@ -529,8 +541,8 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 		name string
 		r    *benchRun
 	}{{"HTTP", h}, {"net/http", nh}, {"HTTP alone", fl}, {"service", sv}, {"store", st}} {
-		b.Logf("%-10s %6.0f writes/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4.0f µs/write  %5.1f appends/commit, %.2f ms/commit, %d GCs",
-			p.name, p.r.perSec(), ms(p.r.pct(0.50)), ms(p.r.pct(0.99)), micros(p.r.cpuPerOp()), p.r.batch(), p.r.commitMs(), p.r.gcs)
+		b.Logf("%-10s %6.0f writes/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4.0f µs/write  %5.1f KB/write  %5.1f appends/commit, %.2f ms/commit, %d GCs",
+			p.name, p.r.perSec(), ms(p.r.pct(0.50)), ms(p.r.pct(0.99)), micros(p.r.cpuPerOp()), p.r.kbPerOp(), p.r.batch(), p.r.commitMs(), p.r.gcs)
 	}
 	b.Logf("HTTP target ≥ 5,000 writes/s: %s", met(h.perSec() >= 5000))
 	b.Logf("HTTP/store %.2f (target ≥ 0.50: %s), net/http/store %.2f, service/store %.2f, HTTP alone/store %.2f",
