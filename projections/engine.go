@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -33,6 +34,9 @@ type Engine struct {
 	// would wake every waiter at every event, and a commit of ten events
 	// with ten writers waiting on them cost a hundred wake-ups.
 	waiters []waiter
+	// nextWake is the lowest position a waiter waits for, so that an
+	// event no one waits for (most of a rebuild) scans no waiters.
+	nextWake uint64
 }
 
 type waiter struct {
@@ -67,16 +71,20 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) advance(pos uint64) {
 	e.mu.Lock()
 	e.position = pos
-	kept := e.waiters[:0]
-	for _, w := range e.waiters {
-		if w.pos <= pos {
-			close(w.done)
-		} else {
-			kept = append(kept, w)
+	if len(e.waiters) > 0 && pos >= e.nextWake {
+		kept := e.waiters[:0]
+		e.nextWake = math.MaxUint64
+		for _, w := range e.waiters {
+			if w.pos <= pos {
+				close(w.done)
+			} else {
+				kept = append(kept, w)
+				e.nextWake = min(e.nextWake, w.pos)
+			}
 		}
+		clear(e.waiters[len(kept):])
+		e.waiters = kept
 	}
-	clear(e.waiters[len(kept):])
-	e.waiters = kept
 	e.mu.Unlock()
 }
 
@@ -97,6 +105,9 @@ func (e *Engine) WaitFor(ctx context.Context, pos uint64) error {
 		return nil
 	}
 	w := waiter{pos: pos, done: make(chan struct{})}
+	if len(e.waiters) == 0 || pos < e.nextWake {
+		e.nextWake = pos
+	}
 	e.waiters = append(e.waiters, w)
 	e.mu.Unlock()
 	select {

@@ -90,6 +90,33 @@ func TestWaitForWakesEachWaiterAtItsPosition(t *testing.T) {
 		if err := e.WaitFor(ctx, 3); err != nil {
 			t.Fatal(err)
 		}
+		// A waiter for a nearer position than those already waiting is
+		// woken at its own position, not at theirs.
+		far, near := make(chan error, 1), make(chan error, 1)
+		go func() { far <- e.WaitFor(ctx, 7) }()
+		synctest.Wait()
+		go func() { near <- e.WaitFor(ctx, 6) }()
+		synctest.Wait()
+		feed.events <- domain.RecordedEvent{Position: 5}
+		feed.events <- domain.RecordedEvent{Position: 6}
+		synctest.Wait()
+		select {
+		case err := <-near:
+			if err != nil {
+				t.Fatal(err)
+			}
+		default:
+			t.Fatal("the waiter for 6 still waits at 6 (behind one for 7)")
+		}
+		select {
+		case <-far:
+			t.Fatal("the waiter for 7 woken at 6")
+		default:
+		}
+		feed.events <- domain.RecordedEvent{Position: 7}
+		if err := <-far; err != nil {
+			t.Fatal(err)
+		}
 		cancel()
 		if err := <-ran; !errors.Is(err, context.Canceled) {
 			t.Fatalf("Run: %v", err)
