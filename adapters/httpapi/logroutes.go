@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -71,6 +72,20 @@ func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) error
 	}
 	ctx := r.Context()
 	leaf, err := s.cfg.Log.Leaf(ctx, id)
+	if errors.Is(err, translog.ErrNotInLog) {
+		// The log lets leaves gather before it writes them, so a write
+		// acknowledged a moment ago may not be in it yet. Every
+		// acknowledged write is in the read model: once the log has
+		// caught up with it, an event still missing was never stored here.
+		if p, ok := s.cfg.Projection.(positioner); ok {
+			wctx, cancel := context.WithTimeout(ctx, s.cfg.ReadYourWritesTimeout)
+			werr := s.cfg.Log.WaitFor(wctx, p.Position())
+			cancel()
+			if werr == nil {
+				leaf, err = s.cfg.Log.Leaf(ctx, id)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}

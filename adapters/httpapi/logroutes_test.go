@@ -121,3 +121,29 @@ func containsField(problem map[string]any, field string) bool {
 	}
 	return false
 }
+
+func TestProofOfAWriteJustAcknowledged(t *testing.T) {
+	onEveryStore(t, proofOfAWriteJustAcknowledged)
+}
+
+// proofOfAWriteJustAcknowledged asks for the inclusion proof of each write
+// the moment its 201 arrives, before the log's own flush would have written
+// it: the proof is there.
+func proofOfAWriteJustAcknowledged(t *testing.T, a *api) {
+	a.school()
+	for i := range 10 {
+		var w httpapi.WriteResult
+		if err := json.Unmarshal(a.must(201, "POST", "/v1/learners/l-0001/evidence", teacherToken, evidence("c1", 1+i%4, "teacher")).body, &w); err != nil {
+			t.Fatal(err)
+		}
+		var p httpapi.InclusionProof
+		if err := json.Unmarshal(a.must(200, "GET", "/v1/log/proof/inclusion?eventId="+w.EventID.String(), "", nil).body, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.EventHash != w.Hash || p.Position != w.Position {
+			t.Fatalf("write %+v, proof %+v", w, p)
+		}
+	}
+	// An id the ledger never stored is still not found.
+	a.must(404, "GET", "/v1/log/proof/inclusion?eventId=00000000-0000-4000-8000-000000000001", "", nil)
+}
