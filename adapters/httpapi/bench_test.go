@@ -21,14 +21,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -40,13 +38,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/adapters/httpapi"
-	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
-	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
-	"github.com/masteryledger/ledger/projections/efficacy"
 	"github.com/masteryledger/ledger/projections/synthetic"
 )
 
@@ -71,10 +66,8 @@ func (c *commitCounter) snapshot() [3]int64 {
 const benchTeacherToken = "bench-teacher-token-0123456789"
 
 // benchServer is the service on loopback over a store that synthetic
-// learners were written to before it started, as after a restart. It has
-// the node's shape (cmd/ledger/node.go): learners' profiles sealed under
-// a key store whose shredder reads the feed, and a transparency log
-// following the store as a second subscriber.
+// learners were written to before it started, as after a restart, in the
+// node's shape (startNode).
 type benchServer struct {
 	commits *commitCounter
 	url     string
@@ -95,78 +88,38 @@ func newBenchServer(b *testing.B, o synthetic.Options) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { store.Close() })
 	start := time.Now()
 	st, err := synthetic.Populate(ctx, store, o)
 	if err != nil {
-		store.Close()
 		b.Fatal(err)
 	}
 	populated := time.Since(start)
 
-	dir := b.TempDir()
-	keys, err := keystore.Open(filepath.Join(dir, "keys"))
-	if err != nil {
-		store.Close()
-		b.Fatal(err)
-	}
-	sealer := keystore.NewSealer(keys)
-	view := projections.NewView(store)
-	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), view, eff}, 0)
-	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "bench.example/ledger")
-	if err != nil {
-		store.Close()
-		b.Fatal(err)
-	}
-	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
-	if err != nil {
-		store.Close()
-		b.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done, logDone := make(chan error, 1), make(chan error, 1)
-	go func() { done <- engine.Run(runCtx) }()
-	go func() { logDone <- tlog.Run(runCtx, store) }()
 	tokens, err := httpapi.NewTokens([]httpapi.Credential{
 		{Token: benchTeacherToken, Role: "teacher", School: "north", Name: "Ms Rivera"},
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := service.New(store, &service.Options{Seal: sealer.Seal})
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
-		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine,
-		Tokens: tokens, Personal: sealer, Log: tlog, Metrics: httpapi.NewMetrics(nil), StartPosition: store.LastPosition(),
-	}))
+	n := startNode(b, store, b.TempDir(), nodeConfig{tokens: tokens, logOrigin: "bench.example/ledger", startPos: store.LastPosition()})
 	// Keep-alive clients: one idle connection per client survives between
 	// requests.
 	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}
-	b.Cleanup(func() {
-		tr.CloseIdleConnections()
-		srv.Close()
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			b.Errorf("projection engine: %v", err)
-		}
-		if err := <-logDone; !errors.Is(err, context.Canceled) {
-			b.Errorf("transparency log: %v", err)
-		}
-		tlog.Close()
-		store.Close()
-	})
+	b.Cleanup(tr.CloseIdleConnections)
 
 	start = time.Now()
 	wctx, wcancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer wcancel()
-	if err := engine.WaitFor(wctx, store.LastPosition()); err != nil {
+	if err := n.engine.WaitFor(wctx, store.LastPosition()); err != nil {
 		b.Fatal(err)
 	}
-	if err := tlog.WaitFor(wctx, store.LastPosition()); err != nil {
+	if err := n.log.WaitFor(wctx, store.LastPosition()); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("populated %d learners, %d events in %s; read models and log caught up in %s",
 		len(st.Learners), st.Events, populated.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-	return &benchServer{commits: commits, url: srv.URL, store: store, svc: svc, view: view, client: &http.Client{Transport: tr}, stats: st}
+	return &benchServer{commits: commits, url: n.url, store: store, svc: n.svc, view: n.view, client: &http.Client{Transport: tr}, stats: st}
 }
 
 // do sends one request with the teacher's token and reads the whole answer.

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,9 +20,6 @@ import (
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
-	"github.com/masteryledger/ledger/domain/service"
-	"github.com/masteryledger/ledger/projections"
-	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // Tokens of the test school. Every role, and a teacher of another school.
@@ -126,17 +120,11 @@ func newAPI(t *testing.T, kind storeKind) *api {
 	t.Helper()
 	dir := t.TempDir()
 	store := kind.open(t, dir)
-	keys, err := keystore.Open(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer := keystore.NewSealer(keys)
-	view := projections.NewView(store)
-	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), view, eff}, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- engine.Run(ctx) }()
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Errorf("close the store: %v", err)
+		}
+	})
 	tokens, err := httpapi.NewTokens([]httpapi.Credential{
 		{Token: adminToken, Role: "admin", Name: "Office"},
 		{Token: teacherToken, Role: "teacher", School: "north", Name: "Ms Rivera"},
@@ -153,35 +141,8 @@ func newAPI(t *testing.T, kind storeKind) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "north.example/ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logDone := make(chan error, 1)
-	go func() { logDone <- tlog.Run(ctx, store) }()
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
-		Service: service.New(store, &service.Options{Seal: sealer.Seal}), View: view, Efficacy: eff, Events: store, Projection: engine,
-		Tokens: tokens, Pseudonyms: pseudo, Personal: sealer, Metrics: httpapi.NewMetrics(nil), Log: tlog,
-	}))
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Errorf("projection engine: %v", err)
-		}
-		if err := <-logDone; !errors.Is(err, context.Canceled) {
-			t.Errorf("transparency log: %v", err)
-		}
-		tlog.Close()
-		if err := store.Close(); err != nil {
-			t.Errorf("close the store: %v", err)
-		}
-	})
-	return &api{t: t, url: srv.URL, dir: dir, store: store, keys: keys, http: srv.Client(), log: tlog}
+	n := startNode(t, store, dir, nodeConfig{tokens: tokens, pseudonyms: pseudo, logOrigin: "north.example/ledger"})
+	return &api{t: t, url: n.url, dir: dir, store: store, keys: n.keys, http: n.client, log: n.log}
 }
 
 // eventsAfter reads, through the port, every stored event after position
