@@ -32,7 +32,7 @@ type Engine struct {
 	// waiters are the WaitFor calls not yet answered. Each is woken once,
 	// when its position is applied: a channel that every advance closed
 	// would wake every waiter at every event, and a commit of ten events
-	// with ten writers waiting on them cost a hundred wake-ups.
+	// with ten writers waiting on them cost up to a hundred wake-ups.
 	waiters []waiter
 	// nextWake is the lowest position a waiter waits for, so that an
 	// event no one waits for (most of a rebuild) scans no waiters.
