@@ -537,6 +537,11 @@ func EventTypes() []string {
 // encoding/json: a key in another letter case ("StandardID") matches its
 // field. No decision writes such keys, so stored events never hold them.
 func DecodeEvent(e RecordedEvent) (Event, error) {
+	if ev := e.decoded.of(e.Data); ev != nil && ev.EventType() == e.Type {
+		// Decided in this process: ev is what decoding e.Data gives
+		// (TestDecidedEventsDecodeToThemselves).
+		return ev, nil
+	}
 	decode, ok := decoders[e.Type]
 	if !ok {
 		return nil, fmt.Errorf("event %s: unknown type %q: %w", e.ID, e.Type, ErrInvalid)
@@ -591,5 +596,6 @@ func NewEventData(m Meta, e Event) (EventData, error) {
 		return EventData{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
 	}
 	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	return EventData{ID: m.EventID, Type: e.EventType(), OccurredAt: m.OccurredAt, Actor: m.Actor, Data: data}, nil
+	return EventData{ID: m.EventID, Type: e.EventType(), OccurredAt: m.OccurredAt, Actor: m.Actor, Data: data,
+		decoded: decodedFor(e, data)}, nil
 }

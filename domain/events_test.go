@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -193,5 +194,73 @@ func TestEventJSONNames(t *testing.T) {
 				t.Errorf("%s: %s lacks %s", tc.e.EventType(), b, w)
 			}
 		}
+	}
+}
+
+// The process that decides an event folds it as decided, without decoding
+// the JSON it just encoded, but only while the event's data are the very
+// bytes that encoding made: data replaced (sealed, pseudonymised) or merely
+// equal are decoded. The decided note is "aaaa"; the cases change the bytes
+// to say "bbbb" so the answer shows which was used.
+func TestDecodedPayloadFollowsItsBytes(t *testing.T) {
+	decided := EvidenceRecorded{StandardID: stdID, StandardRevision: 1, ComponentID: "c1", Level: 3, Source: SourcePeer, Note: "aaaa"}
+	rewrite := func(data []byte) {
+		copy(data[bytes.Index(data, []byte("aaaa")):], "bbbb")
+	}
+	for _, tc := range []struct {
+		name string
+		// make returns the recorded event built from data (normalized, as
+		// a store has it).
+		make     func(data EventData) RecordedEvent
+		wantNote string
+		wantErr  bool
+	}{
+		{"carried, bytes changed in place", func(data EventData) RecordedEvent {
+			r := RecordedEvent{ID: data.ID, Type: data.Type, Data: data.Data}.WithDecodedOf(data)
+			rewrite(r.Data)
+			return r
+		}, "aaaa", false},
+		{"not carried", func(data EventData) RecordedEvent {
+			r := RecordedEvent{ID: data.ID, Type: data.Type, Data: data.Data}
+			rewrite(r.Data)
+			return r
+		}, "bbbb", false},
+		{"data replaced", func(data EventData) RecordedEvent {
+			r := RecordedEvent{ID: data.ID, Type: data.Type, Data: data.Data}.WithDecodedOf(data)
+			r.Data = bytes.Clone(r.Data)
+			rewrite(r.Data)
+			return r
+		}, "bbbb", false},
+		{"carried onto other bytes", func(data EventData) RecordedEvent {
+			other := bytes.Clone(data.Data)
+			rewrite(other)
+			return RecordedEvent{ID: data.ID, Type: data.Type, Data: other}.WithDecodedOf(data)
+		}, "bbbb", false},
+		{"carried, another type named", func(data EventData) RecordedEvent {
+			return RecordedEvent{ID: data.ID, Type: TypeFeedbackGiven, Data: data.Data}.WithDecodedOf(data)
+		}, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := NewEventData(Meta{EventID: uid(1), Actor: teacher}, decided)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data, err = data.Normalize(); err != nil { // a new, compact copy
+				t.Fatal(err)
+			}
+			ev, err := DecodeEvent(tc.make(data))
+			if tc.wantErr {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatalf("got %#v, %v; want ErrInvalid", ev, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ev.(EvidenceRecorded).Note; got != tc.wantNote {
+				t.Errorf("note %q, want %q", got, tc.wantNote)
+			}
+		})
 	}
 }

@@ -134,6 +134,8 @@ type EventData struct {
 	// Data is the payload, a JSON object. Stores keep it in compact form,
 	// which is the form the hash covers.
 	Data json.RawMessage
+
+	decoded decoded // set by NewEventData
 }
 
 // RecordedEvent is an event as stored: the envelope of DOMAIN.md.
@@ -149,6 +151,45 @@ type RecordedEvent struct {
 	PrevHash   string          `json:"prevHash"`
 	Hash       string          `json:"hash"`
 	Data       json.RawMessage `json:"data"`
+
+	decoded decoded // see WithDecodedOf
+}
+
+// WithDecodedOf returns r carrying the payload e was made from
+// (NewEventData), if r.Data are e.Data's very bytes: a store calls it on the
+// events it records, so that folding an event in the process that decided
+// it decodes nothing. DecodeEvent(r) is the same with it or without.
+func (r RecordedEvent) WithDecodedOf(e EventData) RecordedEvent {
+	if e.decoded.of(r.Data) != nil {
+		r.decoded = e.decoded
+	}
+	return r
+}
+
+// decoded is an event's payload as the decision that made it holds it, and
+// the bytes that are its encoding. It is used only while an event's Data
+// are still those very bytes, so code that replaces Data (sealing a profile,
+// pseudonymising a feed) drops it without having to know of it. It is never
+// stored, hashed or sent.
+type decoded struct {
+	ev   Event
+	data *byte // the first byte of the encoding
+	n    int
+}
+
+func decodedFor(ev Event, data []byte) decoded {
+	if ev == nil || len(data) == 0 {
+		return decoded{}
+	}
+	return decoded{ev: ev, data: &data[0], n: len(data)}
+}
+
+// of returns the payload if data are the very bytes it was made with.
+func (d decoded) of(data []byte) Event {
+	if d.ev == nil || len(data) != d.n || &data[0] != d.data {
+		return nil
+	}
+	return d.ev
 }
 
 // Normalize checks an event proposed for appending and returns it in the form
@@ -173,6 +214,9 @@ func (e EventData) Normalize() (EventData, error) {
 	if len(compact) > MaxEventDataSize {
 		return e, &EventTooLargeError{EventID: e.ID.String(), Size: len(compact)}
 	}
+	// Compacting changes no value, so the payload decided for the bytes is
+	// the payload of their compact form.
+	e.decoded = decodedFor(e.decoded.of(e.Data), compact)
 	e.Data = compact
 	if !e.OccurredAt.IsZero() {
 		e.OccurredAt = CanonicalTime(e.OccurredAt)

@@ -254,7 +254,7 @@ func (a *appender) records(h head) ([]domain.RecordedEvent, []esdbc.EventData, e
 		if err != nil {
 			return nil, nil, fmt.Errorf("append to %s: %w", a.stream, err)
 		}
-		recs[i], data[i], prev = r, d, r.Hash
+		recs[i], data[i], prev = r.WithDecodedOf(e), d, r.Hash
 	}
 	return recs, data, nil
 }

@@ -300,6 +300,7 @@ func (w *writer) insert(ctx context.Context, st txStmts, r *appendReq, h head, n
 			rec.OccurredAt = now
 		}
 		rec.Hash = domain.EventHash(rec)
+		rec = rec.WithDecodedOf(e)
 		if _, err := st.insert.ExecContext(ctx,
 			rec.Position, rec.ID.String(), rec.Stream, rec.Revision, rec.Type,
 			domain.FormatTime(rec.OccurredAt), domain.FormatTime(rec.RecordedAt),
