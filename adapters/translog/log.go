@@ -155,23 +155,59 @@ func (l *Log) load(ctx context.Context) error {
 	return nil
 }
 
-// nodeHash reads a perfect subtree's hash: a leaf's from its row, an
-// interior node's from its own.
+// storedLevel is the lowest level of interior nodes the file keeps. A
+// subtree below it (at most 2^storedLevel leaves) is hashed from its
+// leaves when a proof or the tree's edge needs it: a proof asks for at most
+// one per level, and not writing them spares a flush seven rows in eight
+// of the nodes table.
+const storedLevel = 4
+
+// nodeHash returns a perfect subtree's hash: an interior node's from its row
+// from storedLevel up, any other from the leaves it covers.
 func (l *Log) nodeHash(ctx context.Context, id compact.NodeID) ([]byte, error) {
-	var h []byte
-	var err error
-	if id.Level == 0 {
-		err = l.db.QueryRowContext(ctx, `SELECT hash FROM leaves WHERE idx = ?`, id.Index).Scan(&h)
-		if err == nil {
-			return hasher.HashLeaf(h), nil
+	if id.Level < storedLevel {
+		h, err := l.subtreeHash(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("node %d at level %d: %w", id.Index, id.Level, err)
 		}
-	} else {
-		err = l.db.QueryRowContext(ctx, `SELECT hash FROM nodes WHERE level = ? AND idx = ?`, id.Level, id.Index).Scan(&h)
+		return h, nil
 	}
-	if err != nil {
+	var h []byte
+	if err := l.db.QueryRowContext(ctx, `SELECT hash FROM nodes WHERE level = ? AND idx = ?`, id.Level, id.Index).Scan(&h); err != nil {
 		return nil, fmt.Errorf("node %d at level %d: %w", id.Index, id.Level, err)
 	}
 	return h, nil
+}
+
+// subtreeHash hashes the perfect subtree id from its leaves' rows.
+func (l *Log) subtreeHash(ctx context.Context, id compact.NodeID) ([]byte, error) {
+	first, n := id.Index<<id.Level, uint64(1)<<id.Level
+	rows, err := l.db.QueryContext(ctx, `SELECT hash FROM leaves WHERE idx >= ? AND idx < ? ORDER BY idx`, first, first+n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	hashes := make([][]byte, 0, n)
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		hashes = append(hashes, hasher.HashLeaf(h))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if uint64(len(hashes)) != n {
+		return nil, fmt.Errorf("%d of its %d leaves are in the file: %w", len(hashes), n, sql.ErrNoRows)
+	}
+	for len(hashes) > 1 {
+		for i := range len(hashes) / 2 {
+			hashes[i] = hasher.HashChildren(hashes[2*i], hashes[2*i+1])
+		}
+		hashes = hashes[:len(hashes)/2]
+	}
+	return hashes[0], nil
 }
 
 // ErrDiverged marks a log whose last leaf is not the store's event at its
@@ -251,7 +287,7 @@ func (l *Log) Add(e domain.RecordedEvent) error {
 		return fmt.Errorf("log: event %s at position %d does not follow position %d", e.ID, e.Position, l.added)
 	}
 	err = l.rng.Append(hasher.HashLeaf(h), func(id compact.NodeID, hash []byte) {
-		if id.Level > 0 { // leaves are kept in their own rows
+		if id.Level >= storedLevel { // see nodeHash
 			l.nodes = append(l.nodes, pendingNode{id: id, hash: hash})
 		}
 	})

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,9 +59,24 @@ func add(t *testing.T, l *translog.Log, from, to int) {
 // against roots recomputed independently by a Tree.
 func TestProofsVerifyAtEverySize(t *testing.T) {
 	ctx := context.Background()
-	l := openLog(t, t.TempDir())
+	dir := t.TempDir()
+	l := openLog(t, dir)
 	const n = 33
 	add(t, l, 0, n)
+	// Subtrees of fewer than 16 leaves are hashed from the leaves when
+	// needed; the file keeps the nodes above: two of 16 leaves, one of 32.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, translog.TreeFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var low, all int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE level < 4), COUNT(*) FROM nodes`).Scan(&low, &all); err != nil {
+		t.Fatal(err)
+	}
+	if low != 0 || all != 3 {
+		t.Errorf("the file keeps %d nodes, %d of them below level 4; want 3 and 0", all, low)
+	}
 	roots := make([]translog.Checkpoint, n+1)
 	tree := translog.NewTree()
 	roots[0] = translog.Checkpoint{Origin: "o", Size: 0, Root: tree.Root()}
