@@ -53,7 +53,7 @@ func sealedSample() LearnerProfileUpdated {
 		Nonce: []byte("0123456789ab"), Ciphertext: []byte("ciphertext and a 16-byte tag")}}
 }
 
-func sampleRecorded(t *testing.T, e Event) RecordedEvent {
+func sampleRecorded(t testing.TB, e Event) RecordedEvent {
 	t.Helper()
 	return recorded(t, LearnerStream(learnerID), nil, 1, t0, Meta{EventID: uid(1), OccurredAt: t0, Actor: teacher}, e)
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // ZeroHash is the prevHash of the first event of every stream.
@@ -28,27 +30,49 @@ const hashVersion = "mastery-ledger/event/v1"
 // The global position is left out on purpose: EventStoreDB assigns it only at
 // commit, after the hash must already be fixed.
 func EventHash(e RecordedEvent) string {
-	fields := [...]string{
-		hashVersion,
-		e.PrevHash,
-		e.Stream,
-		strconv.FormatUint(e.Revision, 10),
-		e.ID.String(),
-		e.Type,
-		FormatTime(e.OccurredAt),
-		FormatTime(e.RecordedAt),
-		e.Actor.Role,
-		e.Actor.Name,
-		string(e.Data),
-	}
-	h := sha256.New()
-	var n [4]byte
-	for _, f := range fields {
-		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
-		h.Write(n[:])
-		h.Write([]byte(f))
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	// One buffer on the stack for the whole encoding (a typical event is
+	// well under it; a bigger one grows it on the heap): the writer hashes
+	// every event it commits and verify every event it reads.
+	var scratch [2048]byte
+	b := appendField(scratch[:0], hashVersion)
+	b = appendField(b, e.PrevHash)
+	b = appendField(b, e.Stream)
+	var num [20]byte
+	b = appendFieldBytes(b, strconv.AppendUint(num[:0], e.Revision, 10))
+	var id [36]byte
+	b = appendFieldBytes(b, appendUUID(id[:0], e.ID))
+	b = appendField(b, e.Type)
+	var t [len(time.RFC3339Nano) + 8]byte
+	b = appendFieldBytes(b, e.OccurredAt.UTC().AppendFormat(t[:0], time.RFC3339Nano))
+	b = appendFieldBytes(b, e.RecordedAt.UTC().AppendFormat(t[:0], time.RFC3339Nano))
+	b = appendField(b, e.Actor.Role)
+	b = appendField(b, e.Actor.Name)
+	b = appendFieldBytes(b, e.Data)
+	sum := sha256.Sum256(b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
+}
+
+func appendField(b []byte, f string) []byte {
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(f))), f...)
+}
+
+func appendFieldBytes(b, f []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(f))), f...)
+}
+
+// appendUUID appends id as uuid.UUID.String prints it (lower-case hex,
+// 8-4-4-4-12), without the string String allocates.
+func appendUUID(b []byte, id uuid.UUID) []byte {
+	var s [36]byte
+	hex.Encode(s[0:8], id[0:4])
+	hex.Encode(s[9:13], id[4:6])
+	hex.Encode(s[14:18], id[6:8])
+	hex.Encode(s[19:23], id[8:10])
+	hex.Encode(s[24:36], id[10:16])
+	s[8], s[13], s[18], s[23] = '-', '-', '-', '-'
+	return append(b, s[:]...)
 }
 
 // FormatTime prints t as the envelope and the hash encoding do: RFC 3339 in
