@@ -132,7 +132,9 @@ type EventData struct {
 	OccurredAt time.Time
 	Actor      Actor
 	// Data is the payload, a JSON object. Stores keep it in compact form,
-	// which is the form the hash covers.
+	// which is the form the hash covers. To change it, replace it: its
+	// bytes are not to be written in place, since the payload NewEventData
+	// decided stays with them (see RecordedEvent.WithDecodedOf).
 	Data json.RawMessage
 
 	decoded decoded // set by NewEventData
