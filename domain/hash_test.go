@@ -63,6 +63,9 @@ func TestEventHashFollowsItsSpec(t *testing.T) {
 	}
 }
 
+// BenchmarkEventHash times one hash against the spec's way of computing
+// it. A per-event figure needs many iterations: run it without make bench's
+// -benchtime 1x (go test -run '^$' -bench EventHash ./domain/).
 func BenchmarkEventHash(b *testing.B) {
 	e := sampleRecorded(b, sampleEvents()[8])
 	b.Run("EventHash", func(b *testing.B) {
