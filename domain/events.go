@@ -587,15 +587,25 @@ type checker interface {
 //
 // Returns an error only if e cannot be encoded, which no catalog event does.
 func NewEventData(m Meta, e Event) (EventData, error) {
-	// No HTML escaping: the stored bytes are what auditors hash, and "<"
-	// should read as "<", not "\u003c".
+	data, err := EncodeJSON(e)
+	if err != nil {
+		return EventData{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
+	}
+	return EventData{ID: m.EventID, Type: e.EventType(), OccurredAt: m.OccurredAt, Actor: m.Actor, Data: data,
+		decoded: decodedFor(e, data)}, nil
+}
+
+// EncodeJSON encodes v in the form the ledger stores and hashes: compact
+// JSON without HTML escaping (the stored bytes are what auditors hash, and
+// "<" should read as "<", not "\u003c"). What else the ledger encodes from
+// stored data (a sealed profile's plaintext, a pseudonymised copy) uses it
+// too, so that the same value always gives the same bytes.
+func EncodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
-		return EventData{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
-	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	return EventData{ID: m.EventID, Type: e.EventType(), OccurredAt: m.OccurredAt, Actor: m.Actor, Data: data,
-		decoded: decodedFor(e, data)}, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -119,11 +119,5 @@ func replaceLearnerIDs(data []byte, p *Pseudonymizer) ([]byte, error) {
 		}
 	}
 	walk(v)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return domain.EncodeJSON(v)
 }

@@ -89,7 +89,7 @@ func (s *Sealer) Seal(ctx context.Context, stream string, e *domain.EventData) e
 	if err != nil {
 		return err
 	}
-	plain, err := marshal(*u.Personal)
+	plain, err := domain.EncodeJSON(*u.Personal)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Sealer) Seal(ctx context.Context, stream string, e *domain.EventData) e
 	if err != nil {
 		return err
 	}
-	data, err := marshal(domain.LearnerProfileUpdated{Sealed: &sealed})
+	data, err := domain.EncodeJSON(domain.LearnerProfileUpdated{Sealed: &sealed})
 	if err != nil {
 		return err
 	}
@@ -227,18 +227,6 @@ func erased(learnerID string, cause error) error {
 		Rule:    domain.RulePersonalDataErased,
 		Message: fmt.Sprintf("learner %q's personal data was erased: their key is destroyed", learnerID),
 	}, cause)
-}
-
-// marshal encodes v as NewEventData does: compact, no HTML escaping, so
-// that sealing the same profile always gives the same plaintext.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // decodeProfile decodes an opened profile strictly: the plaintext was
