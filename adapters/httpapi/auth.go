@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/masteryledger/ledger/adapters/atomicfile"
 	"github.com/masteryledger/ledger/domain"
 )
 
@@ -131,7 +132,9 @@ func EnsureAdminTokens(dataDir string) (path string, created bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	if err := os.WriteFile(path, append(raw, '\n'), 0o600); err != nil {
+	if err := atomicfile.Create(path, append(raw, '\n'), 0o600); errors.Is(err, fs.ErrExist) {
+		return path, false, nil // another process made it first
+	} else if err != nil {
 		return "", false, fmt.Errorf("create tokens file: %w", err)
 	}
 	return path, true, nil

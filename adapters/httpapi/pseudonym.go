@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/masteryledger/ledger/adapters/atomicfile"
 	"github.com/masteryledger/ledger/domain"
 )
 
@@ -41,10 +42,14 @@ func LoadPseudonymizer(dataDir string) (*Pseudonymizer, error) {
 	path := filepath.Join(dataDir, PseudonymKeyFile)
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		// Written durably and never over another's: a key lost or
+		// replaced would change every pseudonym a researcher holds.
 		var key [32]byte
 		rand.Read(key[:])
 		raw = []byte(hex.EncodeToString(key[:]) + "\n")
-		if err := os.WriteFile(path, raw, 0o600); err != nil {
+		if err := atomicfile.Create(path, raw, 0o600); errors.Is(err, fs.ErrExist) {
+			return LoadPseudonymizer(dataDir) // another process made it first
+		} else if err != nil {
 			return nil, fmt.Errorf("create pseudonym key: %w", err)
 		}
 	} else if err != nil {

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/masteryledger/ledger/adapters/atomicfile"
 )
 
 // KeyFile is the file, in the log's directory, holding the signing key in
@@ -76,7 +79,9 @@ func LoadOrCreateKey(dir, origin string) (*Key, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("log key: %w", err)
 	}
-	if err := writeFileDurably(path, []byte(skey+"\n"), 0o600); err != nil {
+	if err := atomicfile.Create(path, []byte(skey+"\n"), 0o600); errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateKey(dir, origin) // another process made it first
+	} else if err != nil {
 		return nil, fmt.Errorf("log key: %w", err)
 	}
 	return k, nil
@@ -133,35 +138,4 @@ func ParseVerifierKey(vkey string) (note.Verifier, ed25519.PublicKey, error) {
 		return nil, nil, fmt.Errorf("verifier key %q: not an Ed25519 key", vkey)
 	}
 	return v, ed25519.PublicKey(raw[1:]), nil
-}
-
-// writeFileDurably writes path so that after a crash it holds either
-// nothing or all of data: a temporary file, fsync, rename, fsync of the
-// directory.
-func writeFileDurably(path string, data []byte, perm os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -1,0 +1,65 @@
+// Package atomicfile creates small files (keys, secrets, a tokens file) so
+// that after a crash the file is either absent or whole, and never replaces
+// one that another process created first.
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Create writes data to a new file at path with permission perm: a
+// temporary file in the same directory is written and synced, then linked
+// into place, and the directory is synced. If path exists, Create writes
+// nothing and returns an error wrapping fs.ErrExist, so that of two
+// processes creating the same secret at once both end up using the one that
+// won.
+func Create(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	// The temporary name goes whatever happens; once linked, the file
+	// lives on under path.
+	defer os.Remove(tmp.Name())
+	err = tmp.Chmod(perm)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	// A link, unlike a rename, fails rather than replace an existing file.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create %s: %w", path, fs.ErrExist)
+		}
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
