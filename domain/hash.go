@@ -38,27 +38,25 @@ func EventHash(e RecordedEvent) string {
 	b = appendField(b, e.PrevHash)
 	b = appendField(b, e.Stream)
 	var num [20]byte
-	b = appendFieldBytes(b, strconv.AppendUint(num[:0], e.Revision, 10))
+	b = appendField(b, strconv.AppendUint(num[:0], e.Revision, 10))
 	var id [36]byte
-	b = appendFieldBytes(b, appendUUID(id[:0], e.ID))
+	b = appendField(b, appendUUID(id[:0], e.ID))
 	b = appendField(b, e.Type)
 	var t [len(time.RFC3339Nano) + 8]byte
-	b = appendFieldBytes(b, e.OccurredAt.UTC().AppendFormat(t[:0], time.RFC3339Nano))
-	b = appendFieldBytes(b, e.RecordedAt.UTC().AppendFormat(t[:0], time.RFC3339Nano))
+	b = appendField(b, e.OccurredAt.UTC().AppendFormat(t[:0], time.RFC3339Nano))
+	b = appendField(b, e.RecordedAt.UTC().AppendFormat(t[:0], time.RFC3339Nano))
 	b = appendField(b, e.Actor.Role)
 	b = appendField(b, e.Actor.Name)
-	b = appendFieldBytes(b, e.Data)
+	b = appendField(b, e.Data)
 	sum := sha256.Sum256(b)
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], sum[:])
 	return string(out[:])
 }
 
-func appendField(b []byte, f string) []byte {
-	return append(binary.BigEndian.AppendUint32(b, uint32(len(f))), f...)
-}
-
-func appendFieldBytes(b, f []byte) []byte {
+// appendField appends f as the encoding has every field: its length, 4
+// bytes big-endian, then its bytes.
+func appendField[T ~string | ~[]byte](b []byte, f T) []byte {
 	return append(binary.BigEndian.AppendUint32(b, uint32(len(f))), f...)
 }
 
