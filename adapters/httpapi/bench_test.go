@@ -473,11 +473,12 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 				if err := r.measureWrites(commits, clients, per, peers[name]); err != nil {
 					b.Fatal(err)
 				}
+				perSec := float64(len(r.lat)-n0) / (r.elapsed - e0).Seconds()
 				switch name {
 				case "http":
-					rate[0] = float64(len(r.lat)-n0) / (r.elapsed - e0).Seconds()
+					rate[0] = perSec
 				case "store":
-					rate[1] = float64(len(r.lat)-n0) / (r.elapsed - e0).Seconds()
+					rate[1] = perSec
 				}
 			}
 			ratios = append(ratios, rate[0]/rate[1])
