@@ -142,17 +142,24 @@ type EventData struct {
 
 // RecordedEvent is an event as stored: the envelope of DOMAIN.md.
 type RecordedEvent struct {
-	ID         uuid.UUID       `json:"eventId"`
-	Type       string          `json:"type"`
-	Stream     string          `json:"stream"`
-	Revision   uint64          `json:"revision"`
-	Position   uint64          `json:"position"`
-	RecordedAt time.Time       `json:"recordedAt"`
-	OccurredAt time.Time       `json:"occurredAt"`
-	Actor      Actor           `json:"actor"`
-	PrevHash   string          `json:"prevHash"`
-	Hash       string          `json:"hash"`
-	Data       json.RawMessage `json:"data"`
+	ID         uuid.UUID `json:"eventId"`
+	Type       string    `json:"type"`
+	Stream     string    `json:"stream"`
+	Revision   uint64    `json:"revision"`
+	Position   uint64    `json:"position"`
+	RecordedAt time.Time `json:"recordedAt"`
+	OccurredAt time.Time `json:"occurredAt"`
+	Actor      Actor     `json:"actor"`
+	// Salt is 32 lower-case hex digits (128 random bits) that the store
+	// drew when it recorded the event, and the hash covers. Without it the
+	// hash would be a function of values a researcher holds or can guess
+	// (the stream names a learner id): a dictionary of ids would map every
+	// pseudonymous stream back. The research copy leaves it out. Empty on
+	// events recorded before salts (hash encoding v1).
+	Salt     string          `json:"salt,omitempty"`
+	PrevHash string          `json:"prevHash"`
+	Hash     string          `json:"hash"`
+	Data     json.RawMessage `json:"data"`
 
 	decoded decoded // see WithDecodedOf
 }

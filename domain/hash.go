@@ -16,14 +16,37 @@ import (
 // ZeroHash is the prevHash of the first event of every stream.
 const ZeroHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// hashVersion opens every hashed encoding so that a later change of the
-// encoding can never produce a hash that verifies under this one.
-const hashVersion = "mastery-ledger/event/v1"
+// The version tag opens every hashed encoding so that a later change of the
+// encoding can never produce a hash that verifies under another. v2 adds
+// the event's salt; an event without one (recorded before salts) hashes
+// as v1, so that history keeps verifying.
+const (
+	hashVersionV1 = "mastery-ledger/event/v1"
+	hashVersionV2 = "mastery-ledger/event/v2"
+)
+
+// SaltLen is the length of an event's salt: 32 hex digits, 128 bits.
+const SaltLen = 32
+
+// ValidSalt reports whether s is a salt as stores draw them: SaltLen
+// lower-case hex digits.
+func ValidSalt(s string) bool {
+	if len(s) != SaltLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // EventHash returns the hex SHA-256 of the canonical encoding of e's hashed
-// fields: hashVersion, prevHash, stream, revision, eventId, type, occurredAt,
-// recordedAt, actor role, actor name and data, each as a 4-byte big-endian
-// length followed by its UTF-8 bytes. Numbers are decimal, times are RFC 3339
+// fields: the version tag, then (v2 only) the salt, then prevHash, stream,
+// revision, eventId, type, occurredAt, recordedAt, actor role, actor name
+// and data, each as a 4-byte big-endian length followed by its UTF-8 bytes.
+// An event with a salt is v2, one without is v1. Numbers are decimal, times are RFC 3339
 // in UTC as the envelope prints them, the event id is the lower-case UUID and
 // data is the stored compact JSON. docs/hash-chain.md has a worked example.
 //
@@ -34,7 +57,13 @@ func EventHash(e RecordedEvent) string {
 	// well under it; a bigger one grows it on the heap): the writer hashes
 	// every event it commits and verify every event it reads.
 	var scratch [2048]byte
-	b := appendField(scratch[:0], hashVersion)
+	var b []byte
+	if e.Salt == "" {
+		b = appendField(scratch[:0], hashVersionV1)
+	} else {
+		b = appendField(scratch[:0], hashVersionV2)
+		b = appendField(b, e.Salt)
+	}
 	b = appendField(b, e.PrevHash)
 	b = appendField(b, e.Stream)
 	var num [20]byte
@@ -153,6 +182,9 @@ func (v *ChainVerifier) Next(e RecordedEvent) error {
 	}
 	if e.PrevHash != wantPrev {
 		return fail("prevHash %s is not the previous event's hash %s", e.PrevHash, wantPrev)
+	}
+	if e.Salt != "" && !ValidSalt(e.Salt) {
+		return fail("salt %q is not %d lower-case hex digits", e.Salt, SaltLen)
 	}
 	if got := EventHash(e); got != e.Hash {
 		return fail("stored hash %s does not match the recomputed %s: the event was altered", e.Hash, got)

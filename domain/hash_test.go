@@ -17,10 +17,14 @@ import (
 // fast one must agree with.
 func eventHashSpec(e RecordedEvent) string {
 	h := sha256.New()
-	for _, f := range []string{
-		hashVersion, e.PrevHash, e.Stream, strconv.FormatUint(e.Revision, 10), e.ID.String(), e.Type,
+	head := []string{"mastery-ledger/event/v1"}
+	if e.Salt != "" {
+		head = []string{"mastery-ledger/event/v2", e.Salt}
+	}
+	for _, f := range append(head, []string{
+		e.PrevHash, e.Stream, strconv.FormatUint(e.Revision, 10), e.ID.String(), e.Type,
 		FormatTime(e.OccurredAt), FormatTime(e.RecordedAt), e.Actor.Role, e.Actor.Name, string(e.Data),
-	} {
+	}...) {
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
 		h.Write(n[:])
@@ -43,6 +47,7 @@ func TestEventHashFollowsItsSpec(t *testing.T) {
 			e.ID = uuid.UUID{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 		},
 		"non-ASCII actor":       func(e *RecordedEvent) { e.Actor.Name = "Chloé Ñúñez 先生" },
+		"salted (v2)":           func(e *RecordedEvent) { e.Salt = "00112233445566778899aabbccddeeff" },
 		"empty data":            func(e *RecordedEvent) { e.Data = nil },
 		"data beyond the stack": func(e *RecordedEvent) { e.Data = []byte(`{"note":"` + strings.Repeat("é", 3000) + `"}`) },
 	}
@@ -80,4 +85,36 @@ func BenchmarkEventHash(b *testing.B) {
 			eventHashSpec(e)
 		}
 	})
+}
+
+// A salted event must hash differently for every salt, and differently from
+// the same event unsalted: otherwise the salt would not stop a dictionary
+// of learner ids from matching hashes.
+func TestSaltChangesTheHash(t *testing.T) {
+	e := sampleRecorded(t, sampleEvents()[8])
+	seen := map[string]string{EventHash(e): "no salt"}
+	for _, salt := range []string{
+		"00000000000000000000000000000000",
+		"00000000000000000000000000000001",
+		"ffffffffffffffffffffffffffffffff",
+	} {
+		e.Salt = salt
+		h := EventHash(e)
+		if prev, ok := seen[h]; ok {
+			t.Errorf("salt %s hashes as %s did", salt, prev)
+		}
+		seen[h] = salt
+	}
+}
+
+func TestChainVerifierRefusesAMalformedSalt(t *testing.T) {
+	for _, salt := range []string{"abc", "00112233445566778899AABBCCDDEEFF", "00112233445566778899aabbccddeeff0", "g0112233445566778899aabbccddeeff"} {
+		e := sampleRecorded(t, sampleEvents()[8])
+		e.Revision, e.PrevHash, e.Position, e.Salt = 0, ZeroHash, 1, salt
+		e.Hash = EventHash(e)
+		var v ChainVerifier
+		if err := v.Next(e); err == nil {
+			t.Errorf("salt %q verified", salt)
+		}
+	}
 }
