@@ -362,7 +362,7 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	// because the two peers are held by different things (HTTP by the
 	// CPUs, the bare store by the disk's sync) that drift apart within
 	// minutes: one pooled figure hides how far the ratio moves within a run
-	// (docs/benchmarks.md, "Per-round ratios").
+	// (docs/benchmarks.md, "The HTTP API").
 	const clients, rounds = 32, 10
 	per := 125 // writes per client per round
 	if testing.Short() {
