@@ -139,8 +139,10 @@ const recentCap = 4096
 
 var _ domain.EventStore = (*Store)(nil)
 
-// Open opens the store in dir, creating dir and the database if needed.
-// Returns an error wrapping ErrLocked if another process has dir open.
+// Open opens the store in dir, creating dir and the database if needed, and
+// migrating a database made by earlier code (see migrate).
+// Returns an error wrapping ErrLocked if another process has dir open, and
+// one wrapping ErrNewerSchema if a later version made the database.
 func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
 	o := Options{}
 	if opts != nil {
