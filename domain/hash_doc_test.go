@@ -31,13 +31,15 @@ func fencedBlock(t *testing.T, path, lang string) string {
 }
 
 // The worked example of docs/hash-chain.md must verify with the Go code, so
-// the page can never drift from what the ledger computes.
+// the page can never drift from what the ledger computes. It shows both
+// hash versions: an event recorded before salts (v1) and salted ones (v2)
+// chained onto it.
 func TestHashChainDocExample(t *testing.T) {
 	const doc = "../docs/hash-chain.md"
 	lines := fencedBlock(t, doc, "ndjson")
 	var v domain.ChainVerifier
 	sc := bufio.NewScanner(strings.NewReader(lines))
-	n := 0
+	n, salted := 0, 0
 	for sc.Scan() {
 		var e domain.RecordedEvent
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
@@ -48,6 +50,9 @@ func TestHashChainDocExample(t *testing.T) {
 		}
 		if err := v.Next(e); err != nil {
 			t.Errorf("example line %d: %v", n+1, err)
+		}
+		if e.Salt != "" {
+			salted++
 		}
 		// The ledger prints an envelope exactly as the example shows it.
 		var buf bytes.Buffer
@@ -61,8 +66,28 @@ func TestHashChainDocExample(t *testing.T) {
 		}
 		n++
 	}
-	if n != 2 {
-		t.Fatalf("the example has %d events, want 2", n)
+	if n != 3 || salted != 2 {
+		t.Fatalf("the example has %d events, %d of them salted; want 3: one unsalted (v1), then two salted (v2)", n, salted)
+	}
+
+	// Altered copies, each of which a verifier must refuse: the Go code and
+	// the page's program alike.
+	tampered := map[string]string{
+		"a v2 payload":       strings.Replace(lines, `"level":3`, `"level":4`, 1),
+		"the v1 payload":     strings.Replace(lines, `"cohort":"grade-6"`, `"cohort":"grade-7"`, 1),
+		"a salt":             strings.Replace(lines, `"salt":"407245cc`, `"salt":"407245cd`, 1),
+		"a salt left out":    strings.Replace(lines, `"salt":"407245cc7f8c793905ba3c4ffe5e8300",`, ``, 1),
+		"a salt in capitals": strings.Replace(lines, `"salt":"a9a49af6f981e1a2ebaa173c78057df9"`, `"salt":"A9A49AF6F981E1A2EBAA173C78057DF9"`, 1),
+		"a salt too short":   strings.Replace(lines, `"salt":"a9a49af6f981e1a2ebaa173c78057df9"`, `"salt":"a9a49af6f981e1a2"`, 1),
+		"a salt added to v1": strings.Replace(lines, `"actor":{"role":"admin","name":"Office"},`, `"actor":{"role":"admin","name":"Office"},"salt":"407245cc7f8c793905ba3c4ffe5e8300",`, 1),
+	}
+	for name, alt := range tampered {
+		if alt == lines {
+			t.Fatalf("tampering with %s changed nothing: the example changed?", name)
+		}
+		if err := verifyLines(alt); err == nil {
+			t.Errorf("the Go code accepted the example with %s altered", name)
+		}
 	}
 
 	python, err := exec.LookPath("python3")
@@ -76,10 +101,27 @@ func TestHashChainDocExample(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("the page's Python program: %v\n%s", err, out)
 	}
-	// And it must fail on a tampered line: the program can tell.
-	cmd = exec.Command(python, "-c", fencedBlock(t, doc, "python"))
-	cmd.Stdin = strings.NewReader(strings.Replace(lines, `"level":3`, `"level":4`, 1))
-	if out, err := cmd.CombinedOutput(); err == nil {
-		t.Fatalf("the page's Python program accepted a tampered event:\n%s", out)
+	// And it must fail on each altered copy: the program can tell.
+	for name, alt := range tampered {
+		cmd = exec.Command(python, "-c", fencedBlock(t, doc, "python"))
+		cmd.Stdin = strings.NewReader(alt)
+		if out, err := cmd.CombinedOutput(); err == nil {
+			t.Errorf("the page's Python program accepted the example with %s altered:\n%s", name, out)
+		}
 	}
+}
+
+// verifyLines runs ChainVerifier over NDJSON envelopes.
+func verifyLines(lines string) error {
+	var v domain.ChainVerifier
+	for line := range strings.Lines(lines) {
+		var e domain.RecordedEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			return err
+		}
+		if err := v.Next(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -497,3 +497,47 @@ func TestClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestAppendAfterEventsBeforeSalts: a stream written by the adapter before
+// salts (version 1 metadata, hashes v1) reads back without salts and
+// verifies, and events appended now get salts and v2 hashes chained onto
+// the v1 ones, and the whole stream verifies.
+func TestAppendAfterEventsBeforeSalts(t *testing.T) {
+	const ns, stream = "old-", "learner-l-0001"
+	fake := esdbfake.StartTB(t, nil)
+	prev := domain.ZeroHash
+	for i := range 3 {
+		e := domain.RecordedEvent{ID: uuid.New(), Type: "EvidenceRecorded", Stream: stream, Revision: uint64(i),
+			RecordedAt: time.Date(2026, 9, 1, 8, i, 0, 0, time.UTC), OccurredAt: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC),
+			Actor: teacher, PrevHash: prev, Data: json.RawMessage(fmt.Sprintf(`{"level":%d}`, 1+i))}
+		e.Hash = domain.EventHash(e)
+		meta := fmt.Sprintf(`{"v":1,"occurredAt":%q,"recordedAt":%q,"actor":{"role":%q,"name":%q},"prevHash":%q,"hash":%q}`,
+			domain.FormatTime(e.OccurredAt), domain.FormatTime(e.RecordedAt), e.Actor.Role, e.Actor.Name, e.PrevHash, e.Hash)
+		fake.Inject(ns+stream, esdbfake.Event{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: []byte(meta)})
+		prev = e.Hash
+	}
+	st := openStore(t, fake.URL(), &esdb.Options{Namespace: ns})
+	old, err := st.ReadStream(t.Context(), stream, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(old) != 3 || old[2].Hash != prev {
+		t.Fatalf("read %s before the append, want the 3 events injected ending in hash %s", ids(old), prev)
+	}
+	out := mustAppend(t, st, stream, domain.Revision(2), events(2)...)
+	if out[0].PrevHash != prev {
+		t.Errorf("the first salted event's prevHash %s, want the last unsalted hash %s", out[0].PrevHash, prev)
+	}
+	var v domain.ChainVerifier
+	for i, e := range mustReadAll(t, st, 0) {
+		if salted := e.Salt != ""; salted != (i >= 3) {
+			t.Errorf("event %d (%s@%d): salt %q; want none on the 3 old events and one on each new one", i, e.Stream, e.Revision, e.Salt)
+		}
+		if err := v.Next(e); err != nil {
+			t.Errorf("event %d: %v", i, err)
+		}
+	}
+	if v.Count() != 5 {
+		t.Errorf("verified %d events, want 5", v.Count())
+	}
+}

@@ -2,6 +2,8 @@ package esdb
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -224,8 +226,9 @@ func (a *appender) head(ctx context.Context) (head, error) {
 }
 
 // records builds the events as they will be stored: revisions after the
-// head, hashes chained from it, recordedAt from the clock but never before
-// the head's, so that a stream's times never go backwards.
+// head, a fresh salt each, hashes chained from it, recordedAt from the
+// clock but never before the head's, so that a stream's times never go
+// backwards.
 func (a *appender) records(h head) ([]domain.RecordedEvent, []esdbc.EventData, error) {
 	now := domain.CanonicalTime(a.s.opts.Now())
 	if now.Before(h.recordedAt) {
@@ -249,6 +252,11 @@ func (a *appender) records(h head) ([]domain.RecordedEvent, []esdbc.EventData, e
 		if r.OccurredAt.IsZero() {
 			r.OccurredAt = now
 		}
+		salt, err := newSalt()
+		if err != nil {
+			return nil, nil, fmt.Errorf("append to %s: event %s: %w", a.stream, e.ID, err)
+		}
+		r.Salt = salt
 		r.Hash = domain.EventHash(r)
 		d, err := toEventData(r)
 		if err != nil {
@@ -257,6 +265,18 @@ func (a *appender) records(h head) ([]domain.RecordedEvent, []esdbc.EventData, e
 		recs[i], data[i], prev = r.WithDecodedOf(e), d, r.Hash
 	}
 	return recs, data, nil
+}
+
+// newSalt draws a fresh salt for one event: 16 random bytes as 32
+// lower-case hex digits (domain.ValidSalt). The hash covers it so that
+// nobody without it, a researcher holding everything else included, can
+// recompute the hash from a guessed learner id.
+func newSalt() (string, error) {
+	var b [domain.SaltLen / 2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("draw salt: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // readBack reads the appended events, with the positions the server gave

@@ -15,8 +15,15 @@ import (
 	"github.com/masteryledger/ledger/domain"
 )
 
-// metadataVersion marks the layout of the metadata below.
-const metadataVersion = 1
+// metadataVersion marks the layout of the metadata below, as the adapter
+// writes it. Version 1, written before salts, has no salt; version 2 always
+// has one. The version changed with the salt so that code from before
+// salts refuses a salted event by its version, instead of reading it
+// without its salt and reporting its hash as altered.
+const (
+	metadataV1      = 1
+	metadataVersion = 2
+)
 
 // metadata is what the ledger's envelope holds beyond what EventStoreDB
 // stores itself (id, type, stream, revision, position, data). It travels as
@@ -26,17 +33,27 @@ type metadata struct {
 	OccurredAt string       `json:"occurredAt"`
 	RecordedAt string       `json:"recordedAt"`
 	Actor      domain.Actor `json:"actor"`
+	Salt       string       `json:"salt,omitempty"`
 	PrevHash   string       `json:"prevHash"`
 	Hash       string       `json:"hash"`
 }
 
+// errNoSalt reports an event handed to toEventData without a salt: the
+// adapter draws one for every event it records, so this is a bug, and the
+// event is not written in a layout that would hash it as v1.
+var errNoSalt = errors.New("the event has no valid salt")
+
 // toEventData is the event as EventStoreDB receives it.
 func toEventData(e domain.RecordedEvent) (esdbc.EventData, error) {
+	if !domain.ValidSalt(e.Salt) {
+		return esdbc.EventData{}, fmt.Errorf("event %s: salt %q: %w", e.ID, e.Salt, errNoSalt)
+	}
 	meta, err := json.Marshal(metadata{
 		V:          metadataVersion,
 		OccurredAt: domain.FormatTime(e.OccurredAt),
 		RecordedAt: domain.FormatTime(e.RecordedAt),
 		Actor:      e.Actor,
+		Salt:       e.Salt,
 		PrevHash:   e.PrevHash,
 		Hash:       e.Hash,
 	})
@@ -123,8 +140,15 @@ func (s *Store) decode(e *esdbc.RecordedEvent) (domain.RecordedEvent, error) {
 	if err := json.Unmarshal(e.UserMetadata, &m); err != nil {
 		return fail("metadata is not the ledger's: %v", err)
 	}
-	if m.V != metadataVersion {
-		return fail("metadata version %d, want %d", m.V, metadataVersion)
+	switch {
+	case m.V == metadataV1 && m.Salt != "":
+		return fail("metadata version %d has a salt; only version %d has one", m.V, metadataVersion)
+	case m.V == metadataV1:
+		// Recorded before salts: its hash is v1.
+	case m.V == metadataVersion && !domain.ValidSalt(m.Salt):
+		return fail("metadata salt %q is not %d lower-case hex digits", m.Salt, domain.SaltLen)
+	case m.V != metadataVersion:
+		return fail("metadata version %d, want %d or %d", m.V, metadataV1, metadataVersion)
 	}
 	occurred, err := parseTime(m.OccurredAt)
 	if err != nil {
@@ -146,6 +170,7 @@ func (s *Store) decode(e *esdbc.RecordedEvent) (domain.RecordedEvent, error) {
 		RecordedAt: recorded,
 		OccurredAt: occurred,
 		Actor:      m.Actor,
+		Salt:       m.Salt,
 		PrevHash:   m.PrevHash,
 		Hash:       m.Hash,
 		Data:       e.Data,

@@ -48,8 +48,9 @@ func TestPositionMapping(t *testing.T) {
 	}
 }
 
-// TestMetadataFormat pins the metadata of the worked example in
-// docs/hash-chain.md; docs/esdb.md shows the same text.
+// TestMetadataFormat pins the metadata of the second event of the worked
+// example in docs/hash-chain.md (salted, hash v2); docs/esdb.md shows the
+// same text.
 func TestMetadataFormat(t *testing.T) {
 	e := domain.RecordedEvent{
 		ID:         uuid.MustParse("7f3c2a8e-4b1d-4c6e-9a0f-2d5e8b1c3a47"),
@@ -59,21 +60,22 @@ func TestMetadataFormat(t *testing.T) {
 		RecordedAt: time.Date(2026, 9, 14, 10, 2, 3, 250_000_000, time.UTC),
 		OccurredAt: time.Date(2026, 9, 14, 9, 30, 0, 0, time.UTC),
 		Actor:      domain.Actor{Role: "teacher", Name: "Ms Rivera"},
+		Salt:       "407245cc7f8c793905ba3c4ffe5e8300",
 		PrevHash:   "c518afcdbaa74ace95ac51df583a201329693b55c66e9e65c4091021be827fa9",
 		Data:       json.RawMessage(`{"standardId":"math-6-rp-1","componentId":"c2","level":3,"source":"teacher"}`),
 	}
 	e.Hash = domain.EventHash(e)
-	if e.Hash != "35962fe6ca270a75266f912852eeea71c2dfef8e046c02c4e51d845a36381bc8" {
+	if e.Hash != "52c64d761cb3a26d3db426cc41c41835a07b14984db9bbf8ee37df2eb7bb93f5" {
 		t.Fatalf("the example's hash is %s; docs/hash-chain.md changed?", e.Hash)
 	}
 	d, err := toEventData(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"v":1,"occurredAt":"2026-09-14T09:30:00Z","recordedAt":"2026-09-14T10:02:03.25Z",` +
-		`"actor":{"role":"teacher","name":"Ms Rivera"},` +
+	const want = `{"v":2,"occurredAt":"2026-09-14T09:30:00Z","recordedAt":"2026-09-14T10:02:03.25Z",` +
+		`"actor":{"role":"teacher","name":"Ms Rivera"},"salt":"407245cc7f8c793905ba3c4ffe5e8300",` +
 		`"prevHash":"c518afcdbaa74ace95ac51df583a201329693b55c66e9e65c4091021be827fa9",` +
-		`"hash":"35962fe6ca270a75266f912852eeea71c2dfef8e046c02c4e51d845a36381bc8"}`
+		`"hash":"52c64d761cb3a26d3db426cc41c41835a07b14984db9bbf8ee37df2eb7bb93f5"}`
 	if string(d.Metadata) != want {
 		t.Errorf("metadata\n got %s\nwant %s", d.Metadata, want)
 	}
@@ -96,8 +98,46 @@ func TestMetadataFormat(t *testing.T) {
 	}
 }
 
+// An event the adapter wrote before salts has version 1 metadata without a
+// salt: it must still decode, with no salt, and hash as v1, as the first
+// event of the worked example in docs/hash-chain.md does.
+func TestDecodeBeforeSalts(t *testing.T) {
+	const meta = `{"v":1,"occurredAt":"2026-09-01T08:00:00Z","recordedAt":"2026-09-01T08:00:00Z",` +
+		`"actor":{"role":"admin","name":"Office"},` +
+		`"prevHash":"0000000000000000000000000000000000000000000000000000000000000000",` +
+		`"hash":"c518afcdbaa74ace95ac51df583a201329693b55c66e9e65c4091021be827fa9"}`
+	s := &Store{ns: "ns-", prefix: []string{"ns-learner-"}}
+	got, err := s.decode(&esdbc.RecordedEvent{
+		EventID: uuid.MustParse("0b6f2d1e-8c3a-4f5b-a7d9-1e2c3b4a5d6f"), EventType: "LearnerEnrolled", StreamID: "ns-learner-l-0001",
+		Position: esdbc.Position{Commit: 10, Prepare: 10}, Data: []byte(`{"schoolId":"north","cohort":"grade-6"}`), UserMetadata: []byte(meta),
+	})
+	if err != nil {
+		t.Fatalf("decode version 1 metadata: %v", err)
+	}
+	if got.Salt != "" {
+		t.Errorf("salt %q, want none", got.Salt)
+	}
+	var v domain.ChainVerifier
+	if err := v.Next(got); err != nil {
+		t.Errorf("an event from before salts does not verify: %v", err)
+	}
+}
+
+// The adapter never writes an event without a salt: that layout would hash
+// as v1, which is what salts exist to end.
+func TestEncodeRefusesNoSalt(t *testing.T) {
+	for _, salt := range []string{"", "407245CC7F8C793905BA3C4FFE5E8300", "407245cc"} {
+		e := domain.RecordedEvent{ID: uuid.New(), Type: "T", Stream: "learner-1", Salt: salt, PrevHash: domain.ZeroHash, Data: json.RawMessage(`{}`)}
+		e.Hash = domain.EventHash(e)
+		if _, err := toEventData(e); !errors.Is(err, errNoSalt) {
+			t.Errorf("toEventData with salt %q: %v, want errNoSalt", salt, err)
+		}
+	}
+}
+
 func TestDecodeRefuses(t *testing.T) {
-	good := `{"v":1,"occurredAt":"2026-09-14T09:30:00Z","recordedAt":"2026-09-14T10:02:03.25Z","actor":{"role":"a","name":"b"},"prevHash":"` +
+	const salt = `"salt":"407245cc7f8c793905ba3c4ffe5e8300",`
+	good := `{"v":2,"occurredAt":"2026-09-14T09:30:00Z","recordedAt":"2026-09-14T10:02:03.25Z","actor":{"role":"a","name":"b"},` + salt + `"prevHash":"` +
 		domain.ZeroHash + `","hash":"` + domain.ZeroHash + `"}`
 	tests := []struct {
 		name, stream, meta string
@@ -106,7 +146,10 @@ func TestDecodeRefuses(t *testing.T) {
 	}{
 		{"other namespace", "other-learner-1", good, esdbc.Position{Commit: 1, Prepare: 1}, "outside namespace"},
 		{"no metadata", "ns-learner-1", ``, esdbc.Position{Commit: 1, Prepare: 1}, "not the ledger's"},
-		{"other version", "ns-learner-1", strings.Replace(good, `"v":1`, `"v":2`, 1), esdbc.Position{Commit: 1, Prepare: 1}, "version 2"},
+		{"other version", "ns-learner-1", strings.Replace(good, `"v":2`, `"v":3`, 1), esdbc.Position{Commit: 1, Prepare: 1}, "version 3"},
+		{"version 2 without a salt", "ns-learner-1", strings.Replace(good, salt, ``, 1), esdbc.Position{Commit: 1, Prepare: 1}, "salt"},
+		{"version 2 with a bad salt", "ns-learner-1", strings.Replace(good, `407245cc`, `407245CC`, 1), esdbc.Position{Commit: 1, Prepare: 1}, "salt"},
+		{"version 1 with a salt", "ns-learner-1", strings.Replace(good, `"v":2`, `"v":1`, 1), esdbc.Position{Commit: 1, Prepare: 1}, "salt"},
 		{"bad time", "ns-learner-1", strings.Replace(good, `2026-09-14T09:30:00Z`, `yesterday`, 1), esdbc.Position{Commit: 1, Prepare: 1}, "occurredAt"},
 		{"no hash", "ns-learner-1", strings.Replace(good, `"hash":"`+domain.ZeroHash, `"hash":"`, 1), esdbc.Position{Commit: 1, Prepare: 1}, "hash"},
 		{"no position", "ns-learner-1", good, esdbc.Position{Commit: math.MaxUint64, Prepare: math.MaxUint64}, "22.10"},

@@ -48,7 +48,7 @@ const benchPragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_prag
 
 // benchColumns are the store's columns, in the order it inserts and selects
 // them.
-const benchColumns = `position, event_id, stream, revision, type, occurred_at, recorded_at, actor_role, actor_name, data, prev_hash, hash`
+const benchColumns = `position, event_id, stream, revision, type, occurred_at, recorded_at, actor_role, actor_name, data, prev_hash, hash, salt`
 
 const (
 	benchMaxBatch  = 1024 // the store's default Options.MaxBatch
@@ -228,13 +228,13 @@ type bareRow struct {
 	revision                int64
 	typ, occurred, recorded string
 	role, name, data        string
-	prevHash, hash          string
+	prevHash, hash, salt    string
 }
 
 // line is the row as the raw file stores it: the same bytes, tab-separated.
 func (r bareRow) line() []byte {
 	return []byte(strings.Join([]string{r.id, r.stream, strconv.FormatInt(r.revision, 10), r.typ, r.occurred,
-		r.recorded, r.role, r.name, r.data, r.prevHash, r.hash}, "\t") + "\n")
+		r.recorded, r.role, r.name, r.data, r.prevHash, r.hash, r.salt}, "\t") + "\n")
 }
 
 // bareEngine appends rows to its own SQLite file through the same group
@@ -258,7 +258,7 @@ func openBare(tb testing.TB, path, schema string) *bareEngine {
 	if _, err := db.Exec(schema); err != nil {
 		tb.Fatalf("bare engine: schema: %v", err)
 	}
-	ins, err := db.Prepare(`INSERT INTO events (` + benchColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`)
+	ins, err := db.Prepare(`INSERT INTO events (` + benchColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func (e *bareEngine) commit(batch [][]bareRow) error {
 		for _, r := range rows {
 			pos++
 			if _, err := ins.ExecContext(ctx, pos, r.id, r.stream, r.revision, r.typ, r.occurred, r.recorded,
-				r.role, r.name, r.data, r.prevHash, r.hash); err != nil {
+				r.role, r.name, r.data, r.prevHash, r.hash, r.salt); err != nil {
 				return err
 			}
 		}
@@ -363,7 +363,7 @@ func benchAppends(b *testing.B, sum *benchSummary, schema string, writers, total
 			events[w][i] = e
 			rows[w][i] = bareRow{id: e.ID.String(), stream: streams[w], revision: int64(i), typ: e.Type,
 				occurred: now, recorded: now, role: e.Actor.Role, name: e.Actor.Name, data: string(e.Data),
-				prevHash: benchFakeHash(w, i-1), hash: benchFakeHash(w, i)}
+				prevHash: benchFakeHash(w, i-1), hash: benchFakeHash(w, i), salt: benchFakeHash(w, i)[:domain.SaltLen]}
 			lines[w][i] = rows[w][i].line()
 		}
 	}
@@ -592,7 +592,7 @@ func bareScan(rows *sql.Rows, each func(pos int64, r *bareRow)) (n int, last int
 	var r bareRow
 	for rows.Next() {
 		if err := rows.Scan(&last, &r.id, &r.stream, &r.revision, &r.typ, &r.occurred, &r.recorded,
-			&r.role, &r.name, &r.data, &r.prevHash, &r.hash); err != nil {
+			&r.role, &r.name, &r.data, &r.prevHash, &r.hash, &r.salt); err != nil {
 			return n, last, err
 		}
 		if each != nil {

@@ -19,6 +19,15 @@
 // visible in position order: a reader that resumes after the last position it
 // saw can never skip an event that committed late with an earlier number.
 //
+// # Salts and older databases
+//
+// The writer draws a fresh salt for every event it records and stores it
+// with the event; the hash covers it (docs/hash-chain.md, version 2). Open
+// migrates a database made before salts by adding the salt column in one
+// transaction: its events keep the empty salt and hash as version 1, and
+// new events chain onto them. A database made by a later version is
+// refused with ErrNewerSchema.
+//
 // # Caveats
 //
 // One process owns a data directory at a time; a second Open gets ErrLocked.

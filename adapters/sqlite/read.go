@@ -147,7 +147,7 @@ func scanEvents(rows *sql.Rows, hint uint64) ([]domain.RecordedEvent, error) {
 			id, occ, rec, data string
 			pos, rev           int64
 		)
-		if err := rows.Scan(&pos, &id, &e.Stream, &rev, &e.Type, &occ, &rec, &e.Actor.Role, &e.Actor.Name, &data, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&pos, &id, &e.Stream, &rev, &e.Type, &occ, &rec, &e.Actor.Role, &e.Actor.Name, &data, &e.PrevHash, &e.Hash, &e.Salt); err != nil {
 			return nil, fmt.Errorf("scan event: %w", err)
 		}
 		var err error

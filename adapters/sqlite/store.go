@@ -33,6 +33,11 @@ var ErrLocked = errors.New("data directory is in use by another process")
 //     idempotency look-up of a retried append;
 //   - UNIQUE(stream, revision) makes a forked stream impossible and serves
 //     ReadStream and the look-up of a stream's head.
+//
+// salt is the last column, with the same definition migrate adds to a
+// database made before salts, so that a migrated database and a new one
+// hold the same columns; an empty salt marks an event recorded before
+// salts (hash encoding v1).
 const schema = `
 CREATE TABLE IF NOT EXISTS events (
 	position    INTEGER PRIMARY KEY,
@@ -47,12 +52,24 @@ CREATE TABLE IF NOT EXISTS events (
 	data        TEXT    NOT NULL,
 	prev_hash   TEXT    NOT NULL,
 	hash        TEXT    NOT NULL,
+	salt        TEXT    NOT NULL DEFAULT '',
 	UNIQUE (stream, revision)
 ) STRICT;
-PRAGMA user_version = 1;
 `
 
-const columns = `position, event_id, stream, revision, type, occurred_at, recorded_at, actor_role, actor_name, data, prev_hash, hash`
+// schemaVersion is the PRAGMA user_version of a database this code made or
+// migrated: 1 before salts, 2 with the salt column.
+const schemaVersion = 2
+
+// addSalt is the migration from version 1: events stored before it get the
+// empty salt, and keep hashing as v1.
+const addSalt = `ALTER TABLE events ADD COLUMN salt TEXT NOT NULL DEFAULT ''`
+
+// ErrNewerSchema reports a database made by a later version of the store,
+// whose layout this code does not know: it is refused rather than written.
+var ErrNewerSchema = errors.New("the database was made by a newer version of the ledger")
+
+const columns = `position, event_id, stream, revision, type, occurred_at, recorded_at, actor_role, actor_name, data, prev_hash, hash, salt`
 
 // Options tune a Store. A nil *Options means the defaults.
 type Options struct {
@@ -122,8 +139,10 @@ const recentCap = 4096
 
 var _ domain.EventStore = (*Store)(nil)
 
-// Open opens the store in dir, creating dir and the database if needed.
-// Returns an error wrapping ErrLocked if another process has dir open.
+// Open opens the store in dir, creating dir and the database if needed, and
+// migrating a database made by earlier code (see migrate).
+// Returns an error wrapping ErrLocked if another process has dir open, and
+// one wrapping ErrNewerSchema if a later version made the database.
 func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
 	o := Options{}
 	if opts != nil {
@@ -196,8 +215,8 @@ func (s *Store) openDBs(ctx context.Context) error {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	s.wdb = wdb
-	if _, err := wdb.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("open store %s: create schema: %w", path, err)
+	if err := migrate(ctx, wdb); err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	var last sql.NullInt64
 	if err := wdb.QueryRowContext(ctx, `SELECT MAX(position) FROM events`).Scan(&last); err != nil {
@@ -225,6 +244,50 @@ func (s *Store) openDBs(ctx context.Context) error {
 	}
 	if s.allStmt, err = rdb.PrepareContext(ctx, readAllSQL); err != nil {
 		return fmt.Errorf("open store %s: prepare %q: %w", path, readAllSQL, err)
+	}
+	return nil
+}
+
+// migrate creates the schema in a new database and brings one made by an
+// earlier version up to schemaVersion. It does all of it in one
+// transaction (SQLite's schema changes are transactional), so a crash or a
+// failure leaves the database either as it was or migrated, never half.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate schema: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("migrate schema: read its version: %w", err)
+	}
+	if version > schemaVersion {
+		return fmt.Errorf("schema version %d, this code knows up to %d: %w", version, schemaVersion, ErrNewerSchema)
+	}
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	// The column, not the version, decides: a database whose version was
+	// written back to 1 by the earlier code after it was migrated still
+	// has its salt column.
+	var salted int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = 'salt'`).Scan(&salted); err != nil {
+		return fmt.Errorf("migrate schema: look for the salt column: %w", err)
+	}
+	if salted == 0 {
+		if _, err := tx.ExecContext(ctx, addSalt); err != nil {
+			return fmt.Errorf("migrate schema to version %d: add the salt column: %w", schemaVersion, err)
+		}
+	}
+	if version != schemaVersion {
+		// PRAGMA takes no bound parameters; the number is a constant.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+			return fmt.Errorf("migrate schema: set its version: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate schema: commit: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -108,7 +110,7 @@ func (s *Store) writeLoop() {
 
 // The writer's statements, prepared once (Store.openDBs).
 const (
-	insertSQL = `INSERT INTO events (` + columns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
+	insertSQL = `INSERT INTO events (` + columns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	byIDSQL   = `SELECT ` + columns + ` FROM events WHERE event_id = ?`
 	headSQL   = `SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`
 )
@@ -299,12 +301,17 @@ func (w *writer) insert(ctx context.Context, st txStmts, r *appendReq, h head, n
 		if rec.OccurredAt.IsZero() {
 			rec.OccurredAt = now
 		}
+		salt, err := newSalt()
+		if err != nil {
+			return nil, fmt.Errorf("record %s@%d: %w", rec.Stream, rec.Revision, err)
+		}
+		rec.Salt = salt
 		rec.Hash = domain.EventHash(rec)
 		rec = rec.WithDecodedOf(e)
 		if _, err := st.insert.ExecContext(ctx,
 			rec.Position, rec.ID.String(), rec.Stream, rec.Revision, rec.Type,
 			domain.FormatTime(rec.OccurredAt), domain.FormatTime(rec.RecordedAt),
-			rec.Actor.Role, rec.Actor.Name, string(rec.Data), rec.PrevHash, rec.Hash,
+			rec.Actor.Role, rec.Actor.Name, string(rec.Data), rec.PrevHash, rec.Hash, rec.Salt,
 		); err != nil {
 			return nil, fmt.Errorf("insert %s@%d: %w", rec.Stream, rec.Revision, err)
 		}
@@ -314,6 +321,18 @@ func (w *writer) insert(ctx context.Context, st txStmts, r *appendReq, h head, n
 	}
 	w.heads[r.stream] = h
 	return out, nil
+}
+
+// newSalt draws a fresh salt for one event: 16 random bytes as 32
+// lower-case hex digits (domain.ValidSalt). The hash covers it so that
+// nobody without it, a researcher holding everything else included, can
+// recompute the hash from a guessed learner id.
+func newSalt() (string, error) {
+	var b [domain.SaltLen / 2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("draw salt: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // storedByID returns the stored events for r's ids if every one is stored,

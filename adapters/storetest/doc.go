@@ -26,6 +26,10 @@
 //     recordedAt set by the store, occurredAt defaulted or kept in UTC,
 //     payloads stored as compact JSON, the actor kept, and each stream's hash
 //     chain (prevHash, hash) recomputing with domain.EventHash.
+//   - Salts: the store draws a salt for every event it records (hash
+//     encoding v2), no two events share one, the hash cannot be recomputed
+//     without it, and every read and a retried append give back the salt
+//     first recorded.
 //   - Idempotency by event id: a retry with the same ids and content writes
 //     nothing and returns the events as first recorded; an id reused for other
 //     content or in another stream is a *domain.EventIDConflictError.

@@ -111,8 +111,8 @@ func readAll(t *testing.T, st domain.EventStore) []domain.RecordedEvent {
 // checkAppended checks events recorded by one append to stream against what
 // was appended: ids, types, actors and compact data as given, revisions from
 // firstRev, positions growing (consecutive if dense), times canonical,
-// occurredAt defaulted to recordedAt or kept, and the hash chain from
-// prevHash with every hash recomputing.
+// occurredAt defaulted to recordedAt or kept, a salt on every event, and the
+// hash chain from prevHash with every hash recomputing.
 func (s *suite) checkAppended(t *testing.T, stream string, firstRev uint64, prevHash string, in []domain.EventData, out []domain.RecordedEvent) {
 	t.Helper()
 	if len(out) != len(in) {
@@ -167,6 +167,9 @@ func (s *suite) checkAppended(t *testing.T, stream string, firstRev uint64, prev
 		if e.PrevHash != prevHash {
 			t.Errorf("%s: prevHash %s, want %s", at, e.PrevHash, prevHash)
 		}
+		if !domain.ValidSalt(e.Salt) {
+			t.Errorf("%s: salt %q, want %d lower-case hex digits drawn by the store", at, e.Salt, domain.SaltLen)
+		}
 		if h := domain.EventHash(e); e.Hash != h {
 			t.Errorf("%s: hash %s, want domain.EventHash = %s", at, e.Hash, h)
 		}
@@ -214,6 +217,9 @@ func diffEvent(got, want domain.RecordedEvent) []string {
 	}
 	if got.Actor != want.Actor {
 		add("actor", got.Actor, want.Actor)
+	}
+	if got.Salt != want.Salt {
+		add("salt", got.Salt, want.Salt)
 	}
 	if got.PrevHash != want.PrevHash {
 		add("prevHash", got.PrevHash, want.PrevHash)

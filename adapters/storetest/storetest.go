@@ -43,6 +43,7 @@ func RunWithOptions(t *testing.T, open func(t *testing.T) domain.EventStore, opt
 		{"Subscribe", s.testSubscribe},
 		{"Context", s.testContext},
 		{"HashChain", s.testHashChain},
+		{"Salts", s.testSalts},
 		{"Races", s.testRaces},
 		{"TailingReader", s.testTailingReader},
 	}

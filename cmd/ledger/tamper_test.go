@@ -166,6 +166,17 @@ func TestVerifyDetectsEachTampering(t *testing.T) {
 			sqlExec(t, d.events_(), fmt.Sprintf(`UPDATE events SET data = replace(data, 'level', 'levem') WHERE event_id = '%s'`, e.ID))
 			return e.ID.String()
 		}},
+		{name: "one salt changed", check: "chain", tamper: func(t *testing.T, d ledgerDir) string {
+			e := d.events[9]
+			sqlExec(t, d.events_(), fmt.Sprintf(`UPDATE events SET salt = '%s' WHERE event_id = '%s'`, strings.Repeat("0", domain.SaltLen), e.ID))
+			return e.ID.String()
+		}},
+		{name: "one salt removed", check: "chain", tamper: func(t *testing.T, d ledgerDir) string {
+			// Without its salt the event would hash as v1: a different hash.
+			e := d.events[11]
+			sqlExec(t, d.events_(), fmt.Sprintf(`UPDATE events SET salt = '' WHERE event_id = '%s'`, e.ID))
+			return e.ID.String()
+		}},
 		{name: "one byte changed and the stream rechained", check: "leaf", index: 7, tamper: func(t *testing.T, d ledgerDir) string {
 			e := d.events[7]
 			sqlExec(t, d.events_(), fmt.Sprintf(`UPDATE events SET data = replace(data, 'level', 'levem') WHERE event_id = '%s'`, e.ID))
@@ -194,13 +205,13 @@ func TestVerifyDetectsEachTampering(t *testing.T) {
 		{name: "an event inserted", check: "leaf", index: 15, tamper: func(t *testing.T, d ledgerDir) string {
 			forged := domain.RecordedEvent{ID: uuid.New(), Type: "EvidenceRecorded", Stream: "learner-z", Revision: 0, Position: 16,
 				RecordedAt: d.events[15].RecordedAt, OccurredAt: d.events[15].RecordedAt, Actor: domain.Actor{Role: "teacher", Name: "Ms Rivera"},
-				PrevHash: domain.ZeroHash, Data: []byte(`{"level":4}`)}
+				Salt: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", PrevHash: domain.ZeroHash, Data: []byte(`{"level":4}`)}
 			forged.Hash = domain.EventHash(forged)
 			at := domain.FormatTime(forged.RecordedAt)
 			sqlExec(t, d.events_(), `UPDATE events SET position = position + 1000000 WHERE position >= 16`,
 				`UPDATE events SET position = position - 999999 WHERE position > 1000000`,
-				fmt.Sprintf(`INSERT INTO events VALUES (16, '%s', 'learner-z', 0, 'EvidenceRecorded', '%s', '%s', 'teacher', 'Ms Rivera', '{"level":4}', '%s', '%s')`,
-					forged.ID, at, at, domain.ZeroHash, forged.Hash))
+				fmt.Sprintf(`INSERT INTO events VALUES (16, '%s', 'learner-z', 0, 'EvidenceRecorded', '%s', '%s', 'teacher', 'Ms Rivera', '{"level":4}', '%s', '%s', '%s')`,
+					forged.ID, at, at, domain.ZeroHash, forged.Hash, forged.Salt))
 			return forged.ID.String()
 		}},
 		{name: "log truncated and regrown", check: "checkpoint", index: 30, tamper: func(t *testing.T, d ledgerDir) string {
