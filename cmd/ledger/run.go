@@ -119,7 +119,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.data, "data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory (LEDGER_DATA)")
 	fs.StringVar(&cfg.store, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded or eventstoredb (LEDGER_STORE)")
 	fs.StringVar(&cfg.esdbURL, "eventstoredb-url", envDefault(getenv, "LEDGER_EVENTSTOREDB_URL", ""), "EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false (LEDGER_EVENTSTOREDB_URL)")
-	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created with an admin token on first start")
+	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created on first start with an admin token, printed once")
 	fs.StringVar(&cfg.logOrigin, "log-origin", envDefault(getenv, "LEDGER_LOG_ORIGIN", ""), "the transparency log's name on first start, e.g. ledger.school.example (LEDGER_LOG_ORIGIN); default: mastery-ledger/ and a random suffix")
 	tokensEvery := fs.String("tokens-check-every", envDefault(getenv, "LEDGER_TOKENS_CHECK_EVERY", "1s"), "check the tokens file this often and reload it when it changed (LEDGER_TOKENS_CHECK_EVERY)")
 	every := fs.String("checkpoint-every", envDefault(getenv, "LEDGER_CHECKPOINT_EVERY", "1m"), "sign a checkpoint this often if the log grew; 0 for on demand only (LEDGER_CHECKPOINT_EVERY)")
