@@ -21,9 +21,9 @@ import (
 	"github.com/masteryledger/ledger/domain"
 )
 
-// Credential is a token in plain text with what it stands for: what a
-// caller makes tokens from in memory, and an entry of a tokens file in the
-// old format, which kept tokens in plain text.
+// Credential is a token in plain text with what it stands for: what
+// NewTokens builds a table from in memory, and what AddTokens writes the
+// digest of.
 type Credential struct {
 	Token  string `json:"token"`
 	Role   string `json:"role"`

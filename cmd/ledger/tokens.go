@@ -144,7 +144,9 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 		if err != nil || n <= 0 {
 			return at, errors.New("want a whole number of days such as 90d, a duration such as 12h, or an RFC 3339 time")
 		}
-		at = now.AddDate(0, 0, n)
+		// Days in UTC, so that a change of daylight saving time does not
+		// make a day 23 or 25 hours long.
+		at = now.UTC().AddDate(0, 0, n)
 	} else if d, err := time.ParseDuration(s); err == nil {
 		at = now.Add(d)
 	} else if t, err := time.Parse(time.RFC3339, s); err == nil {
