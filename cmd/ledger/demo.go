@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -47,8 +46,7 @@ func fillDemo(ctx context.Context, data string, learners int, stdout io.Writer) 
 			end.Format(time.DateOnly), time.Now().UTC().Format(time.DateOnly))
 	}
 	tokensPath := filepath.Join(data, "tokens.json")
-	kept, err := readCredentials(tokensPath)
-	if err != nil {
+	if err := checkTokensFile(tokensPath); err != nil {
 		return err
 	}
 	store, err := sqlite.Open(ctx, data, nil)
@@ -83,7 +81,7 @@ func fillDemo(ctx context.Context, data string, learners int, stdout io.Writer) 
 	}
 	took := time.Since(start)
 	creds := demoCredentials()
-	if err := writeCredentials(tokensPath, append(kept, creds...)); err != nil {
+	if _, err := httpapi.AddTokens(tokensPath, creds, time.Now(), nil); err != nil {
 		return err
 	}
 	printGuide(stdout, data, tokensPath, sum, creds, took)
@@ -166,50 +164,12 @@ func demoCredentials() []httpapi.Credential {
 	}
 }
 
-// readCredentials reads an existing tokens file, whose entries the demo
-// keeps; none is no error.
-func readCredentials(path string) ([]httpapi.Credential, error) {
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read tokens file: %w", err)
-	}
-	if _, err := httpapi.LoadTokens(path); err != nil {
-		return nil, err
-	}
-	var creds []httpapi.Credential
-	if err := json.Unmarshal(raw, &creds); err != nil {
-		return nil, fmt.Errorf("tokens file %s: %w", path, err)
-	}
-	return creds, nil
-}
-
-// writeCredentials replaces the tokens file, readable by its owner only.
-func writeCredentials(path string, creds []httpapi.Credential) error {
-	raw, err := json.MarshalIndent(creds, "", "  ")
-	if err != nil {
+// checkTokensFile refuses a tokens file that is there but unsound, before
+// the demo writes anything; none is no error. The demo adds its tokens to
+// the entries already there.
+func checkTokensFile(path string) error {
+	if _, err := httpapi.LoadTokens(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tokens-*.json")
-	if err != nil {
-		return fmt.Errorf("write tokens file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write tokens file: %w", err)
-	}
-	if _, err := tmp.Write(append(raw, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write tokens file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write tokens file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write tokens file: %w", err)
 	}
 	return nil
 }
@@ -231,7 +191,7 @@ func printGuide(w io.Writer, data, tokensPath string, s demoSummary, creds []htt
 	fmt.Fprintf(w, "  %d summative attempts (%d met, %d not yet), %d plan adjustments, %d learners with a met standard, %d efficacy survey responses\n\n",
 		s.attempts, s.metAttempts, s.attempts-s.metAttempts, s.adjustments, s.learnersMet, s.surveys)
 
-	fmt.Fprintf(w, "Tokens, one per role, are in %s. Paste these lines into the shell you will run curl from:\n\n", tokensPath)
+	fmt.Fprintf(w, "Tokens, one per role, shown only now: %s keeps their digests, not the tokens. Paste these lines into the shell you will run curl from:\n\n", tokensPath)
 	for i, r := range demoRoles {
 		c := creds[i]
 		who := c.Name

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -186,7 +188,7 @@ func TestDemoFillsAFreshDataDirectory(t *testing.T) {
 		t.Errorf("tokens file mode %v, want 0600", fi.Mode().Perm())
 	}
 	creds := readCreds(t, path)
-	roles := map[string]httpapi.Credential{}
+	roles := map[string]httpapi.Entry{}
 	for _, c := range creds {
 		roles[c.Role] = c
 	}
@@ -206,9 +208,16 @@ func TestDemoFillsAFreshDataDirectory(t *testing.T) {
 	if len(exports) != 5 {
 		t.Fatalf("the guide has %d export lines, want 5:\n%s", len(exports), guide)
 	}
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range exports {
-		if c := roles[strings.ToLower(m[1])]; c.Token != m[2] {
+		if c, d := roles[strings.ToLower(m[1])], sha256.Sum256([]byte(m[2])); c.SHA256 != hex.EncodeToString(d[:]) {
 			t.Errorf("export %s_TOKEN is not the %s token of the tokens file", m[1], strings.ToLower(m[1]))
+		}
+		if strings.Contains(string(file), m[2]) {
+			t.Errorf("the tokens file holds the %s token in plain text", strings.ToLower(m[1]))
 		}
 	}
 	if !strings.Contains(guide, "go run ./cmd/ledger serve --data "+dir+"\n") || !strings.Contains(guide, "go run ./cmd/ledger verify --data "+dir+"\n") {
@@ -273,17 +282,16 @@ func persistedClaims(t *testing.T, evs []domain.RecordedEvent) map[string]bool {
 	return out
 }
 
-func readCreds(t *testing.T, path string) []httpapi.Credential {
+func readCreds(t *testing.T, path string) []httpapi.Entry {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	entries, plain, err := httpapi.ReadTokenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var creds []httpapi.Credential
-	if err := json.Unmarshal(raw, &creds); err != nil {
-		t.Fatal(err)
+	if plain > 0 {
+		t.Errorf("%s keeps %d tokens in plain text", path, plain)
 	}
-	return creds
+	return entries
 }
 
 func TestDemoRefusesADataDirectoryWithEvents(t *testing.T) {
@@ -345,7 +353,7 @@ func TestDemoContentIsFixedAndKeepsExistingTokens(t *testing.T) {
 	}
 
 	after := readCreds(t, path)
-	if len(after) != len(before)+5 || after[0] != before[0] {
+	if len(after) != len(before)+5 || after[0].ID != before[0].ID || after[0].SHA256 != before[0].SHA256 {
 		t.Errorf("tokens file after the demo: %+v, want the existing %+v and 5 more", after, before)
 	}
 	if _, err := httpapi.LoadTokens(path); err != nil {

@@ -21,6 +21,7 @@ const usage = `usage: ledger <command> [flags]
 commands:
   serve    run the service (default store: embedded, in --data)
   demo     fill a fresh data directory with a sample school and print tokens to try it
+  tokens   add, list or revoke bearer tokens (ledger tokens add|list|revoke), even while serving
   replay   print the trail of one learner's claim on a standard as a table
   export   write every event, in global order, as NDJSON (--pseudonymise for research)
   verify   recompute every hash chain, the global order and the transparency log of a
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runVerifyConsistency(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], getenv, stdout, stderr)
+	case "tokens":
+		return runTokens(ctx, args[1:], getenv, stdout, stderr)
 	case "replay":
 		return runReplay(ctx, args[1:], getenv, stdout, stderr)
 	case "export":
@@ -106,6 +109,7 @@ type serveConfig struct {
 	addr, data, store, esdbURL, tokens string
 	logOrigin                          string
 	checkpointEvery                    time.Duration
+	tokensEvery                        time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -115,8 +119,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.data, "data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory (LEDGER_DATA)")
 	fs.StringVar(&cfg.store, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded or eventstoredb (LEDGER_STORE)")
 	fs.StringVar(&cfg.esdbURL, "eventstoredb-url", envDefault(getenv, "LEDGER_EVENTSTOREDB_URL", ""), "EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false (LEDGER_EVENTSTOREDB_URL)")
-	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created with an admin token on first start")
+	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created on first start with an admin token, printed once")
 	fs.StringVar(&cfg.logOrigin, "log-origin", envDefault(getenv, "LEDGER_LOG_ORIGIN", ""), "the transparency log's name on first start, e.g. ledger.school.example (LEDGER_LOG_ORIGIN); default: mastery-ledger/ and a random suffix")
+	tokensEvery := fs.String("tokens-check-every", envDefault(getenv, "LEDGER_TOKENS_CHECK_EVERY", "1s"), "check the tokens file this often and reload it when it changed (LEDGER_TOKENS_CHECK_EVERY)")
 	every := fs.String("checkpoint-every", envDefault(getenv, "LEDGER_CHECKPOINT_EVERY", "1m"), "sign a checkpoint this often if the log grew; 0 for on demand only (LEDGER_CHECKPOINT_EVERY)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -129,6 +134,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: --checkpoint-every %q: want a duration such as 1m, or 0: %w", *every, errUsage)
 	}
 	cfg.checkpointEvery = d
+	if cfg.tokensEvery, err = time.ParseDuration(*tokensEvery); err != nil || cfg.tokensEvery <= 0 {
+		return fmt.Errorf("serve: --tokens-check-every %q: want a duration such as 1s: %w", *tokensEvery, errUsage)
+	}
 	switch {
 	case cfg.store != "embedded" && cfg.store != "eventstoredb":
 		return fmt.Errorf("serve: --store %q: want embedded or eventstoredb: %w", cfg.store, errUsage)
@@ -142,19 +150,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := os.MkdirAll(cfg.data, 0o750); err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}
-		path, created, err := httpapi.EnsureAdminTokens(cfg.data)
+		path, token, err := httpapi.EnsureAdminTokens(cfg.data)
 		if err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}
-		if created {
-			fmt.Fprintf(stdout, "ledger: created an admin token in %s\n", path)
+		if token != "" {
+			fmt.Fprintf(stdout, "ledger: created %s with an admin token, shown only now (the file keeps its digest):\nexport ADMIN_TOKEN=%s\n", path, token)
 		}
 		tokensPath = path
 	}
-	tokens, err := httpapi.LoadTokens(tokensPath)
+	tokens, err := httpapi.OpenTokens(tokensPath, &httpapi.TokensOptions{Logger: logger})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	// The tokens file is read again whenever it changes, so that tokens
+	// added or revoked with `ledger tokens` take effect without a restart.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { tokens.Watch(watchCtx, cfg.tokensEvery); close(watched) }()
+	defer func() { stopWatch(); <-watched }()
 
 	n, err := openNode(ctx, cfg.data, storeConfig{kind: cfg.store, url: cfg.esdbURL, logOrigin: cfg.logOrigin, checkpointEvery: cfg.checkpointEvery}, logger)
 	if err != nil {
