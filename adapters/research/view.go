@@ -105,13 +105,14 @@ func (v *View) Copy(e domain.RecordedEvent) (Event, bool, error) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	c := copier{v: v}
+	out := Event{
+		ID: e.ID, Type: e.Type, Stream: e.Stream, Revision: e.Revision, Position: e.Position,
+		RecordedAt: e.RecordedAt, OccurredAt: e.OccurredAt, Actor: e.Actor,
+	}
 	if category, id, ok := domain.ParseStream(e.Stream); ok && category == domain.LearnerCategory {
 		c.self = id
 		c.includeText = v.freeText[v.schoolOf[id]]
-	}
-	out := Event{
-		ID: e.ID, Type: e.Type, Stream: c.scrub(e.Stream), Revision: e.Revision, Position: e.Position,
-		RecordedAt: e.RecordedAt, OccurredAt: e.OccurredAt, Actor: e.Actor,
+		out.Stream = domain.LearnerStream(v.p.Learner(id))
 	}
 	if e.Actor.Role == domain.RoleLearner {
 		out.Actor.Name = v.p.Learner(e.Actor.Name)
