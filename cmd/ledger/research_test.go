@@ -235,6 +235,23 @@ func TestResearcherCannotReidentify(t *testing.T) {
 		if len(streams) != len(learners) {
 			t.Errorf("%d pseudonymous streams for %d learners", len(streams), len(learners))
 		}
+		// The bait's peer assessor is a learner's pseudonym.
+		peers := 0
+		for _, v := range views {
+			for _, c := range v.feed {
+				var d struct{ Source, Assessor string }
+				if c.Type != domain.TypeEvidenceRecorded || json.Unmarshal(c.Data, &d) != nil || !strings.HasPrefix(d.Assessor, "p-") {
+					continue
+				}
+				peers++
+				if !streams[d.Assessor] {
+					t.Errorf("assessor %s is no stream's pseudonym", d.Assessor)
+				}
+			}
+		}
+		if peers == 0 {
+			t.Error("no peer assessor is pseudonymised: the bait is not in the feed")
+		}
 		for _, v := range views {
 			if len(v.wins) == 0 {
 				t.Fatal("no wins to join")
