@@ -269,7 +269,7 @@ func TestResearcherCannotReidentify(t *testing.T) {
 		}
 	})
 
-	t.Run("no salt and no recomputable hash", func(t *testing.T) {
+	t.Run("no salt in the copy", func(t *testing.T) {
 		for _, c := range append(views[1].feed, exported...) {
 			if c.Salt != "" {
 				t.Fatalf("event %s's copy holds its salt", c.ID)
