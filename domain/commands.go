@@ -158,6 +158,25 @@ func (c RecordEfficacySurvey) Validate(now time.Time) error {
 	return v.err()
 }
 
+// SetResearchSharing chooses what the research copy of the school's
+// learners' events holds. IncludeFreeText is required: sharing free text
+// is never a default a client falls into by leaving a field out.
+type SetResearchSharing struct {
+	Meta
+	IncludeFreeText *bool `json:"includeFreeText"`
+}
+
+// Validate checks the command's fields without state. Returns
+// *ValidationError (ErrInvalid) naming every malformed field.
+func (c SetResearchSharing) Validate(now time.Time) error {
+	var v validator
+	v.meta(c.Meta, now)
+	if c.IncludeFreeText == nil {
+		v.add("includeFreeText", "is required: true or false")
+	}
+	return v.err()
+}
+
 // EnrollLearner enrolls a learner in the school it is decided against.
 type EnrollLearner struct {
 	Meta

@@ -47,6 +47,9 @@ const (
 	// TypeLearnerPersonalDataErased is the erasure of a learner's
 	// personal data (crypto-shredding), added after DOMAIN.md's catalog.
 	TypeLearnerPersonalDataErased = "LearnerPersonalDataErased"
+	// TypeResearchSharingSet is a school's choice of what the research
+	// copy shares, added after DOMAIN.md's catalog.
+	TypeResearchSharingSet = "ResearchSharingSet"
 )
 
 // Component is one step of a standard's learning progression.
@@ -163,6 +166,16 @@ type StandardRetired struct {
 type SchoolRegistered struct {
 	SchoolID string `json:"schoolId"`
 	Name     string `json:"name"`
+}
+
+// ResearchSharingSet is an admin's choice, for one school, of what the
+// research copy of its learners' events holds beyond ids, levels and dates.
+// Free text (notes, feedback, goals, plans, reasons, artifact addresses) is
+// left out unless IncludeFreeText: a teacher may fill it with names, which
+// no pseudonym hides. The latest choice applies to the school's whole
+// history.
+type ResearchSharingSet struct {
+	IncludeFreeText bool `json:"includeFreeText"`
 }
 
 // Respondent is who answered an efficacy survey: the staff or a learner.
@@ -492,6 +505,7 @@ func (LearnerProfileUpdated) EventType() string     { return TypeLearnerProfileU
 func (ReadinessAgreed) EventType() string           { return TypeReadinessAgreed }
 func (SummativeAttemptRecorded) EventType() string  { return TypeSummativeAttemptRecorded }
 func (LearnerPersonalDataErased) EventType() string { return TypeLearnerPersonalDataErased }
+func (ResearchSharingSet) EventType() string        { return TypeResearchSharingSet }
 
 var decoders = map[string]func([]byte) (Event, error){
 	TypeStandardPublished:         decodeAs[StandardPublished],
@@ -514,6 +528,7 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeReadinessAgreed:           decodeAs[ReadinessAgreed],
 	TypeSummativeAttemptRecorded:  decodeAs[SummativeAttemptRecorded],
 	TypeLearnerPersonalDataErased: decodeAs[LearnerPersonalDataErased],
+	TypeResearchSharingSet:        decodeAs[ResearchSharingSet],
 }
 
 // EventTypes lists every type name of the catalog, sorted.

@@ -44,6 +44,7 @@ func sampleEvents() []Event {
 		SummativeAttemptRecorded{StandardID: stdID, StandardRevision: 1, AgreementID: uid(6), Level: 3, Proficient: 3, Meets: true,
 			Assessor: "Mr Okafor", Artifact: art, Note: "solid"},
 		LearnerPersonalDataErased{Reason: ErasureLearnerRequest},
+		ResearchSharingSet{IncludeFreeText: true},
 	}
 }
 
@@ -77,8 +78,8 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 20 {
-		t.Errorf("the catalog has %d types, DOMAIN.md's 19 and the erasure", len(EventTypes()))
+	if len(EventTypes()) != 21 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure and the research sharing setting", len(EventTypes()))
 	}
 	t.Run("sealed profile", func(t *testing.T) {
 		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))

@@ -347,3 +347,44 @@ func TestSchoolDecisionsAndFold(t *testing.T) {
 		Items: []SurveyItem{{ItemID: "q1", Score: 1}}}.Decide(f.school, t0)
 	wantRule(t, err, RuleRoleNotPermitted)
 }
+
+// The research sharing setting is the admin's, names its field when left
+// out, needs a registered school, and the latest one is the school's.
+func TestResearchSharingDecisionsAndFold(t *testing.T) {
+	f := newFixture(t, "c1")
+	yes, no := true, false
+	m := Meta{EventID: uid(41), OccurredAt: t0, Actor: admin}
+	if f.school.IncludeFreeText {
+		t.Fatal("a new school shares free text")
+	}
+	_, err := SetResearchSharing{Meta: m}.Decide(f.school, t0)
+	var invalid *ValidationError
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "includeFreeText") {
+		t.Errorf("without includeFreeText: %v, want a validation error naming the field", err)
+	}
+	_, err = SetResearchSharing{Meta: Meta{Actor: teacher}, IncludeFreeText: &yes}.Decide(f.school, t0)
+	wantRule(t, err, RuleRoleNotPermitted)
+	_, err = SetResearchSharing{Meta: m, IncludeFreeText: &yes}.Decide(&SchoolState{}, t0)
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("for an unregistered school: %v, want ErrNotFound", err)
+	}
+
+	prev := recorded(t, SchoolStream(schoolID), nil, 1, t0, m, SchoolRegistered{SchoolID: schoolID, Name: "North Middle School"})
+	for i, include := range []*bool{&yes, &no} {
+		ev, err := SetResearchSharing{Meta: m, IncludeFreeText: include}.Decide(f.school, t0)
+		f.ok(err)
+		if ev.IncludeFreeText != *include {
+			t.Fatalf("decided %+v for %v", ev, *include)
+		}
+		next := recorded(t, SchoolStream(schoolID), &prev, uint64(2+i), t0.Add(time.Minute), m, ev)
+		f.ok(f.school.Apply(next))
+		if f.school.IncludeFreeText != *include {
+			t.Errorf("after setting %v the school shares free text: %v", *include, f.school.IncludeFreeText)
+		}
+		prev = next
+	}
+	var unregistered SchoolState
+	if err := unregistered.Apply(recorded(t, SchoolStream(schoolID), nil, 1, t0, m, ResearchSharingSet{IncludeFreeText: true})); err == nil {
+		t.Error("a setting before the registration folds")
+	}
+}

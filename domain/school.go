@@ -13,6 +13,9 @@ type SchoolState struct {
 	Name string
 	// Rounds counts the survey responses recorded per round id.
 	Rounds map[string]int
+	// IncludeFreeText is the latest ResearchSharingSet: whether the
+	// research copy holds the free text of the school's learners' events.
+	IncludeFreeText bool
 	// Version is the number of events applied; see Expected.
 	Version uint64
 }
@@ -57,6 +60,11 @@ func (s *SchoolState) Apply(e RecordedEvent) error {
 			s.Rounds = make(map[string]int)
 		}
 		s.Rounds[ev.RoundID]++
+	case ResearchSharingSet:
+		if !s.Registered() {
+			return foldErr(e, "research sharing set before the school's registration")
+		}
+		s.IncludeFreeText = ev.IncludeFreeText
 	default:
 		return foldErr(e, "%s is not an event of a school's stream", e.Type)
 	}
@@ -129,4 +137,22 @@ func (c EnrollLearner) Decide(school *SchoolState, now time.Time) (LearnerEnroll
 		return LearnerEnrolled{}, fmt.Errorf("school is not registered: %w", ErrNotFound)
 	}
 	return LearnerEnrolled{LearnerID: c.LearnerID, SchoolID: school.ID, Cohort: c.Cohort}, nil
+}
+
+// Decide turns the command into the school's research sharing setting.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
+// RuleRoleNotPermitted unless the actor is an admin, and an error wrapping
+// ErrNotFound if the school is not registered.
+func (c SetResearchSharing) Decide(school *SchoolState, now time.Time) (ResearchSharingSet, error) {
+	if err := c.Validate(now); err != nil {
+		return ResearchSharingSet{}, err
+	}
+	if err := requireRole(c.Actor, "set what the research copy shares", RoleAdmin); err != nil {
+		return ResearchSharingSet{}, err
+	}
+	if !school.Registered() {
+		return ResearchSharingSet{}, fmt.Errorf("school is not registered: %w", ErrNotFound)
+	}
+	return ResearchSharingSet{IncludeFreeText: *c.IncludeFreeText}, nil
 }

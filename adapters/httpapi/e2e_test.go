@@ -17,6 +17,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/esdb/esdbfake"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/keystore"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
@@ -137,7 +138,7 @@ func newAPI(t *testing.T, kind storeKind) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pseudo, err := httpapi.LoadPseudonymizer(dir)
+	pseudo, err := research.LoadPseudonymizer(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

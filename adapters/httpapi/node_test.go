@@ -10,6 +10,7 @@ import (
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/keystore"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
@@ -33,7 +34,7 @@ type testNode struct {
 // nodeConfig is what differs between the tests that start a node.
 type nodeConfig struct {
 	tokens     *httpapi.Tokens
-	pseudonyms *httpapi.Pseudonymizer // nil: no research feed
+	pseudonyms *research.Pseudonymizer // nil: no research feed
 	logOrigin  string
 	// startPos is the store's last position when the node starts (0 for
 	// an empty store).
@@ -52,7 +53,13 @@ func startNode(tb testing.TB, store eventStore, dir string, nc nodeConfig) *test
 	sealer := keystore.NewSealer(keys)
 	view := projections.NewView(store)
 	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), view, eff}, 0)
+	models := projections.Models{keystore.NewShredder(keys), view, eff}
+	var rv *research.View
+	if nc.pseudonyms != nil {
+		rv = research.NewView(nc.pseudonyms)
+		models = append(models, rv)
+	}
+	engine := projections.NewEngine(store, models, 0)
 	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), nc.logOrigin)
 	if err != nil {
 		tb.Fatal(err)
@@ -69,7 +76,7 @@ func startNode(tb testing.TB, store eventStore, dir string, nc nodeConfig) *test
 	svc := service.New(store, &service.Options{Seal: sealer.Seal})
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine,
-		Tokens: nc.tokens, Pseudonyms: nc.pseudonyms, Personal: sealer, Log: tlog,
+		Tokens: nc.tokens, Research: rv, Personal: sealer, Log: tlog,
 		Metrics: httpapi.NewMetrics(nil), StartPosition: nc.startPos,
 	}))
 	tb.Cleanup(func() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
@@ -165,6 +166,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"ReviseStandard":         domain.ReviseStandard{},
 		"RetireStandard":         domain.RetireStandard{},
 		"RegisterSchool":         domain.RegisterSchool{},
+		"SetResearchSharing":     domain.SetResearchSharing{},
 		"EnrollLearner":          domain.EnrollLearner{},
 		"RecordEfficacySurvey":   domain.RecordEfficacySurvey{},
 		"WithdrawLearner":        domain.WithdrawLearner{},
@@ -209,6 +211,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"ConsistencyProof":     httpapi.ConsistencyProof{},
 		"LearnerProfile":       httpapi.LearnerProfile{},
 		"RecordedEvent":        domain.RecordedEvent{},
+		"ResearchEvent":        research.Event{},
 		"Actor":                domain.Actor{},
 		"EfficacyReport":       efficacy.Report{},
 		"EfficacyOverall":      efficacy.Overall{},
@@ -235,8 +238,9 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"SummativeAttemptRecordedData":  domain.SummativeAttemptRecorded{},
 		"SealedProfile":                 domain.SealedProfile{},
 		"LearnerPersonalDataErasedData": domain.LearnerPersonalDataErased{},
+		"ResearchSharingSetData":        domain.ResearchSharingSet{},
 	}
-	if got, want := len(domain.EventTypes()), 20; got != want {
+	if got, want := len(domain.EventTypes()), 21; got != want {
 		t.Errorf("the catalog has %d event types, this test knows %d: add the new payload schema", got, want)
 	}
 	for _, name := range sortedKeys(types) {

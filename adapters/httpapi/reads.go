@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections/efficacy"
 )
@@ -60,7 +61,18 @@ func (s *Server) getEfficacy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, r, http.StatusOK, report)
+	if principalFrom(r.Context()).Role != domain.RoleResearcher {
+		writeJSON(w, r, http.StatusOK, report)
+		return nil
+	}
+	if s.cfg.Research == nil {
+		return research.ErrNoView
+	}
+	copied, err := s.cfg.Research.Efficacy(report)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, r, http.StatusOK, copied)
 	return nil
 }
 
@@ -220,9 +232,10 @@ const (
 )
 
 // getFeed streams the global order as NDJSON, one envelope a line. A
-// researcher gets the pseudonymised copy: learner ids replaced by keyed
-// pseudonyms and personal events left out. The Ledger-Last-Position header
-// is the position to pass as after= for the next page.
+// researcher gets the research copy (package research): learner ids
+// replaced by keyed pseudonyms, free text, salts and personal events left
+// out. The Ledger-Last-Position header is the position to pass as after=
+// for the next page.
 func (s *Server) getFeed(w http.ResponseWriter, r *http.Request) error {
 	after, err := queryUint(r, "after", 0, 0)
 	if err != nil {
@@ -239,10 +252,24 @@ func (s *Server) getFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	research := principalFrom(r.Context()).Role == domain.RoleResearcher
+	forResearch := principalFrom(r.Context()).Role == domain.RoleResearcher
 	last := after
 	if n := len(evs); n > 0 {
 		last = evs[n-1].Position
+	}
+	if forResearch {
+		if s.cfg.Research == nil {
+			return research.ErrNoView
+		}
+		// The research view must have applied the page (every enrolment
+		// and setting in it) before it copies the page, or a learner id it
+		// has not seen would pass through free text.
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadYourWritesTimeout)
+		err := s.cfg.Projection.WaitFor(ctx, last)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("research feed: %w", err)
+		}
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Ledger-Last-Position", strconv.FormatUint(last, 10))
@@ -251,16 +278,20 @@ func (s *Server) getFeed(w http.ResponseWriter, r *http.Request) error {
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, e := range evs {
-		if research {
-			var keep bool
-			if e, keep, err = s.cfg.Pseudonyms.Event(e); err != nil {
-				loggerFrom(r.Context()).Error("pseudonymise", "event", e.ID.String(), "err", err.Error())
+		var line any = e
+		if forResearch {
+			c, keep, err := s.cfg.Research.Copy(e)
+			if err != nil {
+				// The status is sent: end the page short, so the client
+				// sees fewer lines than the header's position promises.
+				loggerFrom(r.Context()).Error("research copy", "event", e.ID.String(), "err", err.Error())
 				break
 			} else if !keep {
 				continue
 			}
+			line = c
 		}
-		if err := enc.Encode(e); err != nil {
+		if err := enc.Encode(line); err != nil {
 			return nil // the client went away; nothing to answer
 		}
 	}

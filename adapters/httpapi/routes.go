@@ -37,6 +37,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/schools/{schoolId}/learners", roles: admins, scope: scopeSchool, handle: s.enrollLearner},
 		{method: "POST", path: "/v1/schools/{schoolId}/efficacy-surveys", roles: admins, scope: scopeSchool, handle: s.recordSurvey},
 		{method: "GET", path: "/v1/schools/{schoolId}/efficacy", roles: schoolReaders, scope: scopeSchool, handle: s.getEfficacy},
+		{method: "PUT", path: "/v1/schools/{schoolId}/research-sharing", roles: admins, scope: scopeSchool, handle: s.setResearchSharing},
 
 		{method: "POST", path: "/v1/learners/{learnerId}/withdrawal", roles: admins, scope: scopeLearner, handle: s.withdrawLearner},
 		{method: "POST", path: "/v1/learners/{learnerId}/pre-assessments", roles: teachers, scope: scopeLearner, handle: s.recordPreAssessment},
@@ -254,6 +255,18 @@ func (s *Server) recordSurvey(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.Actor = actor
 	rec, err := s.cfg.Service.RecordEfficacySurvey(r.Context(), school, c)
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) setResearchSharing(w http.ResponseWriter, r *http.Request) error {
+	school, _ := pathID(r, "schoolId")
+	var c domain.SetResearchSharing
+	actor, _, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.SetResearchSharing(r.Context(), school, c)
 	return s.written(w, r, rec, err)
 }
 

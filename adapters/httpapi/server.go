@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
@@ -55,9 +56,10 @@ type Config struct {
 	Projection Waiter
 	Efficacy   *efficacy.Projection
 	Tokens     *Tokens
-	// Pseudonyms keys the research feed's pseudonyms. Required for the
-	// researcher's feed.
-	Pseudonyms *Pseudonymizer
+	// Research makes every copy a researcher reads (the feed, the efficacy
+	// report). It must be a model of the engine behind Projection, so that
+	// it knows every learner the copies may name. Required for researchers.
+	Research *research.View
 	// Log is the transparency log; without it the /v1/log routes answer
 	// 503.
 	Log TransparencyLog

@@ -12,8 +12,9 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections"
 )
 
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -24,7 +25,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("export: LEDGER_PSEUDONYMISE: want true or false: %w", errUsage)
 	}
-	pseudo := fs.Bool("pseudonymise", pseudoDefault, "the research copy: learner ids replaced by keyed pseudonyms, personal events left out (LEDGER_PSEUDONYMISE)")
+	pseudo := fs.Bool("pseudonymise", pseudoDefault, "the research copy: learner ids replaced by keyed pseudonyms; free text (unless the school shares it), salts and personal events left out (LEDGER_PSEUDONYMISE)")
 	sc := storeFlags(fs, getenv)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -40,9 +41,16 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: %w", err)
 	}
 	defer store.Close()
-	var p *httpapi.Pseudonymizer
+	var p *researchCopy
 	if *pseudo {
-		if p, err = httpapi.LoadPseudonymizer(*data); err != nil {
+		key, err := research.LoadPseudonymizer(*data)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		// The whole log first: the copy of an early event must know every
+		// learner id and each school's latest setting.
+		p = &researchCopy{view: research.NewView(key)}
+		if p.folded, err = projections.Rebuild(ctx, store, p.view); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
@@ -95,13 +103,20 @@ func exportReport(n, left int, to string) string {
 	return s
 }
 
+// researchCopy is the research view of an export and the last position it
+// has folded.
+type researchCopy struct {
+	view   *research.View
+	folded uint64
+}
+
 // exportEvents writes every event in global order, one envelope a line, as
 // GET /v1/events does: data byte for byte as stored (no HTML escaping), so
 // that every hash can be recomputed from the line (docs/hash-chain.md). With
-// a pseudonymiser it writes the research copy instead.
+// a research view it writes the research copy instead.
 func exportEvents(ctx context.Context, store interface {
 	ReadAll(ctx context.Context, after uint64, limit int) ([]domain.RecordedEvent, error)
-}, w io.Writer, p *httpapi.Pseudonymizer) (written, left int, err error) {
+}, w io.Writer, p *researchCopy) (written, left int, err error) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	var after uint64
@@ -114,16 +129,28 @@ func exportEvents(ctx context.Context, store interface {
 			return written, left, nil
 		}
 		for _, e := range page {
+			var line any = e
 			if p != nil {
-				var keep bool
-				if e, keep, err = p.Event(e); err != nil {
+				// An event stored since the fold (another process on
+				// EventStoreDB) is folded before it is copied; one
+				// folded already is not folded again, or an older
+				// setting would apply for a while.
+				if e.Position > p.folded {
+					if err := p.view.Apply(e); err != nil {
+						return written, left, err
+					}
+					p.folded = e.Position
+				}
+				c, keep, err := p.view.Copy(e)
+				if err != nil {
 					return written, left, err
 				} else if !keep {
 					left++
 					continue
 				}
+				line = c
 			}
-			if err := enc.Encode(e); err != nil {
+			if err := enc.Encode(line); err != nil {
 				return written, left, err
 			}
 			written++

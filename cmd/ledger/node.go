@@ -13,6 +13,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/keystore"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
@@ -50,16 +51,19 @@ func keysDir(data string) string { return filepath.Join(data, "keys") }
 // node is one running ledger: the store, the learners' keys, the command
 // service, the read model following the store, and the transparency log.
 type node struct {
-	data    string
-	store   eventStore
-	keys    *keystore.Store
-	sealer  *keystore.Sealer
-	svc     *service.Service
-	view    *projections.View
-	eff     *efficacy.Projection
-	engine  *projections.Engine
-	log     *translog.Log
-	metrics *httpapi.Metrics
+	data   string
+	store  eventStore
+	keys   *keystore.Store
+	sealer *keystore.Sealer
+	svc    *service.Service
+	view   *projections.View
+	eff    *efficacy.Projection
+	// research makes every copy a researcher reads; it follows the store
+	// in the same engine as the other models.
+	research *research.View
+	engine   *projections.Engine
+	log      *translog.Log
+	metrics  *httpapi.Metrics
 	// startPos is the store's last position when the node opened: the
 	// node is ready once the read model has caught up to it.
 	startPos uint64
@@ -134,15 +138,22 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 			return float64(embedded.LastPosition() - min(embedded.LastPosition(), n.log.Position()))
 		}),
 	)
+	pseudo, err := research.LoadPseudonymizer(data)
+	if err != nil {
+		n.log.Close()
+		store.Close()
+		return nil, err
+	}
 	n.keys, n.sealer = keys, keystore.NewSealer(keys)
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
 	n.view = projections.NewView(store)
 	n.eff = efficacy.New()
+	n.research = research.NewView(pseudo)
 	// The shredder reads the whole log at every start, as the other models
 	// do: an erasure stored by a process that died before it destroyed the
 	// key is finished here. It comes first, so no model shows an erasure
 	// whose key still exists.
-	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff}, 0)
+	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff, n.research}, 0)
 	n.engine = engine
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -228,13 +239,9 @@ func (n *node) ready(context.Context) error {
 }
 
 func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handler, error) {
-	pseudo, err := httpapi.LoadPseudonymizer(n.data)
-	if err != nil {
-		return nil, err
-	}
 	return httpapi.NewServer(httpapi.Config{
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
-		Tokens: tokens, Pseudonyms: pseudo, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
+		Tokens: tokens, Research: n.research, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log,
 	}), nil
 }

@@ -65,6 +65,17 @@ func (s *Service) RecordEfficacySurvey(ctx context.Context, schoolID string, c d
 	}, c.Meta, nil)
 }
 
+// SetResearchSharing records school schoolID's choice of what the research
+// copy shares.
+func (s *Service) SetResearchSharing(ctx context.Context, schoolID string, c domain.SetResearchSharing) (domain.RecordedEvent, error) {
+	return s.write(ctx, plan{
+		stream: domain.SchoolStream(schoolID), newState: newSchool,
+		decide: func(state folder, _ deps, now time.Time) (domain.Event, error) {
+			return c.Decide(state.(*domain.SchoolState), now)
+		},
+	}, c.Meta, nil)
+}
+
 // EnrollLearner enrolls c.LearnerID at school schoolID: the first event of
 // the learner's stream.
 func (s *Service) EnrollLearner(ctx context.Context, schoolID string, c domain.EnrollLearner) (domain.RecordedEvent, error) {

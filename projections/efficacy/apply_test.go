@@ -18,6 +18,7 @@ func TestEveryCatalogType(t *testing.T) {
 	hs.standard("A", "6.RP.A.1", "Ratios")
 	hs.school("north")
 	hs.survey("north", "r1", domain.RespondentStaff, "", day(0), 4)
+	hs.add(domain.SchoolStream("north"), day(0), admin, domain.ResearchSharingSet{IncludeFreeText: true})
 	hs.enroll("l1", "north", "grade-6", day(0))
 	hs.profile("l1", day(0))
 	hs.preAssess("l1", "A", day(0), "c1")

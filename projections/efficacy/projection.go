@@ -179,7 +179,7 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 	switch ev.(type) {
 	case domain.StandardPublished, domain.StandardRevised, domain.StandardRetired:
 		want = domain.StandardCategory
-	case domain.SchoolRegistered, domain.EfficacySurveyRecorded:
+	case domain.SchoolRegistered, domain.EfficacySurveyRecorded, domain.ResearchSharingSet:
 		want = domain.SchoolCategory
 	}
 	if category != want {
@@ -221,6 +221,9 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 			return refuse(e, "school %s is registered twice", id)
 		}
 		p.school(id).registered = true
+		return nil
+	case domain.ResearchSharingSet:
+		// What researchers may read changes no figure.
 		return nil
 	case domain.EfficacySurveyRecorded:
 		s := p.schools[id]

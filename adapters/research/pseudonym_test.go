@@ -1,10 +1,10 @@
-package httpapi_test
+package research_test
 
 import (
 	"sync"
 	"testing"
 
-	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/research"
 )
 
 // The research key is made once per data directory: processes that start
@@ -16,7 +16,7 @@ func TestPseudonymKeyIsMadeOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			p, err := httpapi.LoadPseudonymizer(dir)
+			p, err := research.LoadPseudonymizer(dir)
 			if err != nil {
 				t.Error(err)
 				return
@@ -25,7 +25,7 @@ func TestPseudonymKeyIsMadeOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	again, err := httpapi.LoadPseudonymizer(dir)
+	again, err := research.LoadPseudonymizer(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

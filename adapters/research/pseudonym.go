@@ -1,4 +1,4 @@
-package httpapi
+package research
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,8 +17,10 @@ import (
 	"github.com/masteryledger/ledger/domain"
 )
 
-// PseudonymKeyFile is the research key's file in the data directory.
-const PseudonymKeyFile = "pseudonym.key"
+// KeyFile is the research key's file in the data directory. Its name and
+// contents are those of every earlier release, so pseudonyms a researcher
+// already holds stay valid.
+const KeyFile = "pseudonym.key"
 
 // Pseudonymizer replaces learner ids with keyed pseudonyms for the research
 // feed: HMAC-SHA256 under a secret kept in the data directory, so the same
@@ -39,7 +40,7 @@ func NewPseudonymizer(key []byte) (*Pseudonymizer, error) {
 
 // LoadPseudonymizer reads the key in dataDir, creating it on first use.
 func LoadPseudonymizer(dataDir string) (*Pseudonymizer, error) {
-	path := filepath.Join(dataDir, PseudonymKeyFile)
+	path := filepath.Join(dataDir, KeyFile)
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Written durably and never over another's: a key lost or
@@ -67,62 +68,4 @@ func (p *Pseudonymizer) Learner(id string) string {
 	m := hmac.New(sha256.New, p.key)
 	m.Write([]byte(id))
 	return "p-" + hex.EncodeToString(m.Sum(nil)[:16])
-}
-
-// Event returns the research copy of e: the learner id replaced wherever it
-// appears (stream, data, a learner actor), and keep false for an event that
-// holds personal data (a profile update, sealed or not). An erasure is kept:
-// it holds no personal data, only that the learner's profile is gone. The
-// copy's hashes are the original event's, so a researcher can cite an
-// event; they do not verify over the copy.
-func (p *Pseudonymizer) Event(e domain.RecordedEvent) (domain.RecordedEvent, bool, error) {
-	if e.Type == domain.TypeLearnerProfileUpdated {
-		return e, false, nil
-	}
-	category, id, ok := domain.ParseStream(e.Stream)
-	if !ok || category != domain.LearnerCategory {
-		return e, true, nil
-	}
-	pseudo := p.Learner(id)
-	e.Stream = domain.LearnerStream(pseudo)
-	if e.Actor.Role == domain.RoleLearner {
-		e.Actor.Name = p.Learner(e.Actor.Name)
-	}
-	if bytes.Contains(e.Data, []byte(`"learnerId"`)) {
-		data, err := replaceLearnerIDs(e.Data, p)
-		if err != nil {
-			return e, false, fmt.Errorf("pseudonymise event %s: %w", e.ID, err)
-		}
-		e.Data = data
-	}
-	return e, true, nil
-}
-
-// replaceLearnerIDs rewrites every "learnerId" member, at any depth.
-func replaceLearnerIDs(data []byte, p *Pseudonymizer) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				if s, ok := x.(string); ok && k == "learnerId" {
-					v[k] = p.Learner(s)
-					continue
-				}
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
-		}
-	}
-	walk(v)
-	return domain.EncodeJSON(v)
 }

@@ -1,0 +1,115 @@
+package research
+
+import "github.com/masteryledger/ledger/domain"
+
+// kind is what a field of an event's data holds, and so what the research
+// copy does with it.
+type kind int
+
+const (
+	// shared: an id, a level, a date, a source, a boolean, an enumeration,
+	// or catalog text the school publishes to everyone: kept (learner ids
+	// in it still replaced).
+	shared kind = iota
+	// learner: a learner id, replaced by its pseudonym.
+	learner
+	// named: names whoever assessed. A learner id (a peer) becomes its
+	// pseudonym; anything else is a person's name or a description, so it
+	// is free text.
+	named
+	// text: free text a teacher or a learner typed. Left out unless the
+	// school shares free text.
+	text
+)
+
+// field is the rule of one member of an event's data: a kind for a scalar
+// (or each element of an array of scalars), or the fields of a nested
+// object (or of each element of an array of objects).
+type field struct {
+	kind kind
+	of   fields
+}
+
+// fields is an allowlist: a member it does not name is left out.
+type fields map[string]field
+
+var (
+	keep     = field{kind: shared}
+	learnerF = field{kind: learner}
+	namedF   = field{kind: named}
+	textF    = field{kind: text}
+)
+
+// artifact: the file's hash and type are facts; its address may name the
+// learner (a folder, a file name), so it is free text.
+var artifact = field{of: fields{"uri": textF, "sha256": keep, "mediaType": keep}}
+
+// components of a standard: the learning progression, published catalog.
+var components = field{of: fields{"id": keep, "statement": keep}}
+
+// allowlist is the rule of every event type researchers may read. A type
+// that is not here shares its envelope only; LearnerProfileUpdated is never
+// shared (see left).
+var allowlist = map[string]fields{
+	domain.TypeStandardPublished: {
+		"standardId": keep, "framework": keep, "code": keep, "title": keep, "statement": keep,
+		"components": components,
+		"scale":      {of: fields{"levels": {of: fields{"level": keep, "label": keep}}, "proficient": keep}},
+	},
+	// A standard's revision and retirement are catalog, the admin's, about
+	// no learner.
+	domain.TypeStandardRevised: {
+		"standardId": keep, "standardRevision": keep, "statement": keep, "components": components, "reason": keep,
+	},
+	domain.TypeStandardRetired:    {"standardId": keep, "reason": keep},
+	domain.TypeSchoolRegistered:   {"schoolId": keep, "name": keep},
+	domain.TypeResearchSharingSet: {"includeFreeText": keep},
+	domain.TypeEfficacySurveyRecorded: {
+		"roundId": keep, "respondent": keep, "cohort": keep, "scaleMin": keep, "scaleMax": keep,
+		"items": {of: fields{"itemId": keep, "score": keep}},
+	},
+	domain.TypeLearnerEnrolled:  {"learnerId": learnerF, "schoolId": keep, "cohort": keep},
+	domain.TypeLearnerWithdrawn: {"reason": textF},
+	domain.TypePreAssessmentRecorded: {
+		"standardId": keep, "standardRevision": keep, "demonstrated": keep, "note": textF,
+	},
+	domain.TypeEvidenceRecorded: {
+		"standardId": keep, "standardRevision": keep, "componentId": keep, "level": keep, "source": keep,
+		"assessor": namedF, "artifact": artifact, "note": textF,
+	},
+	domain.TypeEvidenceRetracted: {
+		"evidenceId": keep, "standardId": keep, "componentId": keep, "reason": textF,
+	},
+	domain.TypeFeedbackGiven: {
+		"standardId": keep, "evidenceIds": keep, "strengths": textF, "nextSteps": textF, "causes": textF,
+	},
+	domain.TypeGoalSet: {
+		"goalId": keep, "targetDate": keep, "standardIds": keep,
+		"specific": textF, "measurable": textF, "achievable": textF, "relevant": textF, "evaluate": textF, "review": textF,
+	},
+	domain.TypePlanDrafted: {
+		"planId": keep, "goalId": keep, "plan": textF, "learn": textF, "check": textF, "adjust": textF,
+	},
+	domain.TypePlanAdjusted: {"planId": keep, "goalId": keep, "change": textF, "reason": textF},
+	domain.TypeGoalEvaluated: {
+		"goalId": keep, "result": keep, "evidenceIds": keep, "note": textF,
+	},
+	domain.TypeGoalReviewed: {"goalId": keep, "reflection": textF, "nextGoal": textF},
+	// The teacher is the confirming teacher's name as their token gives it,
+	// the same as the envelope's actor, which the copy keeps.
+	domain.TypeReadinessAgreed: {
+		"standardId": keep, "standardRevision": keep,
+		"components": {of: fields{"id": keep, "evidenceIds": keep, "preAssessed": keep}},
+		"teacher":    keep, "learnerConfirmed": keep, "note": textF,
+	},
+	domain.TypeSummativeAttemptRecorded: {
+		"standardId": keep, "standardRevision": keep, "agreementId": keep, "level": keep, "proficient": keep,
+		"meets": keep, "assessor": namedF, "artifact": artifact, "note": textF,
+	},
+	// The reason is a code from a closed list, never free text.
+	domain.TypeLearnerPersonalDataErased: {"reason": keep},
+}
+
+// left reports whether events of type t are left out of the research copy
+// altogether: they hold personal data, sealed or not.
+func left(t string) bool { return t == domain.TypeLearnerProfileUpdated }
