@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/masteryledger/ledger/adapters/sqlitefile"
 	"github.com/masteryledger/ledger/domain"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -25,6 +27,9 @@ const lockName = "LOCK"
 
 // ErrLocked reports that another process has the data directory open.
 var ErrLocked = errors.New("data directory is in use by another process")
+
+// ErrReadOnly reports an append to a store opened with OpenReadOnly.
+var ErrReadOnly = errors.New("the store is open for reading only")
 
 // schema is the whole store. Each index earns its place (docs/storage.md):
 //   - position is the rowid: the global order, dense because one writer
@@ -89,6 +94,8 @@ type Store struct {
 	closing chan struct{}
 	stopped chan struct{}
 	close   sync.Once
+	// readOnly is set by OpenReadOnly: no writer runs and wdb is nil.
+	readOnly bool
 
 	// The writer's statements, prepared once on its only connection.
 	insertStmt, byIDStmt, headStmt *sql.Stmt
@@ -123,8 +130,94 @@ const recentCap = 4096
 var _ domain.EventStore = (*Store)(nil)
 
 // Open opens the store in dir, creating dir and the database if needed.
+// The directory and every file in it are made private to the owner (mode
+// 0700 and 0600): a mode that let others read is changed, and logged as a
+// warning, or, if it cannot be changed, Open fails with an error wrapping
+// sqlitefile.ErrExposed.
 // Returns an error wrapping ErrLocked if another process has dir open.
 func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
+	o := defaults(opts)
+	fixes, err := sqlitefile.MkdirPrivate(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open store: data directory: %w", err)
+	}
+	lock, lockFixes, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	dbFixes, err := sqlitefile.PrivateDB(filepath.Join(dir, FileName))
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	for _, f := range append(append(fixes, lockFixes...), dbFixes...) {
+		o.Logger.Warn("the data directory was readable by other users; fixed", "fix", f.String())
+	}
+	s := newStore(dir, o, lock)
+	if err := s.openDBs(ctx); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+// OpenReadOnly opens the store of an existing data directory for reading
+// only: it writes nothing, so it works on a copy or snapshot that cannot be
+// written (a read-only mount, chmod -R a-w), with or without a LOCK file.
+// If dir has a LOCK file it takes a shared lock on it, so that no server
+// writes the store while it is read; one that does makes OpenReadOnly
+// return an error wrapping ErrLocked. Append returns an error wrapping
+// ErrReadOnly. Returns an error wrapping fs.ErrNotExist if dir holds no
+// store, and one wrapping sqlitefile.ErrUnreadableCopy if the copy misses
+// a file SQLite needs to read it whole.
+func OpenReadOnly(ctx context.Context, dir string, opts *Options) (*Store, error) {
+	o := defaults(opts)
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open store %s for reading: %w", dir, err)
+	}
+	lock, err := lockShared(dir)
+	if err != nil {
+		return nil, err
+	}
+	dsn, err := sqlitefile.ReadOnlyDSN(path)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := newStore(dir, o, lock)
+	s.readOnly = true
+	close(s.stopped) // no writer
+	if err := s.openReader(ctx, path, dsn+"&_pragma=busy_timeout(10000)&_pragma=query_only(1)"); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	var last sql.NullInt64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT MAX(position) FROM events`).Scan(&last); err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("open store %s for reading: read last position: %w", path, err)
+	}
+	s.lastPos.Store(uint64(last.Int64))
+	return s, nil
+}
+
+func newStore(dir string, o Options, lock *os.File) *Store {
+	return &Store{
+		dir:      dir,
+		opts:     o,
+		lock:     lock,
+		reqs:     make(chan *appendReq),
+		closing:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+		changed:  make(chan struct{}),
+		versions: make(map[string]uint64),
+	}
+}
+
+func defaults(opts *Options) Options {
 	o := Options{}
 	if opts != nil {
 		o = *opts
@@ -141,43 +234,46 @@ func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("open store: create data directory: %w", err)
-	}
-	lock, err := lockDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{
-		dir:      dir,
-		opts:     o,
-		lock:     lock,
-		reqs:     make(chan *appendReq),
-		closing:  make(chan struct{}),
-		stopped:  make(chan struct{}),
-		changed:  make(chan struct{}),
-		versions: make(map[string]uint64),
-	}
-	if err := s.openDBs(ctx); err != nil {
-		s.closeFiles()
-		return nil, err
-	}
-	go s.writeLoop()
-	return s, nil
+	return o
 }
 
-func lockDir(dir string) (*os.File, error) {
+func lockDir(dir string) (*os.File, []sqlitefile.Fix, error) {
 	path := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	f, fixes, err := sqlitefile.PrivateFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("open store: lock file: %w", err)
+		return nil, nil, fmt.Errorf("open store: lock file: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
+		}
+		return nil, nil, fmt.Errorf("open store: lock %s: %w", path, err)
+	}
+	return f, fixes, nil
+}
+
+// lockShared takes a shared lock on dir's LOCK file, for a reader: readers
+// share it, a writer's exclusive lock excludes them. A directory without a
+// LOCK file that cannot be written is a copy no one writes: no lock, nil.
+func lockShared(dir string) (*os.File, error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = os.OpenFile(path, os.O_RDONLY|os.O_CREATE, sqlitefile.FileMode)
+		if err != nil {
+			return nil, nil //nolint:nilerr // a copy that cannot be written has no writer to exclude
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store for reading: lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
 		}
-		return nil, fmt.Errorf("open store: lock %s: %w", path, err)
+		return nil, fmt.Errorf("open store for reading: lock %s: %w", path, err)
 	}
 	return f, nil
 }
@@ -196,8 +292,16 @@ func (s *Store) openDBs(ctx context.Context) error {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	s.wdb = wdb
-	if _, err := wdb.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("open store %s: create schema: %w", path, err)
+	// The schema is written only into a new database: an open that writes
+	// nothing also succeeds on a full disk, so the node can serve reads.
+	var version int
+	if err := wdb.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("open store %s: read schema version: %w", path, s.fullErr(err))
+	}
+	if version == 0 {
+		if _, err := wdb.ExecContext(ctx, schema); err != nil {
+			return fmt.Errorf("open store %s: create schema: %w", path, s.fullErr(err))
+		}
 	}
 	var last sql.NullInt64
 	if err := wdb.QueryRowContext(ctx, `SELECT MAX(position) FROM events`).Scan(&last); err != nil {
@@ -213,7 +317,12 @@ func (s *Store) openDBs(ctx context.Context) error {
 		}
 	}
 
-	rdb, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=query_only(1)")
+	return s.openReader(ctx, path, "file:"+path+pragmas+"&_pragma=query_only(1)")
+}
+
+// openReader opens the read connections and prepares their statements.
+func (s *Store) openReader(ctx context.Context, path, dsn string) error {
+	rdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return fmt.Errorf("open store %s for reading: %w", path, err)
 	}
@@ -227,6 +336,15 @@ func (s *Store) openDBs(ctx context.Context) error {
 		return fmt.Errorf("open store %s: prepare %q: %w", path, readAllSQL, err)
 	}
 	return nil
+}
+
+// fullErr marks err with domain.ErrStorageFull if it says the disk is full,
+// so callers can refuse writes as "try again later" instead of failing.
+func (s *Store) fullErr(err error) error {
+	if sqlitefile.IsFull(err) {
+		return fmt.Errorf("%w: %w", domain.ErrStorageFull, err)
+	}
+	return err
 }
 
 // Dir is the data directory.

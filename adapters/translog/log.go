@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/adapters/sqlitefile"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -92,12 +92,19 @@ type pendingNode struct {
 }
 
 // Open opens the log in dir (created if need be) signed with key, and
-// restores the tree's right edge from the file.
+// restores the tree's right edge from the file. The directory and the file
+// are made private to their owner (0700, 0600; SQLite gives the -wal and
+// -shm files the file's mode): a mode that let others read is changed, or,
+// if it cannot be, Open fails with an error wrapping
+// sqlitefile.ErrExposed.
 func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if _, err := sqlitefile.MkdirPrivate(dir); err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
 	path := filepath.Join(dir, TreeFile)
+	if _, err := sqlitefile.PrivateDB(path); err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
 	// The file is derived from the events, so a lost last batch is
 	// recomputed on restart: synchronous=NORMAL is enough.
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)")
