@@ -114,6 +114,33 @@ func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
 	// Each connection may cache 64 MiB of pages; a few are enough for the
 	// writer and the proofs.
 	db.SetMaxOpenConns(4)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open log %s: schema: %w", path, err)
+	}
+	return load(ctx, db, path, key)
+}
+
+// OpenReadOnly opens the log in dir for reading only, as verify does: it
+// writes nothing, so it works on a copy or snapshot that cannot be written
+// (see sqlitefile.ReadOnlyDSN). The caller makes sure nothing writes the
+// log meanwhile (the store's shared lock on the data directory does).
+func OpenReadOnly(ctx context.Context, dir string, key *Key) (*Log, error) {
+	path := filepath.Join(dir, TreeFile)
+	dsn, err := sqlitefile.ReadOnlyDSN(path)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	db, err := sql.Open("sqlite", dsn+"&_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	return load(ctx, db, path, key)
+}
+
+// load makes a Log of an open file; it closes db if it fails.
+func load(ctx context.Context, db *sql.DB, path string, key *Key) (*Log, error) {
 	l := &Log{db: db, key: key, grew: make(chan struct{}), wake: make(chan struct{}, 1)}
 	if err := l.load(ctx); err != nil {
 		db.Close()
@@ -123,9 +150,6 @@ func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
 }
 
 func (l *Log) load(ctx context.Context) error {
-	if _, err := l.db.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("schema: %w", err)
-	}
 	var size, pos sql.NullInt64
 	if err := l.db.QueryRowContext(ctx, `SELECT MAX(idx)+1, MAX(position) FROM leaves`).Scan(&size, &pos); err != nil {
 		return fmt.Errorf("size: %w", err)
