@@ -69,6 +69,10 @@ type Options struct {
 	Readers int
 	// Logger receives the store's own messages. Default: discarded.
 	Logger *slog.Logger
+	// Lock, if set, is the data directory's lock, already held by the
+	// caller (LockDir): Open uses it instead of taking one, and Close
+	// leaves it held.
+	Lock *DirLock
 	// OnCommit, if set, is called after each group commit, from the writer
 	// goroutine, with what the commit held and how long it took; metrics
 	// hang off it. It must not block.
@@ -141,13 +145,23 @@ func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: data directory: %w", err)
 	}
-	lock, lockFixes, err := lockDir(dir)
-	if err != nil {
-		return nil, err
+	var (
+		lock      *os.File
+		lockFixes []sqlitefile.Fix
+	)
+	switch {
+	case o.Lock == nil:
+		if lock, lockFixes, err = lockDir(dir); err != nil {
+			return nil, err
+		}
+	case filepath.Clean(o.Lock.dir) != filepath.Clean(dir):
+		return nil, fmt.Errorf("open store %s: Options.Lock holds %s: %w", dir, o.Lock.dir, domain.ErrInvalid)
 	}
 	dbFixes, err := sqlitefile.PrivateDB(filepath.Join(dir, FileName))
 	if err != nil {
-		lock.Close()
+		if lock != nil {
+			lock.Close()
+		}
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	for _, f := range append(append(fixes, lockFixes...), dbFixes...) {
@@ -251,6 +265,34 @@ func lockDir(dir string) (*os.File, []sqlitefile.Fix, error) {
 		return nil, nil, fmt.Errorf("open store: lock %s: %w", path, err)
 	}
 	return f, fixes, nil
+}
+
+// DirLock is a data directory's exclusive lock held apart from a store, by a
+// caller that must keep every other process out of the directory for longer
+// than one store is open (the demo, while it builds a school elsewhere and
+// moves it in).
+type DirLock struct {
+	dir string
+	f   *os.File
+}
+
+// LockDir takes dir's exclusive lock, as Open does; dir must exist. Returns
+// an error wrapping ErrLocked if another process, or a store of this one,
+// has dir open.
+func LockDir(dir string) (*DirLock, error) {
+	f, _, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &DirLock{dir: dir, f: f}, nil
+}
+
+// Close releases the lock.
+func (l *DirLock) Close() error {
+	if err := l.f.Close(); err != nil {
+		return fmt.Errorf("release lock of %s: %w", l.dir, err)
+	}
+	return nil
 }
 
 // lockShared takes a shared lock on dir's LOCK file, for a reader: readers
