@@ -205,7 +205,12 @@ func OpenReadOnly(ctx context.Context, dir string, opts *Options) (*Store, error
 	s := newStore(dir, o, lock)
 	s.readOnly = true
 	close(s.stopped) // no writer
-	if err := s.openReader(ctx, path, dsn+"&_pragma=busy_timeout(10000)&_pragma=query_only(1)"); err != nil {
+	rdb, err := sql.Open("sqlite", dsn+"&_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("open store %s for reading: %w", path, err)
+	}
+	if err := s.prepareReader(ctx, path, rdb); err != nil {
 		s.closeFiles()
 		return nil, err
 	}
@@ -326,7 +331,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 	// is on disk. NORMAL would be faster only by not syncing, so it is never
 	// used.
 	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"
-	wdb, err := sql.Open("sqlite", "file:"+path+pragmas)
+	wdb, err := sqlitefile.OpenDB("file:" + path + pragmas)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -359,15 +364,17 @@ func (s *Store) openDBs(ctx context.Context) error {
 		}
 	}
 
-	return s.openReader(ctx, path, "file:"+path+pragmas+"&_pragma=query_only(1)")
-}
-
-// openReader opens the read connections and prepares their statements.
-func (s *Store) openReader(ctx context.Context, path, dsn string) error {
-	rdb, err := sql.Open("sqlite", dsn)
+	rdb, err := sqlitefile.OpenDB("file:" + path + pragmas + "&_pragma=query_only(1)")
 	if err != nil {
 		return fmt.Errorf("open store %s for reading: %w", path, err)
 	}
+	return s.prepareReader(ctx, path, rdb)
+}
+
+// prepareReader takes rdb as the read connections and prepares their
+// statements.
+func (s *Store) prepareReader(ctx context.Context, path string, rdb *sql.DB) error {
+	var err error
 	rdb.SetMaxOpenConns(s.opts.Readers)
 	rdb.SetMaxIdleConns(s.opts.Readers)
 	s.rdb = rdb

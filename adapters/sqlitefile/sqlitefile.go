@@ -12,11 +12,15 @@
 package sqlitefile
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	msqlite "modernc.org/sqlite"
@@ -177,6 +181,54 @@ func ReadOnlyDSN(path string) (string, error) {
 		return ro, nil
 	}
 	return "", fmt.Errorf("open %s for reading: %w: copy the directory somewhere writable, or copy %s-shm with it", path, ErrUnreadableCopy, filepath.Base(path))
+}
+
+// WALLimit is the journal_size_limit OpenDB asks for: a write-ahead log
+// larger than this is cut back when it restarts, and, because the limit is
+// set, a clean close truncates the log to nothing (see OpenDB).
+const WALLimit = 64 << 20
+
+// OpenDB opens the SQLite database dsn names, for writing, in WAL mode,
+// with every connection keeping the -wal and -shm files when it closes
+// (SQLITE_FCNTL_PERSIST_WAL), and with journal_size_limit set to WALLimit.
+//
+// A process that restarts while the disk is full must still read: SQLite
+// reads a WAL-mode database only through its -shm file, and creating that
+// file takes space. So the files stay, their space allocated, across a
+// clean close; the close still folds the log into the database file and
+// truncates the log to nothing, so the database file alone holds every
+// transaction (and a copy of it opens immutable: ReadOnlyDSN). dsn must
+// not already set journal_size_limit.
+func OpenDB(dsn string) (*sql.DB, error) {
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	base, err := msqlite.NewConnector(dsn + sep + fmt.Sprintf("_pragma=journal_size_limit(%d)", WALLimit))
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(persistWAL{base}), nil
+}
+
+// persistWAL sets SQLITE_FCNTL_PERSIST_WAL on every connection it opens.
+type persistWAL struct{ driver.Connector }
+
+func (p persistWAL) Connect(ctx context.Context) (driver.Conn, error) {
+	c, err := p.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fc, ok := c.(msqlite.FileControl)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("the SQLite driver's connection %T offers no file control", c)
+	}
+	if _, err := fc.FileControlPersistWAL("main", 1); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("keep the write-ahead log on close: %w", err)
+	}
+	return c, nil
 }
 
 // IsFull reports whether err says the disk (or the quota) is full: SQLite's

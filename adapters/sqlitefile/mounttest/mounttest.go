@@ -8,6 +8,7 @@
 package mounttest
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -56,6 +57,27 @@ func ReadOnly(t testing.TB, dir string) {
 	t.Helper()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV, ""); err != nil {
 		t.Fatalf("remount %s read-only: %v", dir, err)
+	}
+}
+
+// Fill writes a file in dir until the disk is full and returns its path:
+// removing the file frees the space.
+func Fill(t testing.TB, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("fill %s: %v", dir, err)
+			}
+			return path
+		}
 	}
 }
 
