@@ -179,9 +179,10 @@ func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
 // OpenReadOnly opens the store of an existing data directory for reading
 // only: it writes nothing, so it works on a copy or snapshot that cannot be
 // written (a read-only mount, chmod -R a-w), with or without a LOCK file.
-// If dir has a LOCK file it takes a shared lock on it, so that no server
-// writes the store while it is read; one that does makes OpenReadOnly
-// return an error wrapping ErrLocked. Append returns an error wrapping
+// It takes a shared lock on dir's LOCK file (creating the file only if dir
+// can be written), so that no server writes the store while it is read; a
+// server that has dir open makes OpenReadOnly return an error wrapping
+// ErrLocked. Append returns an error wrapping
 // ErrReadOnly. Returns an error wrapping fs.ErrNotExist if dir holds no
 // store, and one wrapping sqlitefile.ErrUnreadableCopy if the copy misses
 // a file SQLite needs to read it whole.

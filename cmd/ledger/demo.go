@@ -189,7 +189,9 @@ func writeSchool(ctx context.Context, dir, keys string, learners int) (demoSumma
 }
 
 // removeStaleDemos removes the directories in dir named prefix* that a
-// killed demo left: those whose lock no running demo holds.
+// killed demo left: empty ones (killed before its store opened), and those
+// holding a store whose lock no running demo holds. Anything else of that
+// name is not the demo's to judge.
 func removeStaleDemos(dir, prefix string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -200,9 +202,15 @@ func removeStaleDemos(dir, prefix string) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
+		if os.Remove(path) == nil {
+			continue // it was empty
+		}
+		if _, err := os.Stat(filepath.Join(path, "LOCK")); err != nil {
+			continue
+		}
 		lock, err := sqlite.LockDir(path)
 		if err != nil {
-			continue // a demo is building there, or it is not ours to judge
+			continue // a demo is building there
 		}
 		lock.Close()
 		os.RemoveAll(path)
