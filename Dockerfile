@@ -13,8 +13,11 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+# /data is mode 0700: the events, keys and tokens in it are for the
+# ledger's user alone (COPY keeps the mode; a new volume takes it from the
+# image). The ledger makes it 0700 itself if it finds it wider.
 RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/ledger ./cmd/ledger \
- && mkdir -p /out/data
+ && mkdir -p -m 0700 /out/data
 
 # A static busybox, only for the health probe (the final image has no shell
 # or HTTP client of its own).

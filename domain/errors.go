@@ -32,6 +32,11 @@ var (
 	// server down, a leader change): the request may be retried with the
 	// same event ids.
 	ErrUnavailable = errors.New("store unavailable")
+
+	// ErrStorageFull reports that the store's disk is full: the append
+	// wrote nothing, reads still work, and it may be retried with the same
+	// event ids once space is freed.
+	ErrStorageFull = errors.New("the disk holding the ledger's data is full")
 )
 
 // WrongExpectedRevisionError reports that an append's expected revision did

@@ -32,7 +32,9 @@ type EventStore interface {
 	// Returns *EventIDConflictError (ErrConflict) if an id is stored with
 	// other content or elsewhere, *EventTooLargeError (ErrInvalid) if a
 	// payload exceeds MaxEventDataSize, and an error wrapping ErrInvalid for
-	// an empty batch, a bad id, type or JSON payload.
+	// an empty batch, a bad id, type or JSON payload. Returns an error
+	// wrapping ErrStorageFull, having written nothing, if the store's disk
+	// is full.
 	//
 	// A nil error means the events are durable: they survive a crash.
 	Append(ctx context.Context, stream string, expected ExpectedRevision, events ...EventData) ([]RecordedEvent, error)

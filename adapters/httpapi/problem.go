@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"syscall"
 
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
@@ -106,6 +107,11 @@ func problemFor(err error) (p Problem, internal bool) {
 		p.Status, p.Type, p.Detail = http.StatusNotFound, "not-found", err.Error()
 	case errors.Is(err, domain.ErrInvalid):
 		p.Status, p.Type, p.Detail = http.StatusBadRequest, "invalid", err.Error()
+	case errors.Is(err, domain.ErrStorageFull), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		// Before ErrUnavailable: a full disk needs someone to free space,
+		// not a retry in a moment. Reads keep working meanwhile.
+		p.Status, p.Type = http.StatusServiceUnavailable, "storage-full"
+		p.Detail = "the disk holding the ledger's data is full: nothing was written; reads still work; retry with the same eventId once space is freed"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, domain.ErrClosed), errors.Is(err, domain.ErrUnavailable), errors.Is(err, errNoLog):
 		p.Status, p.Type, p.Detail = http.StatusServiceUnavailable, "unavailable", "the ledger is busy or shutting down; retry with the same eventId"
 	default:

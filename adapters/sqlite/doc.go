@@ -32,4 +32,11 @@
 //
 // One process owns a data directory at a time; a second Open gets ErrLocked.
 // The lock is an advisory flock, which holds on local file systems.
+// OpenReadOnly reads without writing anything, also a copy that cannot be
+// written, and shares the lock with other readers.
+//
+// The data directory is 0700 and its files 0600; Open narrows wider modes
+// and logs it. A full disk refuses appends with domain.ErrStorageFull and
+// nothing else: reads go on, appends succeed again once space is freed, and
+// a restart on a full disk opens for reading.
 package sqlite

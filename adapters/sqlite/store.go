@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/masteryledger/ledger/adapters/sqlitefile"
 	"github.com/masteryledger/ledger/domain"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -25,6 +27,9 @@ const lockName = "LOCK"
 
 // ErrLocked reports that another process has the data directory open.
 var ErrLocked = errors.New("data directory is in use by another process")
+
+// ErrReadOnly reports an append to a store opened with OpenReadOnly.
+var ErrReadOnly = errors.New("the store is open for reading only")
 
 // schema is the whole store. Each index earns its place (docs/storage.md):
 //   - position is the rowid: the global order, dense because one writer
@@ -81,6 +86,10 @@ type Options struct {
 	Readers int
 	// Logger receives the store's own messages. Default: discarded.
 	Logger *slog.Logger
+	// Lock, if set, is the data directory's lock, already held by the
+	// caller (LockDir): Open uses it instead of taking one, and Close
+	// leaves it held.
+	Lock *DirLock
 	// OnCommit, if set, is called after each group commit, from the writer
 	// goroutine, with what the commit held and how long it took; metrics
 	// hang off it. It must not block.
@@ -106,6 +115,8 @@ type Store struct {
 	closing chan struct{}
 	stopped chan struct{}
 	close   sync.Once
+	// readOnly is set by OpenReadOnly: no writer runs and wdb is nil.
+	readOnly bool
 
 	// The writer's statements, prepared once on its only connection.
 	insertStmt, byIDStmt, headStmt *sql.Stmt
@@ -141,9 +152,111 @@ var _ domain.EventStore = (*Store)(nil)
 
 // Open opens the store in dir, creating dir and the database if needed, and
 // migrating a database made by earlier code (see migrate).
+// The directory and every file in it are made private to the owner (mode
+// 0700 and 0600): a mode that let others read is changed, and logged as a
+// warning, or, if it cannot be changed, Open fails with an error wrapping
+// sqlitefile.ErrExposed.
 // Returns an error wrapping ErrLocked if another process has dir open, and
 // one wrapping ErrNewerSchema if a later version made the database.
 func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
+	o := defaults(opts)
+	fixes, err := sqlitefile.MkdirPrivate(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open store: data directory: %w", err)
+	}
+	var (
+		lock      *os.File
+		lockFixes []sqlitefile.Fix
+	)
+	switch {
+	case o.Lock == nil:
+		if lock, lockFixes, err = lockDir(dir); err != nil {
+			return nil, err
+		}
+	case filepath.Clean(o.Lock.dir) != filepath.Clean(dir):
+		return nil, fmt.Errorf("open store %s: Options.Lock holds %s: %w", dir, o.Lock.dir, domain.ErrInvalid)
+	}
+	dbFixes, err := sqlitefile.PrivateDB(filepath.Join(dir, FileName))
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	for _, f := range append(append(fixes, lockFixes...), dbFixes...) {
+		o.Logger.Warn("the data directory was readable by other users; fixed", "fix", f.String())
+	}
+	s := newStore(dir, o, lock)
+	if err := s.openDBs(ctx); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+// OpenReadOnly opens the store of an existing data directory for reading
+// only: it writes nothing, so it works on a copy or snapshot that cannot be
+// written (a read-only mount, chmod -R a-w), with or without a LOCK file.
+// It takes a shared lock on dir's LOCK file (creating the file only if dir
+// can be written), so that no server writes the store while it is read; a
+// server that has dir open makes OpenReadOnly return an error wrapping
+// ErrLocked. Append returns an error wrapping
+// ErrReadOnly. Returns an error wrapping fs.ErrNotExist if dir holds no
+// store, and one wrapping sqlitefile.ErrUnreadableCopy if the copy misses
+// a file SQLite needs to read it whole.
+func OpenReadOnly(ctx context.Context, dir string, opts *Options) (*Store, error) {
+	o := defaults(opts)
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open store %s for reading: %w", dir, err)
+	}
+	lock, err := lockShared(dir)
+	if err != nil {
+		return nil, err
+	}
+	dsn, err := sqlitefile.ReadOnlyDSN(path)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := newStore(dir, o, lock)
+	s.readOnly = true
+	close(s.stopped) // no writer
+	rdb, err := sql.Open("sqlite", dsn+"&_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("open store %s for reading: %w", path, err)
+	}
+	if err := s.prepareReader(ctx, path, rdb); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	var last sql.NullInt64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT MAX(position) FROM events`).Scan(&last); err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("open store %s for reading: read last position: %w", path, err)
+	}
+	s.lastPos.Store(uint64(last.Int64))
+	return s, nil
+}
+
+func newStore(dir string, o Options, lock *os.File) *Store {
+	return &Store{
+		dir:      dir,
+		opts:     o,
+		lock:     lock,
+		reqs:     make(chan *appendReq),
+		closing:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+		changed:  make(chan struct{}),
+		versions: make(map[string]uint64),
+	}
+}
+
+func defaults(opts *Options) Options {
 	o := Options{}
 	if opts != nil {
 		o = *opts
@@ -160,43 +273,74 @@ func Open(ctx context.Context, dir string, opts *Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("open store: create data directory: %w", err)
-	}
-	lock, err := lockDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{
-		dir:      dir,
-		opts:     o,
-		lock:     lock,
-		reqs:     make(chan *appendReq),
-		closing:  make(chan struct{}),
-		stopped:  make(chan struct{}),
-		changed:  make(chan struct{}),
-		versions: make(map[string]uint64),
-	}
-	if err := s.openDBs(ctx); err != nil {
-		s.closeFiles()
-		return nil, err
-	}
-	go s.writeLoop()
-	return s, nil
+	return o
 }
 
-func lockDir(dir string) (*os.File, error) {
+func lockDir(dir string) (*os.File, []sqlitefile.Fix, error) {
 	path := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	f, fixes, err := sqlitefile.PrivateFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("open store: lock file: %w", err)
+		return nil, nil, fmt.Errorf("open store: lock file: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
+		}
+		return nil, nil, fmt.Errorf("open store: lock %s: %w", path, err)
+	}
+	return f, fixes, nil
+}
+
+// DirLock is a data directory's exclusive lock held apart from a store, by a
+// caller that must keep every other process out of the directory for longer
+// than one store is open (the demo, while it builds a school elsewhere and
+// moves it in).
+type DirLock struct {
+	dir string
+	f   *os.File
+}
+
+// LockDir takes dir's exclusive lock, as Open does; dir must exist. Returns
+// an error wrapping ErrLocked if another process, or a store of this one,
+// has dir open.
+func LockDir(dir string) (*DirLock, error) {
+	f, _, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &DirLock{dir: dir, f: f}, nil
+}
+
+// Close releases the lock.
+func (l *DirLock) Close() error {
+	if err := l.f.Close(); err != nil {
+		return fmt.Errorf("release lock of %s: %w", l.dir, err)
+	}
+	return nil
+}
+
+// lockShared takes a shared lock on dir's LOCK file, for a reader: readers
+// share it, a writer's exclusive lock excludes them. A directory without a
+// LOCK file that cannot be written is a copy no one writes: no lock, nil.
+func lockShared(dir string) (*os.File, error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = os.OpenFile(path, os.O_RDONLY|os.O_CREATE, sqlitefile.FileMode)
+		if err != nil {
+			return nil, nil //nolint:nilerr // a copy that cannot be written has no writer to exclude
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store for reading: lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrLocked)
 		}
-		return nil, fmt.Errorf("open store: lock %s: %w", path, err)
+		return nil, fmt.Errorf("open store for reading: lock %s: %w", path, err)
 	}
 	return f, nil
 }
@@ -207,7 +351,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 	// is on disk. NORMAL would be faster only by not syncing, so it is never
 	// used.
 	const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)"
-	wdb, err := sql.Open("sqlite", "file:"+path+pragmas)
+	wdb, err := sqlitefile.OpenDB("file:" + path + pragmas)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -215,7 +359,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	s.wdb = wdb
-	if err := migrate(ctx, wdb); err != nil {
+	if err := migrate(ctx, wdb, s.fullErr); err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	var last sql.NullInt64
@@ -232,10 +376,17 @@ func (s *Store) openDBs(ctx context.Context) error {
 		}
 	}
 
-	rdb, err := sql.Open("sqlite", "file:"+path+pragmas+"&_pragma=query_only(1)")
+	rdb, err := sqlitefile.OpenDB("file:" + path + pragmas + "&_pragma=query_only(1)")
 	if err != nil {
 		return fmt.Errorf("open store %s for reading: %w", path, err)
 	}
+	return s.prepareReader(ctx, path, rdb)
+}
+
+// prepareReader takes rdb as the read connections and prepares their
+// statements.
+func (s *Store) prepareReader(ctx context.Context, path string, rdb *sql.DB) error {
+	var err error
 	rdb.SetMaxOpenConns(s.opts.Readers)
 	rdb.SetMaxIdleConns(s.opts.Readers)
 	s.rdb = rdb
@@ -252,7 +403,11 @@ func (s *Store) openDBs(ctx context.Context) error {
 // earlier version up to schemaVersion. It does all of it in one
 // transaction (SQLite's schema changes are transactional), so a crash or a
 // failure leaves the database either as it was or migrated, never half.
-func migrate(ctx context.Context, db *sql.DB) error {
+//
+// A database already at schemaVersion is only read, so that an open also
+// succeeds on a full disk and the node can serve reads. full marks an
+// error that says the disk is full.
+func migrate(ctx context.Context, db *sql.DB, full func(error) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate schema: begin: %w", err)
@@ -260,36 +415,59 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	var version int
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return fmt.Errorf("migrate schema: read its version: %w", err)
+		return fmt.Errorf("migrate schema: read its version: %w", full(err))
 	}
 	if version > schemaVersion {
 		return fmt.Errorf("schema version %d, this code knows up to %d: %w", version, schemaVersion, ErrNewerSchema)
 	}
+	if version == schemaVersion {
+		if ok, err := hasSalt(ctx, tx); err != nil || ok {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("create schema: %w", err)
+		return fmt.Errorf("create schema: %w", full(err))
 	}
 	// The column, not the version, decides: a database whose version was
 	// written back to 1 by the earlier code after it was migrated still
 	// has its salt column.
-	var salted int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = 'salt'`).Scan(&salted); err != nil {
-		return fmt.Errorf("migrate schema: look for the salt column: %w", err)
+	salted, err := hasSalt(ctx, tx)
+	if err != nil {
+		return err
 	}
-	if salted == 0 {
+	if !salted {
 		if _, err := tx.ExecContext(ctx, addSalt); err != nil {
-			return fmt.Errorf("migrate schema to version %d: add the salt column: %w", schemaVersion, err)
+			return fmt.Errorf("migrate schema to version %d: add the salt column: %w", schemaVersion, full(err))
 		}
 	}
 	if version != schemaVersion {
 		// PRAGMA takes no bound parameters; the number is a constant.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
-			return fmt.Errorf("migrate schema: set its version: %w", err)
+			return fmt.Errorf("migrate schema: set its version: %w", full(err))
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migrate schema: commit: %w", err)
+		return fmt.Errorf("migrate schema: commit: %w", full(err))
 	}
 	return nil
+}
+
+// hasSalt reports whether the events table has its salt column.
+func hasSalt(ctx context.Context, tx *sql.Tx) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = 'salt'`).Scan(&n); err != nil {
+		return false, fmt.Errorf("migrate schema: look for the salt column: %w", err)
+	}
+	return n > 0, nil
+}
+
+// fullErr marks err with domain.ErrStorageFull if it says the disk is full,
+// so callers can refuse writes as "try again later" instead of failing.
+func (s *Store) fullErr(err error) error {
+	if sqlitefile.IsFull(err) {
+		return fmt.Errorf("%w: %w", domain.ErrStorageFull, err)
+	}
+	return err
 }
 
 // Dir is the data directory.

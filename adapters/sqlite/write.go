@@ -38,6 +38,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("append to %s: %w", stream, err)
 	}
+	if s.readOnly {
+		return nil, fmt.Errorf("append to %s: store %s: %w", stream, s.dir, ErrReadOnly)
+	}
 	select {
 	case s.reqs <- req:
 	case <-s.closing:
@@ -184,7 +187,9 @@ func (w *writer) commit(batch []*appendReq) {
 
 	stats := CommitStats{Appends: len(batch), Events: int(nextPos - firstPos), Duration: time.Since(start), Err: err}
 	if err != nil {
-		err = fmt.Errorf("append: store %s: %w", w.s.dir, err)
+		// A full disk refuses the batch whole (the transaction rolled
+		// back); the typed error lets callers say "retry later".
+		err = fmt.Errorf("append: store %s: %w", w.s.dir, w.s.fullErr(err))
 		w.s.opts.Logger.Error("group commit failed", "err", err, "appends", len(batch))
 		for i := range results {
 			results[i] = appendResult{err: err}

@@ -18,5 +18,6 @@
 // batches, so appending is O(log n) and a restart reads only the O(log n)
 // hashes of the tree's right edge. The file is derived data: if it is lost
 // or lags behind, it is rebuilt from the events, and `ledger verify` checks
-// every row against them.
+// every row against them. So a full disk does not stop Run: the log falls
+// behind and catches up once space is freed.
 package translog

@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/adapters/sqlitefile"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -22,6 +22,19 @@ import (
 // flushDelay is how long Run lets added leaves gather before it writes
 // them, unless a reader needs them first.
 const flushDelay = 20 * time.Millisecond
+
+// fullRetry is how long Run waits before it writes again after a full disk
+// refused a flush: the log falls behind the store meanwhile, and catches up
+// once space is freed.
+const fullRetry = 250 * time.Millisecond
+
+// fullErr marks err with domain.ErrStorageFull if it says the disk is full.
+func fullErr(err error) error {
+	if sqlitefile.IsFull(err) {
+		return fmt.Errorf("%w: %w", domain.ErrStorageFull, err)
+	}
+	return err
+}
 
 // TreeFile is the log's SQLite file in the log's directory.
 const TreeFile = "tree.db"
@@ -72,12 +85,16 @@ type Log struct {
 	nodes   []pendingNode
 	added   uint64 // position of the last leaf added
 	// flushed is the size and last position written to the file, and
-	// grew is closed and replaced when they move.
+	// grew is closed and replaced when they move, or when a flush finds
+	// the disk full.
 	flushedSize uint64
 	flushedPos  uint64
 	grew        chan struct{}
-	latest      Checkpoint
-	wake        chan struct{}
+	// full is set while the last flush found the disk full: WaitFor then
+	// answers ErrStorageFull instead of waiting for a flush that cannot be.
+	full   bool
+	latest Checkpoint
+	wake   chan struct{}
 }
 
 type pendingLeaf struct {
@@ -92,21 +109,57 @@ type pendingNode struct {
 }
 
 // Open opens the log in dir (created if need be) signed with key, and
-// restores the tree's right edge from the file.
+// restores the tree's right edge from the file. The directory and the file
+// are made private to their owner (0700, 0600; SQLite gives the -wal and
+// -shm files the file's mode): a mode that let others read is changed, or,
+// if it cannot be, Open fails with an error wrapping
+// sqlitefile.ErrExposed.
 func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if _, err := sqlitefile.MkdirPrivate(dir); err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
 	path := filepath.Join(dir, TreeFile)
+	if _, err := sqlitefile.PrivateDB(path); err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
 	// The file is derived from the events, so a lost last batch is
 	// recomputed on restart: synchronous=NORMAL is enough.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)")
+	// The -wal and -shm files outlive a clean close, so that a restart on
+	// a full disk can read (sqlitefile.OpenDB).
+	db, err := sqlitefile.OpenDB("file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", path, err)
 	}
 	// Each connection may cache 64 MiB of pages; a few are enough for the
 	// writer and the proofs.
 	db.SetMaxOpenConns(4)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open log %s: schema: %w", path, err)
+	}
+	return load(ctx, db, path, key)
+}
+
+// OpenReadOnly opens the log in dir for reading only, as verify does: it
+// writes nothing, so it works on a copy or snapshot that cannot be written
+// (see sqlitefile.ReadOnlyDSN). The caller makes sure nothing writes the
+// log meanwhile (the store's shared lock on the data directory does).
+func OpenReadOnly(ctx context.Context, dir string, key *Key) (*Log, error) {
+	path := filepath.Join(dir, TreeFile)
+	dsn, err := sqlitefile.ReadOnlyDSN(path)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	db, err := sql.Open("sqlite", dsn+"&_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	return load(ctx, db, path, key)
+}
+
+// load makes a Log of an open file; it closes db if it fails.
+func load(ctx context.Context, db *sql.DB, path string, key *Key) (*Log, error) {
 	l := &Log{db: db, key: key, grew: make(chan struct{}), wake: make(chan struct{}, 1)}
 	if err := l.load(ctx); err != nil {
 		db.Close()
@@ -116,9 +169,6 @@ func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
 }
 
 func (l *Log) load(ctx context.Context) error {
-	if _, err := l.db.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("schema: %w", err)
-	}
 	var size, pos sql.NullInt64
 	if err := l.db.QueryRowContext(ctx, `SELECT MAX(idx)+1, MAX(position) FROM leaves`).Scan(&size, &pos); err != nil {
 		return fmt.Errorf("size: %w", err)
@@ -312,6 +362,17 @@ func (l *Log) Flush(ctx context.Context) error {
 }
 
 func (l *Log) flushLocked(ctx context.Context) error {
+	err := l.writePending(ctx)
+	if full := errors.Is(err, domain.ErrStorageFull); full || l.full {
+		l.full = full
+		close(l.grew) // wake WaitFor to answer the full disk
+		l.grew = make(chan struct{})
+	}
+	return err
+}
+
+// writePending writes what was added since the last flush; l.mu is held.
+func (l *Log) writePending(ctx context.Context) error {
 	if len(l.pending) == 0 {
 		return nil
 	}
@@ -323,7 +384,7 @@ func (l *Log) flushLocked(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx)
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("log: flush: %w", err)
+		return fmt.Errorf("log: flush: %w", fullErr(err))
 	}
 	defer tx.Rollback()
 	leaves := func(i int) []any {
@@ -331,17 +392,17 @@ func (l *Log) flushLocked(ctx context.Context) error {
 		return []any{l.flushedSize + uint64(i), p.id[:], p.position, p.hash}
 	}
 	if err := insertRows(ctx, tx, "leaves (idx, event_id, position, hash)", len(l.pending), leaves); err != nil {
-		return fmt.Errorf("log: flush %d leaves from %d: %w", len(l.pending), l.flushedSize, err)
+		return fmt.Errorf("log: flush %d leaves from %d: %w", len(l.pending), l.flushedSize, fullErr(err))
 	}
 	nodes := func(i int) []any {
 		n := l.nodes[i]
 		return []any{n.id.Level, n.id.Index, n.hash}
 	}
 	if err := insertRows(ctx, tx, "nodes (level, idx, hash)", len(l.nodes), nodes); err != nil {
-		return fmt.Errorf("log: flush %d nodes: %w", len(l.nodes), err)
+		return fmt.Errorf("log: flush %d nodes: %w", len(l.nodes), fullErr(err))
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("log: flush: %w", err)
+		return fmt.Errorf("log: flush: %w", fullErr(err))
 	}
 	l.flushedSize += uint64(len(l.pending))
 	l.flushedPos = l.pending[len(l.pending)-1].position
@@ -397,34 +458,46 @@ func insertRows(ctx context.Context, tx *sql.Tx, table string, n int, row func(i
 // Run follows src from the log's position until ctx ends, adding every
 // event and flushing in batches: while one batch is written the next
 // gathers, so the log keeps up with the store without a timer.
+//
+// A full disk does not stop it: what is added stays pending (at most
+// maxPending leaves; then it stops taking events) and it writes again
+// every fullRetry, so the log falls behind the store and catches up once
+// space is freed. Any other failure to write ends Run with the error.
 func (l *Log) Run(ctx context.Context, src Subscriber) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	flushErr := make(chan error, 1)
 	go func() {
+		full := false // the last flush found the disk full
 		for {
-			select {
-			case <-ctx.Done():
-				flushErr <- nil
-				return
-			case <-l.wake:
+			delay := fullRetry
+			if !full {
+				select {
+				case <-ctx.Done():
+					flushErr <- nil
+					return
+				case <-l.wake:
+				}
 				// Let leaves gather: one transaction per store commit
 				// cost more than the rows themselves. Readers that need a
 				// leaf now (WaitFor, proofs, checkpoints) flush it
 				// themselves.
-				delay := time.NewTimer(flushDelay)
-				select {
-				case <-delay.C:
-				case <-ctx.Done():
-					delay.Stop()
-					flushErr <- nil
-					return
-				}
-				if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
-					flushErr <- err
-					cancel()
-					return
-				}
+				delay = flushDelay
+			}
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				flushErr <- nil
+				return
+			}
+			err := l.Flush(ctx)
+			full = errors.Is(err, domain.ErrStorageFull)
+			if err != nil && !full && ctx.Err() == nil {
+				flushErr <- err
+				cancel()
+				return
 			}
 		}
 	}()
@@ -435,7 +508,7 @@ func (l *Log) Run(ctx context.Context, src Subscriber) error {
 			return err
 		}
 		if l.pendingLen() >= maxPending {
-			return l.Flush(ctx)
+			return l.flushWhenSpace(ctx)
 		}
 		return nil
 	})
@@ -450,6 +523,24 @@ func (l *Log) Run(ctx context.Context, src Subscriber) error {
 	return err
 }
 
+// flushWhenSpace flushes, and while the disk is full, waits and tries again
+// until it can or ctx ends.
+func (l *Log) flushWhenSpace(ctx context.Context) error {
+	for {
+		err := l.Flush(ctx)
+		if !errors.Is(err, domain.ErrStorageFull) {
+			return err
+		}
+		t := time.NewTimer(fullRetry)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
 func (l *Log) pendingLen() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -458,14 +549,18 @@ func (l *Log) pendingLen() int {
 
 // WaitFor blocks until the event at global position pos is written to the
 // file, or ctx ends. If the event is added but not yet written, it writes
-// it now.
+// it now. While the disk is full it returns an error wrapping
+// domain.ErrStorageFull.
 func (l *Log) WaitFor(ctx context.Context, pos uint64) error {
 	for {
 		l.mu.Lock()
-		reached, added, grew := l.flushedPos >= pos, l.added >= pos, l.grew
+		reached, added, grew, full := l.flushedPos >= pos, l.added >= pos, l.grew, l.full
 		l.mu.Unlock()
 		if reached {
 			return nil
+		}
+		if full && !added {
+			return fmt.Errorf("wait for the log to reach position %d: log: flush: %w", pos, domain.ErrStorageFull)
 		}
 		if added {
 			if err := l.Flush(ctx); err != nil {
@@ -503,7 +598,7 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 		return Checkpoint{}, err
 	}
 	if _, err := l.db.ExecContext(ctx, `INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?, ?)`, cp.Size, cp.Note); err != nil {
-		return Checkpoint{}, fmt.Errorf("log: store checkpoint at size %d: %w", cp.Size, err)
+		return Checkpoint{}, fmt.Errorf("log: store checkpoint at size %d: %w", cp.Size, fullErr(err))
 	}
 	l.latest = cp
 	return cp, nil

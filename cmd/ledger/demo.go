@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -49,26 +50,125 @@ func fillDemo(ctx context.Context, data string, learners int, stdout io.Writer) 
 	if err := checkTokensFile(tokensPath); err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, data, nil)
-	if errors.Is(err, sqlite.ErrLocked) {
-		return fmt.Errorf("%w: stop the server first; the demo fills a fresh data directory", err)
-	}
-	if err != nil {
-		return err
-	}
-	if n := store.LastPosition(); n > 0 {
-		store.Close()
-		return fmt.Errorf("%s already holds %d events: the demo fills a fresh data directory only; give --data a new one", data, n)
-	}
-	keys, err := keystore.Open(keysDir(data))
-	if err != nil {
-		store.Close()
-		return err
-	}
 	start := time.Now()
+	sum, err := buildDemo(ctx, data, learners)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	creds := demoCredentials()
+	if _, err := httpapi.AddTokens(tokensPath, creds, time.Now(), nil); err != nil {
+		return err
+	}
+	printGuide(stdout, data, tokensPath, sum, creds, took)
+	return nil
+}
+
+// buildDemo writes the school into data so that it is there whole or not at
+// all: it is built in a temporary directory and moved into place only once
+// complete, so a demo that fails or is killed part-way leaves no half-made
+// school. A new data directory is the temporary one, renamed. In an
+// existing one, which must hold no events, the store's file is built in a
+// temporary directory inside it and renamed over the empty store's, under
+// the directory's lock; the learners' keys go straight into its keys
+// directory (keys with no events seal nothing, and a demo run again uses
+// them).
+func buildDemo(ctx context.Context, data string, learners int) (demoSummary, error) {
+	fi, err := os.Stat(data)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return buildDemoNew(ctx, data, learners)
+	case err != nil:
+		return demoSummary{}, err
+	case !fi.IsDir():
+		return demoSummary{}, fmt.Errorf("%s is not a directory", data)
+	}
+	return buildDemoInto(ctx, data, learners)
+}
+
+// demoTempPrefix starts the name of a directory the demo builds in.
+const demoTempPrefix = ".demo-"
+
+func buildDemoNew(ctx context.Context, data string, learners int) (demoSummary, error) {
+	parent, prefix := filepath.Dir(data), "."+filepath.Base(data)+demoTempPrefix
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return demoSummary{}, err
+	}
+	removeStaleDemos(parent, prefix)
+	tmp, err := os.MkdirTemp(parent, prefix+"*")
+	if err != nil {
+		return demoSummary{}, err
+	}
+	defer os.RemoveAll(tmp) // once renamed, there is nothing left to remove
+	sum, err := writeSchool(ctx, tmp, keysDir(tmp), learners)
+	if err != nil {
+		return sum, fmt.Errorf("stopped part-way; %s was not created: %w", data, err)
+	}
+	if err := os.Rename(tmp, data); err != nil {
+		return sum, fmt.Errorf("%s appeared while the demo ran, so the demo left it alone: %w", data, err)
+	}
+	return sum, syncDir(parent)
+}
+
+func buildDemoInto(ctx context.Context, data string, learners int) (demoSummary, error) {
+	lock, err := sqlite.LockDir(data)
+	if errors.Is(err, sqlite.ErrLocked) {
+		return demoSummary{}, fmt.Errorf("%w: stop the server first; the demo fills a fresh data directory", err)
+	}
+	if err != nil {
+		return demoSummary{}, err
+	}
+	defer lock.Close()
+	store, err := sqlite.Open(ctx, data, &sqlite.Options{Lock: lock})
+	if err != nil {
+		return demoSummary{}, err
+	}
+	n := store.LastPosition()
+	if err := store.Close(); err != nil {
+		return demoSummary{}, err
+	}
+	if n > 0 {
+		return demoSummary{}, fmt.Errorf("%s already holds %d events: the demo fills a fresh data directory only; give --data a new one", data, n)
+	}
+	removeStaleDemos(data, demoTempPrefix)
+	tmp, err := os.MkdirTemp(data, demoTempPrefix+"*")
+	if err != nil {
+		return demoSummary{}, err
+	}
+	defer os.RemoveAll(tmp)
+	sum, err := writeSchool(ctx, tmp, keysDir(data), learners)
+	if err != nil {
+		return sum, fmt.Errorf("stopped part-way; %s holds no event of it: %w", data, err)
+	}
+	// The empty store's -wal and -shm, if its close left any, belong to
+	// the file being replaced: next to the new one they would corrupt it.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(filepath.Join(data, sqlite.FileName+suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return sum, err
+		}
+	}
+	if err := os.Rename(filepath.Join(tmp, sqlite.FileName), filepath.Join(data, sqlite.FileName)); err != nil {
+		return sum, err
+	}
+	return sum, syncDir(data)
+}
+
+// writeSchool writes the school into a new store in dir, with the
+// learners' keys in keys, and closes the store with everything in its one
+// file.
+func writeSchool(ctx context.Context, dir, keys string, learners int) (demoSummary, error) {
+	store, err := sqlite.Open(ctx, dir, nil)
+	if err != nil {
+		return demoSummary{}, err
+	}
+	ks, err := keystore.Open(keys)
+	if err != nil {
+		store.Close()
+		return demoSummary{}, err
+	}
 	// Through the service with the node's seal, so the demo's profiles are
 	// stored as a served ledger stores them.
-	err = writeDemo(ctx, service.New(store, &service.Options{Seal: keystore.NewSealer(keys).Seal}), learners)
+	err = writeDemo(ctx, service.New(store, &service.Options{Seal: keystore.NewSealer(ks).Seal}), learners)
 	var sum demoSummary
 	if err == nil {
 		sum, err = summarise(ctx, store)
@@ -77,14 +177,58 @@ func fillDemo(ctx context.Context, data string, learners int, stdout io.Writer) 
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("stopped part-way, so %s holds part of the school: remove it and run the demo again: %w", data, err)
+		return sum, err
 	}
-	took := time.Since(start)
-	creds := demoCredentials()
-	if _, err := httpapi.AddTokens(tokensPath, creds, time.Now(), nil); err != nil {
+	// A clean close folds the write-ahead log into the file; only the
+	// file is moved, so it must hold everything.
+	if fi, err := os.Stat(filepath.Join(dir, sqlite.FileName+"-wal")); err == nil && fi.Size() > 0 {
+		return sum, fmt.Errorf("the store in %s did not close cleanly: its write-ahead log still holds %d bytes", dir, fi.Size())
+	}
+	return sum, nil
+}
+
+// removeStaleDemos removes the directories in dir named prefix* that a
+// killed demo left: empty ones (killed before its store opened), and those
+// holding a store whose lock no running demo holds. Anything else of that
+// name is not the demo's to judge.
+func removeStaleDemos(dir, prefix string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if os.Remove(path) == nil {
+			continue // it was empty
+		}
+		if _, err := os.Stat(filepath.Join(path, "LOCK")); err != nil {
+			continue
+		}
+		lock, err := sqlite.LockDir(path)
+		if err != nil {
+			continue // a demo is building there
+		}
+		lock.Close()
+		os.RemoveAll(path)
+	}
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
 		return err
 	}
-	printGuide(stdout, data, tokensPath, sum, creds, took)
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
 	return nil
 }
 

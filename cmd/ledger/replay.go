@@ -89,13 +89,15 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // openData opens the embedded store of an existing data directory for a tool
-// that reads it. One process has a data directory at a time, so while a
-// server runs the error says what to ask the server instead.
+// that reads it. It opens it read-only and writes nothing, so the tools work
+// on a copy or snapshot that cannot be written. A server that runs on the
+// directory excludes them (it holds the directory's lock), so the error
+// then says what to ask the server instead.
 func openData(ctx context.Context, data, overHTTP string) (*sqlite.Store, error) {
 	if _, err := os.Stat(filepath.Join(data, sqlite.FileName)); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s holds no ledger: run 'ledger demo --data %s' (or serve) first", data, shellQuote(data))
 	}
-	store, err := sqlite.Open(ctx, data, nil)
+	store, err := sqlite.OpenReadOnly(ctx, data, nil)
 	if errors.Is(err, sqlite.ErrLocked) {
 		return nil, fmt.Errorf("%w: stop the server, or ask it over HTTP: %s", err, overHTTP)
 	}

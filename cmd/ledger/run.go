@@ -147,7 +147,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	tokensPath := cfg.tokens
 	if tokensPath == "" {
-		if err := os.MkdirAll(cfg.data, 0o750); err != nil {
+		if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}
 		path, token, err := httpapi.EnsureAdminTokens(cfg.data)

@@ -153,7 +153,9 @@ func verifyDataDir(ctx context.Context, data string, sc storeConfig, vkey string
 		if vkey != "" && key.VerifierKey != vkey {
 			return r, fmt.Errorf("%w: the data directory's log key %s is not the key given with --key", errVerifyFailed, key.VerifierKey)
 		}
-		if tlog, err = translog.Open(ctx, logDir(data), key); err != nil {
+		// Read-only: verify writes nothing, so it also checks a copy or
+		// a snapshot that cannot be written.
+		if tlog, err = translog.OpenReadOnly(ctx, logDir(data), key); err != nil {
 			return r, err
 		}
 		defer tlog.Close()
