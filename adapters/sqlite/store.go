@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -390,13 +391,42 @@ func (s *Store) prepareReader(ctx context.Context, path string, rdb *sql.DB) err
 	rdb.SetMaxOpenConns(s.opts.Readers)
 	rdb.SetMaxIdleConns(s.opts.Readers)
 	s.rdb = rdb
-	if s.streamStmt, err = rdb.PrepareContext(ctx, readStreamSQL); err != nil {
-		return fmt.Errorf("open store %s: prepare %q: %w", path, readStreamSQL, err)
+	streamSQL, allSQL := readStreamSQL, readAllSQL
+	if s.readOnly {
+		// A read-only copy is never migrated: one made before salts is
+		// read with the empty salt its events hash under (v1).
+		if streamSQL, allSQL, err = readOnlySQL(ctx, rdb); err != nil {
+			return fmt.Errorf("open store %s for reading: %w", path, err)
+		}
 	}
-	if s.allStmt, err = rdb.PrepareContext(ctx, readAllSQL); err != nil {
-		return fmt.Errorf("open store %s: prepare %q: %w", path, readAllSQL, err)
+	if s.streamStmt, err = rdb.PrepareContext(ctx, streamSQL); err != nil {
+		return fmt.Errorf("open store %s: prepare %q: %w", path, streamSQL, err)
+	}
+	if s.allStmt, err = rdb.PrepareContext(ctx, allSQL); err != nil {
+		return fmt.Errorf("open store %s: prepare %q: %w", path, allSQL, err)
 	}
 	return nil
+}
+
+// readOnlySQL returns the read statements for a database that cannot be
+// migrated: the usual ones, or, for a database from before salts, ones
+// that read the empty salt. A database from a later version is refused.
+func readOnlySQL(ctx context.Context, db *sql.DB) (stream, all string, err error) {
+	var version, salted int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return "", "", fmt.Errorf("read schema version: %w", err)
+	}
+	if version > schemaVersion {
+		return "", "", fmt.Errorf("schema version %d, this code knows up to %d: %w", version, schemaVersion, ErrNewerSchema)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('events') WHERE name = 'salt'`).Scan(&salted); err != nil {
+		return "", "", fmt.Errorf("look for the salt column: %w", err)
+	}
+	if salted > 0 {
+		return readStreamSQL, readAllSQL, nil
+	}
+	unsalted := strings.Replace(columns, ", salt", ", '' AS salt", 1)
+	return strings.Replace(readStreamSQL, columns, unsalted, 1), strings.Replace(readAllSQL, columns, unsalted, 1), nil
 }
 
 // migrate creates the schema in a new database and brings one made by an
