@@ -161,6 +161,12 @@ func verifyDataDir(ctx context.Context, data string, sc storeConfig, vkey string
 		if cps, err = tlog.Checkpoints(ctx); err != nil {
 			return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
 		}
+		// The record of the last signed checkpoint outlives the tree's
+		// file: after a restore it may be the only trace of a newer
+		// history than the events hold.
+		if last := tlog.LastSigned(); last.Note != nil && (len(cps) == 0 || last.Size > largest(cps).Size) {
+			cps = append(cps, last)
+		}
 		if vkey == "" {
 			vkey = key.VerifierKey
 		}
