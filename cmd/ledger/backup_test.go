@@ -343,9 +343,20 @@ func TestRestoreRefusesABadBackupAndWritesNothing(t *testing.T) {
 	if after := listTree(t, d.dir); !slices.Equal(before, after) {
 		t.Fatalf("a refused restore changed the directory:\n%v\n%v", before, after)
 	}
-	// The good backup restores.
-	if _, err := runLedger(t, "restore", "--in", good, "--data", filepath.Join(t.TempDir(), "data")); err != nil {
+	// The good backup restores, into an empty directory too, which
+	// becomes private.
+	empty := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runLedger(t, "restore", "--in", good, "--data", empty); err != nil {
 		t.Fatalf("restore of the good backup: %v", err)
+	}
+	if info, err := os.Stat(empty); err != nil || info.Mode().Perm() != 0o700 {
+		t.Fatalf("the restored directory: %v, mode %v; want 0700", err, info.Mode().Perm())
+	}
+	if out, err := runLedger(t, "verify", "--data", empty); err != nil || !strings.Contains(out, "30 events") {
+		t.Fatalf("verify the restored directory: %v %q", err, out)
 	}
 }
 
@@ -422,6 +433,9 @@ func TestRestoreThenRestartSignsNoFork(t *testing.T) {
 		writeTestFile(t, filepath.Join(dir, sqlite.FileName), string(raw))
 		for _, f := range []string{"tree.db", "tree.db-wal", "tree.db-shm"} {
 			os.Remove(filepath.Join(logDir(dir), f))
+		}
+		if _, err := runLedger(t, "verify", "--data", dir); !errors.Is(err, errVerifyFailed) {
+			t.Fatalf("verify with the older events and no tree: %v, want it to fail", err)
 		}
 		serveRefuses(t, dir)
 	})

@@ -117,10 +117,12 @@ func restore(ctx context.Context, in, data string, force bool) (restoreResult, e
 	if _, err := readBackup(in, func(f backupFile, r io.Reader) error { return stageFile(stage, f, r) }); err != nil {
 		return res, err
 	}
-	if len(existing) == 0 {
-		if err := os.Remove(data); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return res, err
-		}
+	// The store would make it 0640; nothing restore writes is readable
+	// by others.
+	if err := os.WriteFile(filepath.Join(stage, "LOCK"), nil, 0o600); err != nil {
+		return res, err
+	}
+	if _, err := os.Stat(data); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Rename(stage, data); err != nil {
 			return res, err
 		}
@@ -297,6 +299,12 @@ func lockData(data string) (unlock func(), err error) {
 // whose tombstone data holds is left out, so that an erasure made after the
 // backup stays made.
 func replaceFiles(stage, data string, m backupManifest, res *restoreResult) error {
+	// An empty directory, or a mount point, is filled file by file too.
+	if _, err := os.Stat(filepath.Join(data, "LOCK")); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(filepath.Join(stage, "LOCK"), filepath.Join(data, "LOCK")); err != nil {
+			return err
+		}
+	}
 	lastRel := filepath.Join("log", translog.LastCheckpointFile)
 	if keep, err := newerSigned(filepath.Join(stage, "log"), filepath.Join(data, "log")); err != nil {
 		return err
@@ -307,8 +315,16 @@ func replaceFiles(stage, data string, m backupManifest, res *restoreResult) erro
 		}
 	}
 	// Write-ahead logs of the files being replaced belong to the old
-	// files: SQLite would apply them to the restored ones.
-	for _, db := range []string{sqlite.FileName, filepath.Join("log", translog.TreeFile)} {
+	// files: SQLite would apply them to the restored ones. A tree the
+	// backup lacks goes too: its rows came from the events replaced, and
+	// the next start rebuilds it from the restored ones.
+	treeRel := filepath.Join("log", translog.TreeFile)
+	if _, err := os.Stat(filepath.Join(stage, treeRel)); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(filepath.Join(data, treeRel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	for _, db := range []string{sqlite.FileName, treeRel} {
 		for _, suffix := range []string{"-wal", "-shm"} {
 			if err := os.Remove(filepath.Join(data, db+suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
