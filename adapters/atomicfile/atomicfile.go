@@ -1,6 +1,8 @@
-// Package atomicfile creates small files (keys, secrets, a tokens file) so
-// that after a crash the file is either absent or whole, and never replaces
-// one that another process created first.
+// Package atomicfile writes small files so that after a crash each is
+// whole: Create makes secrets (keys, a tokens file) that are absent or
+// whole and never replace one another process created first; Replace
+// moves a record forward (the last signed checkpoint), old or new, never
+// half of either.
 package atomicfile
 
 import (

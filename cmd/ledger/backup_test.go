@@ -420,6 +420,14 @@ func TestRestoreThenRestartSignsNoFork(t *testing.T) {
 		if _, err := runLedger(t, "verify", "--data", dir); !errors.Is(err, errVerifyFailed) {
 			t.Fatalf("verify after the rollback: %v, want it to fail", err)
 		}
+		// Nor is such a directory backed up as if it could serve.
+		again := filepath.Join(t.TempDir(), "again.tar")
+		if _, err := runLedger(t, "backup", "--data", dir, "--out", again); !errors.Is(err, errBackupInconsistent) {
+			t.Fatalf("backup of the rolled-back directory: %v, want errBackupInconsistent", err)
+		}
+		if _, err := os.Stat(again); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a refused backup left %s: %v", again, err)
+		}
 	})
 	t.Run("older events.db and tree.db deleted", func(t *testing.T) {
 		elsewhere := filepath.Join(t.TempDir(), "data")
