@@ -1,6 +1,8 @@
-// Package atomicfile creates small files (keys, secrets, a tokens file) so
-// that after a crash the file is either absent or whole, and never replaces
-// one that another process created first.
+// Package atomicfile writes small files so that after a crash each is
+// whole: Create makes secrets (keys, a tokens file) that are absent or
+// whole and never replace one another process created first; Replace
+// moves a record forward (the last signed checkpoint), old or new, never
+// half of either.
 package atomicfile
 
 import (
@@ -46,13 +48,15 @@ func Create(path string, data []byte, perm fs.FileMode) error {
 		}
 		return fmt.Errorf("create %s: %w", path, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := SyncDir(dir); err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return nil
 }
 
-func syncDir(dir string) error {
+// SyncDir makes dir's entries (a file created, renamed or removed in it)
+// durable: without it a crash can lose a rename that was acknowledged.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -61,5 +65,50 @@ func syncDir(dir string) error {
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Replace writes data to path with permission perm, replacing whatever was
+// there, so that after a crash path holds either the old content or the
+// new, whole: a temporary file in the same directory is written and
+// synced, renamed over path, and the directory is synced. It returns only
+// once the new content is durable. It is for records that must move
+// forward (the last signed checkpoint), never for secrets made once, which
+// Create guards against replacement.
+func Replace(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.Remove(tmp.Name())
+		}
+	}()
+	err = tmp.Chmod(perm)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	renamed = true
+	if err := SyncDir(dir); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	return nil
 }

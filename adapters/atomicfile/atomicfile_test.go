@@ -95,3 +95,26 @@ func assertOnly(t *testing.T, dir, name string) {
 		t.Errorf("directory holds %v, want only %s", names, name)
 	}
 }
+
+// Replace writes a new file and replaces an existing one whole, with the
+// permission asked for and no temporary file left behind.
+func TestReplace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "record")
+	for _, content := range []string{"first\n", "second, longer\n", "3\n"} {
+		if err := atomicfile.Replace(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(path); err != nil || string(got) != content {
+			t.Fatalf("read %q, %v; want %q", got, err, content)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("permission %v, want 0600", perm)
+		}
+		assertOnly(t, dir, "record")
+	}
+}

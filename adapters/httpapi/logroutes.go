@@ -39,6 +39,15 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Log == nil {
 		return errNoLog
 	}
+	// A checkpoint asked for after a write was acknowledged covers it: the
+	// log lets leaves gather, so it is given until it has every event the
+	// read model has applied. If it cannot get there (a full disk, a
+	// timeout), the checkpoint of what it has is still true, and answered.
+	if p, ok := s.cfg.Projection.(positioner); ok {
+		wctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadYourWritesTimeout)
+		s.cfg.Log.WaitFor(wctx, p.Position()) //nolint:errcheck // see above
+		cancel()
+	}
 	cp, err := s.cfg.Log.Checkpoint(r.Context())
 	if err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
@@ -146,4 +148,37 @@ func proofOfAWriteJustAcknowledged(t *testing.T, a *api) {
 	}
 	// An id the ledger never stored is still not found.
 	a.must(404, "GET", "/v1/log/proof/inclusion?eventId=00000000-0000-4000-8000-000000000001", "", nil)
+}
+
+func TestCheckpointCoversAWriteJustAcknowledged(t *testing.T) {
+	onEveryStore(t, checkpointCoversAWriteJustAcknowledged)
+}
+
+// checkpointCoversAWriteJustAcknowledged asks for the checkpoint the moment
+// each write's 201 arrives: the signed tree holds the write.
+func checkpointCoversAWriteJustAcknowledged(t *testing.T, a *api) {
+	a.school()
+	size := func() uint64 {
+		t.Helper()
+		note := a.must(200, "GET", "/v1/log/checkpoint", "", nil).body
+		// The note's second line is the tree's size.
+		lines := strings.Split(string(note), "\n")
+		if len(lines) < 2 {
+			t.Fatalf("checkpoint %q", note)
+		}
+		n, err := strconv.ParseUint(lines[1], 10, 64)
+		if err != nil {
+			t.Fatalf("checkpoint %q: %v", note, err)
+		}
+		return n
+	}
+	// Positions need not be dense (EventStoreDB's are not), so the tree's
+	// size is counted from the school's events, which one checkpoint holds.
+	before := size()
+	for i := range uint64(10) {
+		a.must(201, "POST", "/v1/learners/l-0001/evidence", teacherToken, evidence("c1", 1+int(i)%4, "teacher"))
+		if got := size(); got < before+i+1 {
+			t.Fatalf("%d writes after a checkpoint of size %d, a checkpoint of size %d", i+1, before, got)
+		}
+	}
 }

@@ -240,7 +240,7 @@ func writeTokenFile(path string, entries []Entry) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = atomicfile.SyncDir(filepath.Dir(path))
 	}
 	if err != nil {
 		return fmt.Errorf("write tokens file %s: %w", path, err)
@@ -265,16 +265,4 @@ func createTokenFile(path string, entries []Entry) error {
 		return fmt.Errorf("create tokens file: %w", err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

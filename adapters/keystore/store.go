@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/masteryledger/ledger/adapters/atomicfile"
 	"github.com/masteryledger/ledger/domain"
 )
 
@@ -230,7 +231,7 @@ func shred(dir, path string) error {
 	if err := os.Remove(path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 // writeFile writes data to path durably and atomically: a temporary file in
@@ -265,7 +266,7 @@ func writeFile(dir, path string, data []byte, replace bool) error {
 			if err := os.Remove(tmp.Name()); err != nil {
 				return err
 			}
-			return syncDir(dir)
+			return atomicfile.SyncDir(dir)
 		}
 	}
 	if err != nil {
@@ -274,7 +275,7 @@ func writeFile(dir, path string, data []byte, replace bool) error {
 		}
 		return err
 	}
-	return syncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 // sweep deals with the temporary files a crash left in dir: one that is a
@@ -303,24 +304,7 @@ func sweep(dir string) error {
 		}
 	}
 	if len(leftovers) > 0 {
-		return syncDir(dir)
-	}
-	return nil
-}
-
-// syncDir makes the directory's entries (a new, renamed or removed file)
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
+		return atomicfile.SyncDir(dir)
 	}
 	return nil
 }

@@ -16,8 +16,19 @@
 // The tree is persisted incrementally in its own SQLite file beside the
 // store: one row per leaf and one per completed interior subtree, written in
 // batches, so appending is O(log n) and a restart reads only the O(log n)
-// hashes of the tree's right edge. The file is derived data: if it is lost
-// or lags behind, it is rebuilt from the events, and `ledger verify` checks
-// every row against them. So a full disk does not stop Run: the log falls
-// behind and catches up once space is freed.
+// hashes of the tree's right edge. The tree's rows are derived from the
+// events: if the file is lost or lags behind, it is rebuilt from them, and
+// `ledger verify` checks every row against them. So a full disk does not
+// stop Run: the log falls behind and catches up once space is freed.
+//
+// # Never a fork
+//
+// The last checkpoint the log signed is not derived: it is recorded beside
+// the signing key (LastCheckpointFile), durably, before the checkpoint is
+// handed out, and every tree the log signs must extend it (as many leaves
+// or more, the same root at its size). A store rolled back or rewritten
+// under the log (an older backup restored, the tree deleted and rebuilt
+// from it) fails that check with a *ForkError at start and at every
+// signature, so the key never signs two roots for one size, nor a tree
+// that does not contain one it signed.
 package translog

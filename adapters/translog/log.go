@@ -78,6 +78,7 @@ type Subscriber interface {
 type Log struct {
 	db  *sql.DB
 	key *Key
+	dir string
 
 	mu      sync.Mutex // guards what follows, and serialises flushes
 	rng     *compact.Range
@@ -95,6 +96,11 @@ type Log struct {
 	full   bool
 	latest Checkpoint
 	wake   chan struct{}
+	// signed is the last checkpoint the log signed (LastCheckpointFile),
+	// which every tree it signs must extend; signedRecorded is false
+	// while only the tree's file holds it.
+	signed         Checkpoint
+	signedRecorded bool
 }
 
 type pendingLeaf struct {
@@ -137,7 +143,7 @@ func Open(ctx context.Context, dir string, key *Key) (*Log, error) {
 		db.Close()
 		return nil, fmt.Errorf("open log %s: schema: %w", path, err)
 	}
-	return load(ctx, db, path, key)
+	return load(ctx, db, dir, path, key)
 }
 
 // OpenReadOnly opens the log in dir for reading only, as verify does: it
@@ -155,12 +161,12 @@ func OpenReadOnly(ctx context.Context, dir string, key *Key) (*Log, error) {
 		return nil, fmt.Errorf("open log %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	return load(ctx, db, path, key)
+	return load(ctx, db, dir, path, key)
 }
 
 // load makes a Log of an open file; it closes db if it fails.
-func load(ctx context.Context, db *sql.DB, path string, key *Key) (*Log, error) {
-	l := &Log{db: db, key: key, grew: make(chan struct{}), wake: make(chan struct{}, 1)}
+func load(ctx context.Context, db *sql.DB, dir, path string, key *Key) (*Log, error) {
+	l := &Log{db: db, key: key, dir: dir, grew: make(chan struct{}), wake: make(chan struct{}, 1)}
 	if err := l.load(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open log %s: %w", path, err)
@@ -202,7 +208,7 @@ func (l *Log) load(ctx context.Context) error {
 		}
 		l.latest = cp
 	}
-	return nil
+	return l.loadSigned()
 }
 
 // storedLevel is the lowest level of interior nodes the file keeps. A
@@ -333,10 +339,23 @@ func (l *Log) Add(e domain.RecordedEvent) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.addDecodedLocked(e, h)
+}
+
+// addLocked is Add with l.mu held.
+func (l *Log) addLocked(e domain.RecordedEvent) error {
+	h, err := hex.DecodeString(e.Hash)
+	if err != nil || len(h) != hashSize {
+		return fmt.Errorf("log: event %s at position %d: hash %q is not 64 hex digits", e.ID, e.Position, e.Hash)
+	}
+	return l.addDecodedLocked(e, h)
+}
+
+func (l *Log) addDecodedLocked(e domain.RecordedEvent, h []byte) error {
 	if e.Position <= l.added {
 		return fmt.Errorf("log: event %s at position %d does not follow position %d", e.ID, e.Position, l.added)
 	}
-	err = l.rng.Append(hasher.HashLeaf(h), func(id compact.NodeID, hash []byte) {
+	err := l.rng.Append(hasher.HashLeaf(h), func(id compact.NodeID, hash []byte) {
 		if id.Level >= storedLevel { // see nodeHash
 			l.nodes = append(l.nodes, pendingNode{id: id, hash: hash})
 		}
@@ -578,6 +597,10 @@ func (l *Log) WaitFor(ctx context.Context, pos uint64) error {
 
 // Checkpoint returns the latest signed checkpoint, signing a new one first
 // if the tree has grown since: on demand, and on the server's timer.
+//
+// It signs only a tree that extends the last checkpoint the log signed,
+// and records the new one durably (LastCheckpointFile) before returning
+// it. Returns a *ForkError (ErrFork) if the tree does not extend it.
 func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -586,16 +609,30 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	if err := l.flushLocked(ctx); err != nil {
 		return Checkpoint{}, err
 	}
-	if l.latest.Note != nil && l.latest.Size == l.flushedSize {
+	if l.latest.Note != nil && l.latest.Size == l.flushedSize && l.latest.Size >= l.signed.Size {
 		return l.latest, nil
 	}
-	root, err := l.rootLocked()
-	if err != nil {
+	// Checked before every signature, not only at start: whatever
+	// happened to the files since, the key never signs a fork.
+	if err := l.checkExtendsLocked(ctx); err != nil {
 		return Checkpoint{}, err
 	}
-	cp, err := signCheckpoint(l.key, l.flushedSize, root)
-	if err != nil {
-		return Checkpoint{}, err
+	var cp Checkpoint
+	if l.signed.Note != nil && l.signed.Size == l.flushedSize {
+		// A rebuilt tree that reached the recorded checkpoint: hand out
+		// the note already signed.
+		cp = l.signed
+	} else {
+		root, err := l.rootLocked()
+		if err != nil {
+			return Checkpoint{}, err
+		}
+		if cp, err = signCheckpoint(l.key, l.flushedSize, root); err != nil {
+			return Checkpoint{}, err
+		}
+		if err := l.recordLocked(cp); err != nil {
+			return Checkpoint{}, err
+		}
 	}
 	if _, err := l.db.ExecContext(ctx, `INSERT OR IGNORE INTO checkpoints (size, note) VALUES (?, ?)`, cp.Size, cp.Note); err != nil {
 		return Checkpoint{}, fmt.Errorf("log: store checkpoint at size %d: %w", cp.Size, fullErr(err))
@@ -700,6 +737,12 @@ func (l *Log) RootAt(ctx context.Context, size uint64) ([]byte, error) {
 	if err := l.checkSize(size); err != nil {
 		return nil, err
 	}
+	return l.rootAt(ctx, size)
+}
+
+// rootAt is RootAt for a size the file holds, computed from the file
+// alone: it takes no lock.
+func (l *Log) rootAt(ctx context.Context, size uint64) ([]byte, error) {
 	if size == 0 {
 		return hasher.EmptyRoot(), nil
 	}

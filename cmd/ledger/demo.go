@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/masteryledger/ledger/adapters/atomicfile"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
@@ -107,7 +108,7 @@ func buildDemoNew(ctx context.Context, data string, learners int) (demoSummary, 
 	if err := os.Rename(tmp, data); err != nil {
 		return sum, fmt.Errorf("%s appeared while the demo ran, so the demo left it alone: %w", data, err)
 	}
-	return sum, syncDir(parent)
+	return sum, atomicfile.SyncDir(parent)
 }
 
 func buildDemoInto(ctx context.Context, data string, learners int) (demoSummary, error) {
@@ -150,7 +151,7 @@ func buildDemoInto(ctx context.Context, data string, learners int) (demoSummary,
 	if err := os.Rename(filepath.Join(tmp, sqlite.FileName), filepath.Join(data, sqlite.FileName)); err != nil {
 		return sum, err
 	}
-	return sum, syncDir(data)
+	return sum, atomicfile.SyncDir(data)
 }
 
 // writeSchool writes the school into a new store in dir, with the
@@ -214,22 +215,6 @@ func removeStaleDemos(dir, prefix string) {
 		lock.Close()
 		os.RemoveAll(path)
 	}
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }
 
 // demoSummary counts what the demo wrote.

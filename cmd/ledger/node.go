@@ -125,6 +125,14 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		store.Close()
 		return nil, err
 	}
+	// The tree must extend the last checkpoint this key signed before the
+	// node serves anything: a restore that rolled the events back must
+	// stop here, not sign a second history.
+	if err := n.log.CheckSigned(ctx, store); err != nil {
+		n.log.Close()
+		store.Close()
+		return nil, err
+	}
 	n.metrics.Registry().MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "ledger_log_leaves", Help: "Leaves of the transparency log written to its file.",

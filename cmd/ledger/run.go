@@ -30,6 +30,8 @@ commands:
            check a signed transcript (GET .../transcript?format=ob3) offline against the log's key
   verify-consistency
            check offline, with a consistency proof, that a newer checkpoint extends an older one
+  backup   copy a data directory, while the service runs, into one file with a manifest (--out)
+  restore  check a backup file and write it into a new data directory (--in, --data)
 
 Run 'ledger <command> -h' for a command's flags.
 `
@@ -73,6 +75,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runReplay(ctx, args[1:], getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -163,11 +163,31 @@ func verifyDataDir(ctx context.Context, data string, sc storeConfig, vkey string
 		if cps, err = tlog.Checkpoints(ctx); err != nil {
 			return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
 		}
+		// The record of the last signed checkpoint outlives the tree's
+		// file: after a restore it may be the only trace of a newer
+		// history than the events hold.
+		if last := tlog.LastSigned(); last.Note != nil && (len(cps) == 0 || last.Size > largest(cps).Size) {
+			cps = append(cps, last)
+		}
 		if vkey == "" {
 			vkey = key.VerifierKey
 		}
 	} else {
 		r.noLog = true
+		// No tree, but a key that signed: the events must still hold
+		// what it signed last (the tree is rebuilt from them).
+		if key, err := translog.LoadKey(logDir(data)); err == nil {
+			last, err := translog.ReadLastSigned(logDir(data), key)
+			if err != nil {
+				return r, fmt.Errorf("%w: %w", errVerifyFailed, err)
+			}
+			if last.Note != nil {
+				if vkey != "" && key.VerifierKey != vkey {
+					return r, fmt.Errorf("%w: the data directory's log key %s is not the key given with --key", errVerifyFailed, key.VerifierKey)
+				}
+				cps, vkey, r.noLog = append(cps, last), key.VerifierKey, false
+			}
+		}
 	}
 	if len(extra) > 0 {
 		if vkey == "" {
