@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -77,7 +79,12 @@ type Config struct {
 	// ReadYourWritesTimeout bounds how long a write waits for the read
 	// model before answering. Default 5 s.
 	ReadYourWritesTimeout time.Duration
-	Logger                *slog.Logger
+	// Secure says the service is reached over HTTPS (serve --tls-cert, or
+	// a proxy that ends TLS in front of it). The session cookie of the
+	// pages is to carry the Secure attribute when it is set; the API sets
+	// no cookie.
+	Secure bool
+	Logger *slog.Logger
 }
 
 // Server is the HTTP adapter.
@@ -170,10 +177,20 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		// once for all of them.
 		info := &requestInfo{id: id, route: name, base: s.cfg.Logger}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		sw := &statusWriter{ResponseWriter: w}
+		body := &trackedBody{ReadCloser: http.MaxBytesReader(w, r.Body, MaxBodyBytes), unread: r.ContentLength != 0}
+		r.Body = body
+		sw := &statusWriter{ResponseWriter: w, r: r, body: body}
 
-		err := s.caughtUp(r, rt)
+		// A body declared over the limit is refused before a byte of it is
+		// read: reading it to find out would let a client that sends
+		// less than it declares hold the request open.
+		var err error
+		if r.ContentLength > MaxBodyBytes {
+			err = &http.MaxBytesError{Limit: MaxBodyBytes}
+		}
+		if err == nil {
+			err = s.caughtUp(r, rt)
+		}
 		if err == nil {
 			err = s.authorize(r, rt)
 		}
@@ -182,6 +199,12 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		}
 		if err != nil {
 			writeError(sw, r, err)
+		}
+		if sw.closing && body.unread {
+			// net/http reads what is left of a body when it closes it, even
+			// on a connection it is about to close; a deadline already past
+			// makes that read end at once, and the connection with it.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
 		}
 		if s.cfg.Metrics != nil {
 			s.cfg.Metrics.observeRequest(name, sw.status(), time.Since(start))
@@ -268,15 +291,20 @@ func checkID(field, id string) error {
 	return nil
 }
 
-// statusWriter remembers the status code for metrics and logs.
+// statusWriter remembers the status code for metrics and logs, and closes
+// the connection after an answer given before the request's body was read.
 type statusWriter struct {
 	http.ResponseWriter
-	code int
+	r       *http.Request
+	body    *trackedBody
+	code    int
+	closing bool // the answer asked for the connection to be closed
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.code == 0 {
 		w.code = code
+		w.closeIfBodyUnread()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -284,8 +312,22 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.code == 0 {
 		w.code = http.StatusOK
+		w.closeIfBodyUnread()
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// closeIfBodyUnread asks for the connection to be closed after the answer
+// if the request's body has not been read to its end (a 401, 403 or 413
+// answered before it). Otherwise net/http would read what is left of the
+// body before answering, to keep the connection alive, at whatever pace
+// the client sends it. HTTP/2 ends the stream instead, and forbids the
+// header.
+func (w *statusWriter) closeIfBodyUnread() {
+	if w.body != nil && w.body.unread && w.r.ProtoMajor == 1 {
+		w.ResponseWriter.Header().Set("Connection", "close")
+		w.closing = true
+	}
 }
 
 func (w *statusWriter) Flush() {
@@ -299,6 +341,20 @@ func (w *statusWriter) status() int {
 		return http.StatusOK
 	}
 	return w.code
+}
+
+// trackedBody knows whether its request's body has been read to the end.
+type trackedBody struct {
+	io.ReadCloser
+	unread bool // a body was sent and has not yet been read to its end
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.unread = false
+	}
+	return n, err
 }
 
 type requestKey struct{}
