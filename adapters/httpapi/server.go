@@ -264,12 +264,17 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 				return forbidden("a learner's token speaks for learner %q only", p.Learner)
 			}
 		case domain.RoleTeacher:
+			// A learner of another school and a learner who does not exist
+			// answer alike, 404, so that a teacher cannot probe which
+			// learner ids other schools hold. 404 rather than 403: for a
+			// teacher, the learners of other schools are not there, and an
+			// unknown id in the path is a 404 for every other role too.
 			l, err := s.cfg.View.Learner(id)
+			if errors.Is(err, domain.ErrNotFound) || (err == nil && l.SchoolID != p.School) {
+				return fmt.Errorf("no learner %q at school %q: %w", id, p.School, domain.ErrNotFound)
+			}
 			if err != nil {
 				return err
-			}
-			if l.SchoolID != p.School {
-				return forbidden("learner %q is not at school %q", id, p.School)
 			}
 		}
 	case scopeSchool:
