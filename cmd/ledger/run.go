@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
-
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
 )
@@ -106,6 +106,22 @@ type serveConfig struct {
 	addr, data, store, esdbURL, tokens string
 	logOrigin                          string
 	checkpointEvery                    time.Duration
+	tlsCert, tlsKey                    string
+	limits                             httpapi.ConnLimits
+}
+
+// shutdownGrace is how long SIGTERM lets requests in flight finish before
+// their connections are closed: well under DOMAIN.md's 10 s, so that
+// stopping the projections and closing the store fit in the rest.
+const shutdownGrace = 5 * time.Second
+
+// intFlag reads an integer flag's value, naming the flag if it is not one.
+func intFlag(name, raw string) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, fmt.Errorf("serve: --%s %q: want an integer: %w", name, raw, errUsage)
+	}
+	return n, nil
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -118,6 +134,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created with an admin token on first start")
 	fs.StringVar(&cfg.logOrigin, "log-origin", envDefault(getenv, "LEDGER_LOG_ORIGIN", ""), "the transparency log's name on first start, e.g. ledger.school.example (LEDGER_LOG_ORIGIN); default: mastery-ledger/ and a random suffix")
 	every := fs.String("checkpoint-every", envDefault(getenv, "LEDGER_CHECKPOINT_EVERY", "1m"), "sign a checkpoint this often if the log grew; 0 for on demand only (LEDGER_CHECKPOINT_EVERY)")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", envDefault(getenv, "LEDGER_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (LEDGER_TLS_CERT)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", envDefault(getenv, "LEDGER_TLS_KEY", ""), "the PEM private key of --tls-cert (LEDGER_TLS_KEY)")
+	maxConns := fs.String("max-conns", envDefault(getenv, "LEDGER_MAX_CONNS", strconv.Itoa(httpapi.DefaultConnLimits.MaxConns)), "connections open at once, from all clients; -1 for no cap (LEDGER_MAX_CONNS)")
+	maxPerAddr := fs.String("max-conns-per-addr", envDefault(getenv, "LEDGER_MAX_CONNS_PER_ADDR", strconv.Itoa(httpapi.DefaultConnLimits.MaxConnsPerAddr)), "connections open at once from one client IP address; -1 for no cap, as behind a reverse proxy (LEDGER_MAX_CONNS_PER_ADDR)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -129,6 +149,28 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: --checkpoint-every %q: want a duration such as 1m, or 0: %w", *every, errUsage)
 	}
 	cfg.checkpointEvery = d
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return fmt.Errorf("serve: --tls-cert and --tls-key go together: give both, or neither for plain HTTP: %w", errUsage)
+	}
+	if cfg.limits.MaxConns, err = intFlag("max-conns", *maxConns); err != nil {
+		return err
+	}
+	if cfg.limits.MaxConnsPerAddr, err = intFlag("max-conns-per-addr", *maxPerAddr); err != nil {
+		return err
+	}
+	if cfg.limits.MaxConns == 0 || cfg.limits.MaxConnsPerAddr == 0 {
+		return fmt.Errorf("serve: --max-conns and --max-conns-per-addr must be positive, or -1 for no cap: %w", errUsage)
+	}
+	var tlsConfig *tls.Config
+	if cfg.tlsCert != "" {
+		// Loaded before anything is opened, so that a wrong path or a key
+		// that does not match is a clear error at once.
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("serve: load --tls-cert %s and --tls-key %s: %w", cfg.tlsCert, cfg.tlsKey, err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	switch {
 	case cfg.store != "embedded" && cfg.store != "eventstoredb":
 		return fmt.Errorf("serve: --store %q: want embedded or eventstoredb: %w", cfg.store, errUsage)
@@ -161,6 +203,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer n.close()
+	n.secure = tlsConfig != nil
 	handler, err := n.handler(tokens, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -170,12 +213,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.data, "store", cfg.store)
-	fmt.Fprintf(stdout, "ledger: serving on http://%s (data in %s)\n", ln.Addr(), cfg.data)
+	srv := httpapi.NewHTTPServer(handler, &httpapi.ServerOptions{TLS: tlsConfig})
+	limited := httpapi.LimitListener(ln, &cfg.limits)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "data", cfg.data, "store", cfg.store,
+		"maxConns", cfg.limits.MaxConns, "maxConnsPerAddr", cfg.limits.MaxConnsPerAddr)
+	fmt.Fprintf(stdout, "ledger: serving on %s://%s (data in %s)\n", scheme, ln.Addr(), cfg.data)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(limited, "", "")
+			return
+		}
+		errc <- srv.Serve(limited)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -184,13 +239,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// Stop accepting, let in-flight requests finish, then the deferred
-	// close stops the projections and lets the store's writer finish its
-	// last commit.
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("serve: shut down: %w", err)
+	// Stop accepting, give in-flight requests the grace to finish, close
+	// whatever connections are left (a client that trickles its body does
+	// not hold the exit), then the deferred close stops the projections and
+	// lets the store's writer finish its last commit.
+	if err := httpapi.Shutdown(context.WithoutCancel(ctx), srv, shutdownGrace); err != nil {
+		logger.Warn("shut down", "err", err.Error())
 	}
 	logger.Info("stopped")
 	return nil
