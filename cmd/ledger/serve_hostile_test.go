@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -125,5 +126,46 @@ func TestServeTLSFlags(t *testing.T) {
 	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data")}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "go together") {
 		t.Errorf("LEDGER_TLS_CERT without LEDGER_TLS_KEY: %v, want a usage error", err)
+	}
+}
+
+// serve puts its listener behind the caps it is given: with one
+// connection per address, a second one from the same address is closed
+// unanswered while the first is held open.
+func TestServeCapsConnectionsPerAddress(t *testing.T) {
+	url, stop := startServe(t, "--data", t.TempDir(), "--max-conns-per-addr", "1")
+	addr := strings.TrimPrefix(url, "http://")
+	ask := func(c net.Conn) error {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: ledger\r\n\r\n"); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	first, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if err := ask(first); err != nil {
+		t.Fatalf("the first connection: %v", err)
+	}
+	second, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if err := ask(second); err == nil {
+		t.Fatal("a second connection from the same address was answered, over a cap of 1")
+	}
+	first.Close()
+	second.Close()
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v after cancel, want nil", err)
 	}
 }
