@@ -108,12 +108,13 @@ type serveConfig struct {
 	checkpointEvery                    time.Duration
 	tlsCert, tlsKey                    string
 	limits                             httpapi.ConnLimits
+	shutdownGrace                      time.Duration
 }
 
-// shutdownGrace is how long SIGTERM lets requests in flight finish before
-// their connections are closed: well under DOMAIN.md's 10 s, so that
-// stopping the projections and closing the store fit in the rest.
-const shutdownGrace = 5 * time.Second
+// maxShutdownGrace bounds --shutdown-grace: SIGTERM must end the process
+// within DOMAIN.md's 10 s, and stopping the projections and closing the
+// store need the rest.
+const maxShutdownGrace = 8 * time.Second
 
 // intFlag reads an integer flag's value, naming the flag if it is not one.
 func intFlag(name, raw string) (int, error) {
@@ -137,6 +138,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.tlsCert, "tls-cert", envDefault(getenv, "LEDGER_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (LEDGER_TLS_CERT)")
 	fs.StringVar(&cfg.tlsKey, "tls-key", envDefault(getenv, "LEDGER_TLS_KEY", ""), "the PEM private key of --tls-cert (LEDGER_TLS_KEY)")
 	maxConns := fs.String("max-conns", envDefault(getenv, "LEDGER_MAX_CONNS", strconv.Itoa(httpapi.DefaultConnLimits.MaxConns)), "connections open at once, from all clients; -1 for no cap (LEDGER_MAX_CONNS)")
+	grace := fs.String("shutdown-grace", envDefault(getenv, "LEDGER_SHUTDOWN_GRACE", "5s"), "on SIGTERM, how long requests in flight may take before their connections are closed; at most 8s (LEDGER_SHUTDOWN_GRACE)")
 	maxPerAddr := fs.String("max-conns-per-addr", envDefault(getenv, "LEDGER_MAX_CONNS_PER_ADDR", strconv.Itoa(httpapi.DefaultConnLimits.MaxConnsPerAddr)), "connections open at once from one client IP address; -1 for no cap, as behind a reverse proxy (LEDGER_MAX_CONNS_PER_ADDR)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -149,6 +151,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: --checkpoint-every %q: want a duration such as 1m, or 0: %w", *every, errUsage)
 	}
 	cfg.checkpointEvery = d
+	if cfg.shutdownGrace, err = time.ParseDuration(*grace); err != nil || cfg.shutdownGrace <= 0 || cfg.shutdownGrace > maxShutdownGrace {
+		return fmt.Errorf("serve: --shutdown-grace %q: want a duration above 0 and at most %s, such as 5s: %w", *grace, maxShutdownGrace, errUsage)
+	}
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return fmt.Errorf("serve: --tls-cert and --tls-key go together: give both, or neither for plain HTTP: %w", errUsage)
 	}
@@ -243,7 +248,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// whatever connections are left (a client that trickles its body does
 	// not hold the exit), then the deferred close stops the projections and
 	// lets the store's writer finish its last commit.
-	if err := httpapi.Shutdown(context.WithoutCancel(ctx), srv, shutdownGrace); err != nil {
+	if err := httpapi.Shutdown(context.WithoutCancel(ctx), srv, cfg.shutdownGrace); err != nil {
 		logger.Warn("shut down", "err", err.Error())
 	}
 	logger.Info("stopped")

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -167,5 +168,51 @@ func TestServeCapsConnectionsPerAddress(t *testing.T) {
 	second.Close()
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v after cancel, want nil", err)
+	}
+}
+
+// SIGTERM ends the process in time whatever the clients do: twenty
+// requests whose bodies never finish do not hold it past the grace and
+// the store's close (before, they held it for the whole 10 s and more).
+func TestSIGTERMWithSlowBodiesExitsInTime(t *testing.T) {
+	const slow, grace = 20, 300 * time.Millisecond
+	dir := t.TempDir()
+	tokens := writeTokens(t, dir)
+	c := startChild(t, "--data", dir, "--tokens", tokens, "--shutdown-grace", grace.String())
+	addr := strings.TrimPrefix(c.url, "http://")
+	for range slow {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, "POST /v1/schools HTTP/1.1\r\nHost: ledger\r\n"+
+			"Authorization: Bearer admin-token-for-tests\r\nContent-Length: 1000\r\n\r\n{\"schoolId\":")
+	}
+	// The listener accepts in order: once a later connection is answered,
+	// the slow ones are being served.
+	if status, body := call(t, "GET", c.url+"/healthz", "", nil); status != http.StatusOK {
+		t.Fatalf("GET /healthz beside %d slow bodies: %d %s", slow, status, body)
+	}
+	start := time.Now()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the server had not exited 10 s after SIGTERM, with %d slow bodies", slow)
+	}
+	took := time.Since(start)
+	if took > grace+4*time.Second {
+		t.Errorf("SIGTERM took %s with a grace of %s", took, grace)
+	}
+	// The slow bodies were held until the grace ran out, so the test
+	// tested what it says.
+	if took < grace {
+		t.Errorf("SIGTERM took %s, less than the grace of %s: the slow requests were not in flight", took, grace)
 	}
 }
