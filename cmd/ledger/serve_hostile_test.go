@@ -110,6 +110,8 @@ func TestServeTLSFlags(t *testing.T) {
 		{[]string{"--tls-cert", keyPath, "--tls-key", certPath}, false, "--tls-cert"},
 		{[]string{"--max-conns", "lots"}, true, "--max-conns"},
 		{[]string{"--max-conns-per-addr", "0"}, true, "-1 for no cap"},
+		{[]string{"--shutdown-grace", "20s"}, true, "at most 8s"},
+		{[]string{"--shutdown-grace", "0"}, true, "--shutdown-grace"},
 	} {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data")}, c.args...)
 		err := run(ctx, args, noEnv, io.Discard, io.Discard)
