@@ -18,7 +18,8 @@ import (
 )
 
 // decodeBody reads one JSON object into v, strictly: an unknown field, a
-// wrong type, trailing data or an empty body is a *badRequest naming where.
+// wrong type, trailing data, an empty body or a string that is not Unicode
+// text is a *badRequest naming where.
 func decodeBody(r *http.Request, v any) error {
 	return decodeJSON(r.Body, v)
 }
@@ -55,7 +56,7 @@ func decodeJSON(body io.Reader, v any) error {
 	// without a json.Decoder and the copy of the body it reads into.
 	t := reflect.TypeOf(v)
 	if jsonkeys.Strict(raw, t) == nil && json.Unmarshal(raw, v) == nil {
-		return nil
+		return checkText(raw)
 	}
 	// Any other body is decoded again, from a zero value, the way that
 	// names its fault: the decoder's errors first, then the keys'.
@@ -70,7 +71,12 @@ func decodeJSON(body io.Reader, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &badRequest{Message: "the body must hold exactly one JSON object; found more after it"}
 	}
-	return checkKeys(raw, t)
+	if err := checkKeys(raw, t); err != nil {
+		return err
+	}
+	// Last, so that a body with other faults hears of those first, as
+	// before: this fault is in characters the decoder lets through.
+	return checkText(raw)
 }
 
 // jsonError turns the decoder's error into one that names the field.

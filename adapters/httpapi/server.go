@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -79,7 +81,12 @@ type Config struct {
 	// ReadYourWritesTimeout bounds how long a write waits for the read
 	// model before answering. Default 5 s.
 	ReadYourWritesTimeout time.Duration
-	Logger                *slog.Logger
+	// Secure says the service is reached over HTTPS (serve --tls-cert, or
+	// a proxy that ends TLS in front of it). The session cookie of the
+	// pages is to carry the Secure attribute when it is set; the API sets
+	// no cookie.
+	Secure bool
+	Logger *slog.Logger
 }
 
 // Server is the HTTP adapter.
@@ -172,10 +179,20 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		// once for all of them.
 		info := &requestInfo{id: id, route: name, base: s.cfg.Logger}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		sw := &statusWriter{ResponseWriter: w}
+		body := &trackedBody{ReadCloser: http.MaxBytesReader(w, r.Body, MaxBodyBytes), unread: r.ContentLength != 0}
+		r.Body = body
+		sw := &statusWriter{ResponseWriter: w, r: r, body: body}
 
-		err := s.caughtUp(r, rt)
+		// A body declared over the limit is refused before a byte of it is
+		// read: reading it to find out would let a client that sends
+		// less than it declares hold the request open.
+		var err error
+		if r.ContentLength > MaxBodyBytes {
+			err = &http.MaxBytesError{Limit: MaxBodyBytes}
+		}
+		if err == nil {
+			err = s.caughtUp(r, rt)
+		}
 		if err == nil {
 			err = s.authorize(r, rt)
 		}
@@ -184,6 +201,12 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		}
 		if err != nil {
 			writeError(sw, r, err)
+		}
+		if sw.closing && body.unread {
+			// net/http reads what is left of a body when it closes it, even
+			// on a connection it is about to close; a deadline already past
+			// makes that read end at once, and the connection with it.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Unix(1, 0))
 		}
 		if s.cfg.Metrics != nil {
 			s.cfg.Metrics.observeRequest(name, sw.status(), time.Since(start))
@@ -243,12 +266,17 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 				return forbidden("a learner's token speaks for learner %q only", p.Learner)
 			}
 		case domain.RoleTeacher:
+			// A learner of another school and a learner who does not exist
+			// answer alike, 404, so that a teacher cannot probe which
+			// learner ids other schools hold. 404 rather than 403: for a
+			// teacher, the learners of other schools are not there, and an
+			// unknown id in the path is a 404 for every other role too.
 			l, err := s.cfg.View.Learner(id)
+			if errors.Is(err, domain.ErrNotFound) || (err == nil && l.SchoolID != p.School) {
+				return fmt.Errorf("no learner %q at school %q: %w", id, p.School, domain.ErrNotFound)
+			}
 			if err != nil {
 				return err
-			}
-			if l.SchoolID != p.School {
-				return forbidden("learner %q is not at school %q", id, p.School)
 			}
 		}
 	case scopeSchool:
@@ -270,15 +298,20 @@ func checkID(field, id string) error {
 	return nil
 }
 
-// statusWriter remembers the status code for metrics and logs.
+// statusWriter remembers the status code for metrics and logs, and closes
+// the connection after an answer given before the request's body was read.
 type statusWriter struct {
 	http.ResponseWriter
-	code int
+	r       *http.Request
+	body    *trackedBody
+	code    int
+	closing bool // the answer asked for the connection to be closed
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.code == 0 {
 		w.code = code
+		w.closeIfBodyUnread()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -286,8 +319,22 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.code == 0 {
 		w.code = http.StatusOK
+		w.closeIfBodyUnread()
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// closeIfBodyUnread asks for the connection to be closed after the answer
+// if the request's body has not been read to its end (a 401, 403 or 413
+// answered before it). Otherwise net/http would read what is left of the
+// body before answering, to keep the connection alive, at whatever pace
+// the client sends it. HTTP/2 ends the stream instead, and forbids the
+// header.
+func (w *statusWriter) closeIfBodyUnread() {
+	if w.body != nil && w.body.unread && w.r.ProtoMajor == 1 {
+		w.ResponseWriter.Header().Set("Connection", "close")
+		w.closing = true
+	}
 }
 
 func (w *statusWriter) Flush() {
@@ -301,6 +348,20 @@ func (w *statusWriter) status() int {
 		return http.StatusOK
 	}
 	return w.code
+}
+
+// trackedBody knows whether its request's body has been read to the end.
+type trackedBody struct {
+	io.ReadCloser
+	unread bool // a body was sent and has not yet been read to its end
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.unread = false
+	}
+	return n, err
 }
 
 type requestKey struct{}

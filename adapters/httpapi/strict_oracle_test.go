@@ -129,6 +129,11 @@ func sameDecode[C any](t *testing.T, body []byte) {
 	var got, want C
 	gotErr := decodeJSON(bytes.NewReader(body), &got)
 	wantErr := decoderDecodeJSON(body, &want)
+	if wantErr == nil {
+		// A decoded body whose strings are not Unicode text is refused
+		// since (checkText, tested on its own in text_test.go).
+		wantErr = checkText(body)
+	}
 	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 		t.Fatalf("%T from %q: decodeJSON says %v, the decoder %v", got, body, gotErr, wantErr)
 	}

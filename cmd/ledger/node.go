@@ -68,8 +68,10 @@ type node struct {
 	// node is ready once the read model has caught up to it.
 	startPos uint64
 	failed   chan error // the projection engine or the log stopped on an error
-	stop     context.CancelFunc
-	stopped  chan struct{} // closed when the projections and the log have stopped
+	// secure says clients reach the node over HTTPS (httpapi.Config.Secure).
+	secure  bool
+	stop    context.CancelFunc
+	stopped chan struct{} // closed when the projections and the log have stopped
 }
 
 func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Logger) (*node, error) {
@@ -250,7 +252,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 	return httpapi.NewServer(httpapi.Config{
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
 		Tokens: tokens, Research: n.research, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
-		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log,
+		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log, Secure: n.secure,
 	}), nil
 }
 

@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
-
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
 )
@@ -116,6 +116,23 @@ type serveConfig struct {
 	logOrigin                          string
 	checkpointEvery                    time.Duration
 	tokensEvery                        time.Duration
+	tlsCert, tlsKey                    string
+	limits                             httpapi.ConnLimits
+	shutdownGrace                      time.Duration
+}
+
+// maxShutdownGrace bounds --shutdown-grace: SIGTERM must end the process
+// within DOMAIN.md's 10 s, and stopping the projections and closing the
+// store need the rest.
+const maxShutdownGrace = 8 * time.Second
+
+// intFlag reads an integer flag's value, naming the flag if it is not one.
+func intFlag(name, raw string) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, fmt.Errorf("serve: --%s %q: want an integer: %w", name, raw, errUsage)
+	}
+	return n, nil
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -129,6 +146,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.logOrigin, "log-origin", envDefault(getenv, "LEDGER_LOG_ORIGIN", ""), "the transparency log's name on first start, e.g. ledger.school.example (LEDGER_LOG_ORIGIN); default: mastery-ledger/ and a random suffix")
 	tokensEvery := fs.String("tokens-check-every", envDefault(getenv, "LEDGER_TOKENS_CHECK_EVERY", "1s"), "check the tokens file this often and reload it when it changed (LEDGER_TOKENS_CHECK_EVERY)")
 	every := fs.String("checkpoint-every", envDefault(getenv, "LEDGER_CHECKPOINT_EVERY", "1m"), "sign a checkpoint this often if the log grew; 0 for on demand only (LEDGER_CHECKPOINT_EVERY)")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", envDefault(getenv, "LEDGER_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file; needs --tls-key (LEDGER_TLS_CERT)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", envDefault(getenv, "LEDGER_TLS_KEY", ""), "the PEM private key of --tls-cert (LEDGER_TLS_KEY)")
+	maxConns := fs.String("max-conns", envDefault(getenv, "LEDGER_MAX_CONNS", strconv.Itoa(httpapi.DefaultConnLimits.MaxConns)), "connections open at once, from all clients; -1 for no cap (LEDGER_MAX_CONNS)")
+	grace := fs.String("shutdown-grace", envDefault(getenv, "LEDGER_SHUTDOWN_GRACE", "5s"), "on SIGTERM, how long requests in flight may take before their connections are closed; at most 8s (LEDGER_SHUTDOWN_GRACE)")
+	maxPerAddr := fs.String("max-conns-per-addr", envDefault(getenv, "LEDGER_MAX_CONNS_PER_ADDR", strconv.Itoa(httpapi.DefaultConnLimits.MaxConnsPerAddr)), "connections open at once from one client IP address; -1 for no cap, as behind a reverse proxy (LEDGER_MAX_CONNS_PER_ADDR)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -142,6 +164,31 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cfg.checkpointEvery = d
 	if cfg.tokensEvery, err = time.ParseDuration(*tokensEvery); err != nil || cfg.tokensEvery <= 0 {
 		return fmt.Errorf("serve: --tokens-check-every %q: want a duration such as 1s: %w", *tokensEvery, errUsage)
+	}
+	if cfg.shutdownGrace, err = time.ParseDuration(*grace); err != nil || cfg.shutdownGrace <= 0 || cfg.shutdownGrace > maxShutdownGrace {
+		return fmt.Errorf("serve: --shutdown-grace %q: want a duration above 0 and at most %s, such as 5s: %w", *grace, maxShutdownGrace, errUsage)
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return fmt.Errorf("serve: --tls-cert and --tls-key go together: give both, or neither for plain HTTP: %w", errUsage)
+	}
+	if cfg.limits.MaxConns, err = intFlag("max-conns", *maxConns); err != nil {
+		return err
+	}
+	if cfg.limits.MaxConnsPerAddr, err = intFlag("max-conns-per-addr", *maxPerAddr); err != nil {
+		return err
+	}
+	if cfg.limits.MaxConns == 0 || cfg.limits.MaxConnsPerAddr == 0 {
+		return fmt.Errorf("serve: --max-conns and --max-conns-per-addr must be positive, or -1 for no cap: %w", errUsage)
+	}
+	var tlsConfig *tls.Config
+	if cfg.tlsCert != "" {
+		// Loaded before anything is opened, so that a wrong path or a key
+		// that does not match is a clear error at once.
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("serve: load --tls-cert %s and --tls-key %s: %w", cfg.tlsCert, cfg.tlsKey, err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	switch {
 	case cfg.store != "embedded" && cfg.store != "eventstoredb":
@@ -181,6 +228,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer n.close()
+	n.secure = tlsConfig != nil
 	handler, err := n.handler(tokens, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -190,12 +238,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("serving", "addr", ln.Addr().String(), "data", cfg.data, "store", cfg.store)
-	fmt.Fprintf(stdout, "ledger: serving on http://%s (data in %s)\n", ln.Addr(), cfg.data)
+	srv := httpapi.NewHTTPServer(handler, &httpapi.ServerOptions{TLS: tlsConfig})
+	limited := httpapi.LimitListener(ln, &cfg.limits)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "data", cfg.data, "store", cfg.store,
+		"maxConns", cfg.limits.MaxConns, "maxConnsPerAddr", cfg.limits.MaxConnsPerAddr)
+	fmt.Fprintf(stdout, "ledger: serving on %s://%s (data in %s)\n", scheme, ln.Addr(), cfg.data)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(limited, "", "")
+			return
+		}
+		errc <- srv.Serve(limited)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -204,13 +264,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// Stop accepting, let in-flight requests finish, then the deferred
-	// close stops the projections and lets the store's writer finish its
-	// last commit.
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("serve: shut down: %w", err)
+	// Stop accepting, give in-flight requests the grace to finish, close
+	// whatever connections are left (a client that trickles its body does
+	// not hold the exit), then the deferred close stops the projections and
+	// lets the store's writer finish its last commit.
+	if err := httpapi.Shutdown(context.WithoutCancel(ctx), srv, cfg.shutdownGrace); err != nil {
+		logger.Warn("shut down", "err", err.Error())
 	}
 	logger.Info("stopped")
 	return nil
