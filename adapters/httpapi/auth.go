@@ -389,6 +389,13 @@ func (t *Tokens) authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, fmt.Errorf("%w: send Authorization: Bearer <token>", errUnauthorized)
 	}
 	e, found := t.lookup(token)
+	if !found && t.path != "" && t.changed() {
+		// A token just made with `ledger tokens add` works at its first
+		// use, not only after the next check of Watch. Only an unknown
+		// token costs the look at the file, a stat.
+		t.Reload() // an error is logged, and the table in use kept
+		e, found = t.lookup(token)
+	}
 	if !found {
 		return Principal{}, fmt.Errorf("%w: the token is not known", errUnauthorized)
 	}
