@@ -20,14 +20,34 @@ import (
 // processes creating the same secret at once both end up using the one that
 // won.
 func Create(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := writeTemp(path, data, perm)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	// The temporary name goes whatever happens; once linked, the file
 	// lives on under path.
-	defer os.Remove(tmp.Name())
+	defer os.Remove(tmp)
+	// A link, unlike a rename, fails rather than replace an existing file.
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create %s: %w", path, fs.ErrExist)
+		}
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := SyncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeTemp writes data, synced, to a new temporary file with permission
+// perm beside path, and returns its name. A file it could not finish is
+// removed.
+func writeTemp(path string, data []byte, perm fs.FileMode) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
 	err = tmp.Chmod(perm)
 	if err == nil {
 		_, err = tmp.Write(data)
@@ -39,19 +59,10 @@ func Create(path string, data []byte, perm fs.FileMode) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
+		os.Remove(tmp.Name())
+		return "", err
 	}
-	// A link, unlike a rename, fails rather than replace an existing file.
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("create %s: %w", path, fs.ErrExist)
-		}
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	if err := SyncDir(dir); err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	return nil
+	return tmp.Name(), nil
 }
 
 // SyncDir makes dir's entries (a file created, renamed or removed in it)
@@ -76,38 +87,19 @@ func SyncDir(dir string) error {
 // new, whole: a temporary file in the same directory is written and
 // synced, renamed over path, and the directory is synced. It returns only
 // once the new content is durable. It is for records that must move
-// forward (the last signed checkpoint), never for secrets made once, which
+// forward (the last signed checkpoint, the tokens file), never for secrets
+// made once, which
 // Create guards against replacement.
 func Replace(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := writeTemp(path, data, perm)
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
-	renamed := false
-	defer func() {
-		if !renamed {
-			os.Remove(tmp.Name())
-		}
-	}()
-	err = tmp.Chmod(perm)
-	if err == nil {
-		_, err = tmp.Write(data)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replace %s: %w", path, err)
-	}
-	renamed = true
-	if err := SyncDir(dir); err != nil {
+	if err := SyncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return nil

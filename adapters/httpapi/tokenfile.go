@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/masteryledger/ledger/adapters/atomicfile"
@@ -221,29 +220,8 @@ func writeTokenFile(path string, entries []Entry) error {
 	if err != nil {
 		return fmt.Errorf("write tokens file %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write tokens file %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // fails once renamed, as it should
-	err = tmp.Chmod(0o600)
-	if err == nil {
-		_, err = tmp.Write(append(raw, '\n'))
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err == nil {
-		err = atomicfile.SyncDir(filepath.Dir(path))
-	}
-	if err != nil {
-		return fmt.Errorf("write tokens file %s: %w", path, err)
+	if err := atomicfile.Replace(path, append(raw, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write tokens file: %w", err)
 	}
 	return nil
 }

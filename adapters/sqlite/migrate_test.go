@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -15,26 +16,20 @@ import (
 	"github.com/masteryledger/ledger/domain"
 )
 
-// schemaV1 is the whole schema as the store wrote it before salts, word for
-// word: databases made then hold it.
-const schemaV1 = `
-CREATE TABLE IF NOT EXISTS events (
-	position    INTEGER PRIMARY KEY,
-	event_id    TEXT    NOT NULL UNIQUE,
-	stream      TEXT    NOT NULL,
-	revision    INTEGER NOT NULL,
-	type        TEXT    NOT NULL,
-	occurred_at TEXT    NOT NULL,
-	recorded_at TEXT    NOT NULL,
-	actor_role  TEXT    NOT NULL,
-	actor_name  TEXT    NOT NULL,
-	data        TEXT    NOT NULL,
-	prev_hash   TEXT    NOT NULL,
-	hash        TEXT    NOT NULL,
-	UNIQUE (stream, revision)
-) STRICT;
-PRAGMA user_version = 1;
-`
+// schemaV1File holds the whole schema as the store wrote it before salts,
+// word for word: databases made then hold it. cmd/ledger's tests read it
+// too.
+const schemaV1File = "testdata/schema-v1.sql"
+
+// schemaV1 returns the schema of schemaV1File.
+func schemaV1(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(schemaV1File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
 
 // rawDB opens the database file of dir directly, as the store's earlier
 // code did, and closes it when the test ends.
@@ -55,7 +50,7 @@ func rawDB(t *testing.T, dir string) *sql.DB {
 func makeV1Dir(t *testing.T, dir string) []domain.RecordedEvent {
 	t.Helper()
 	db := rawDB(t, dir)
-	if _, err := db.Exec(schemaV1); err != nil {
+	if _, err := db.Exec(schemaV1(t)); err != nil {
 		t.Fatalf("version 1 schema: %v", err)
 	}
 	heads := map[string]domain.RecordedEvent{}
@@ -199,7 +194,7 @@ func TestOpenAfterTheEarlierCodeReopenedAMigratedDatabase(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rawDB(t, dir).Exec(schemaV1); err != nil { // the earlier code's open
+	if _, err := rawDB(t, dir).Exec(schemaV1(t)); err != nil { // the earlier code's open
 		t.Fatal(err)
 	}
 	s2, err := sqlite.Open(ctx, dir, nil)

@@ -17,31 +17,18 @@ import (
 )
 
 // schemaBeforeSalts is the embedded store's schema as the code before salts
-// wrote it, word for word.
-const schemaBeforeSalts = `
-CREATE TABLE IF NOT EXISTS events (
-	position    INTEGER PRIMARY KEY,
-	event_id    TEXT    NOT NULL UNIQUE,
-	stream      TEXT    NOT NULL,
-	revision    INTEGER NOT NULL,
-	type        TEXT    NOT NULL,
-	occurred_at TEXT    NOT NULL,
-	recorded_at TEXT    NOT NULL,
-	actor_role  TEXT    NOT NULL,
-	actor_name  TEXT    NOT NULL,
-	data        TEXT    NOT NULL,
-	prev_hash   TEXT    NOT NULL,
-	hash        TEXT    NOT NULL,
-	UNIQUE (stream, revision)
-) STRICT;
-PRAGMA user_version = 1;
-`
+// wrote it, word for word, kept by the store's tests.
+const schemaBeforeSalts = "../../adapters/sqlite/testdata/schema-v1.sql"
 
 // makeDirBeforeSalts writes a data directory as the code before salts left
 // it: that schema, and n events in three streams hashed as v1.
 func makeDirBeforeSalts(t *testing.T, dir string, n int) {
 	t.Helper()
-	stmts := []string{schemaBeforeSalts}
+	schema, err := os.ReadFile(schemaBeforeSalts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := []string{string(schema)}
 	heads := map[string]domain.RecordedEvent{}
 	for i := range n {
 		stream := fmt.Sprintf("learner-l-%04d", i%3)
