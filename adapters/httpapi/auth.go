@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/domain"
 )
 
@@ -33,23 +34,9 @@ type Credential struct {
 	Name    string `json:"name"`
 }
 
-// Principal is who a request comes from.
-type Principal struct {
-	Role    string
-	Name    string
-	School  string
-	Learner string
-}
-
-// Actor is the principal as events record it. A learner is recorded by
-// learner id, never by a display name, so that the event log holds no
-// learner's name and the research feed can pseudonymise the actor.
-func (p Principal) Actor() domain.Actor {
-	if p.Role == domain.RoleLearner {
-		return domain.Actor{Role: p.Role, Name: p.Learner}
-	}
-	return domain.Actor{Role: p.Role, Name: p.Name}
-}
+// Principal is who a request comes from (adapters/access, shared with
+// the pages).
+type Principal = access.Principal
 
 // Tokens checks bearer tokens. It keeps only SHA-256 digests and compares
 // them in constant time, so neither memory nor timing gives a token away.
@@ -366,10 +353,10 @@ func NewToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// lookup finds the entry of a presented token. It compares against every
-// entry, so the time taken does not depend on which one matches.
-func (t *Tokens) lookup(token string) (tokenEntry, bool) {
-	d := sha256.Sum256([]byte(token))
+// lookup finds the entry of a presented token's digest. It compares
+// against every entry, so the time taken does not depend on which one
+// matches.
+func (t *Tokens) lookup(d [sha256.Size]byte) (tokenEntry, bool) {
 	var found tokenEntry
 	ok := 0
 	for _, e := range t.table.Load().entries {
@@ -388,13 +375,27 @@ func (t *Tokens) authenticate(r *http.Request) (Principal, error) {
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return Principal{}, fmt.Errorf("%w: send Authorization: Bearer <token>", errUnauthorized)
 	}
-	e, found := t.lookup(token)
+	return t.Authenticate(token)
+}
+
+// Authenticate returns the principal a token stands for: what a bearer
+// token gives the API, and what a sign-in gives the pages. Returns an
+// error wrapping ErrUnauthorized if the token is not known or expired.
+func (t *Tokens) Authenticate(token string) (Principal, error) {
+	return t.AuthenticateDigest(sha256.Sum256([]byte(token)))
+}
+
+// AuthenticateDigest is Authenticate for a token's SHA-256 digest, so that
+// a session keeps the digest, never the token, and still sees at each
+// request whether the token was revoked or expired since.
+func (t *Tokens) AuthenticateDigest(d [sha256.Size]byte) (Principal, error) {
+	e, found := t.lookup(d)
 	if !found && t.path != "" && t.changed() {
 		// A token just made with `ledger tokens add` works at its first
 		// use, not only after the next check of Watch. Only an unknown
 		// token costs the look at the file, a stat.
 		t.Reload() // an error is logged, and the table in use kept
-		e, found = t.lookup(token)
+		e, found = t.lookup(d)
 	}
 	if !found {
 		return Principal{}, fmt.Errorf("%w: the token is not known", errUnauthorized)

@@ -67,6 +67,12 @@ func NewMetrics(projectionLag func() float64) *Metrics {
 // Registry is where the metrics live, for tests and for adding more.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
+// ObserveRequest counts a request another handler on the same port served
+// (the pages), under its route's name, beside the API's.
+func (m *Metrics) ObserveRequest(route string, status int, d time.Duration) {
+	m.observeRequest(route, status, d)
+}
+
 func (m *Metrics) observeRequest(route string, status int, d time.Duration) {
 	code := strconv.Itoa(status)
 	m.requests.WithLabelValues(route, code).Inc()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"syscall"
 
+	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 )
@@ -33,8 +34,11 @@ type Problem struct {
 
 // Errors the adapter itself raises. Each maps to one status.
 var (
-	errUnauthorized = errors.New("a valid bearer token is required")
-	errForbidden    = errors.New("forbidden")
+	// ErrUnauthorized is wrapped by every refusal of a token: missing,
+	// unknown or expired (401).
+	ErrUnauthorized = errors.New("a valid bearer token is required")
+	errUnauthorized = ErrUnauthorized
+	errForbidden    = access.ErrForbidden
 )
 
 // badRequest is a request the adapter could not read: a malformed body,

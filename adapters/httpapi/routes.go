@@ -8,60 +8,48 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/domain"
-)
-
-// Role sets of the routes (DOMAIN.md, "Roles").
-var (
-	anyone      = []string{domain.RoleAdmin, domain.RoleTeacher, domain.RoleLearner, domain.RoleAuditor, domain.RoleResearcher}
-	admins      = []string{domain.RoleAdmin}
-	teachers    = []string{domain.RoleTeacher}
-	teachersAnd = []string{domain.RoleTeacher, domain.RoleLearner}
-	// learnerReaders may read a learner's record: admins and auditors any,
-	// teachers their school's, learners their own.
-	learnerReaders = []string{domain.RoleAdmin, domain.RoleAuditor, domain.RoleTeacher, domain.RoleLearner}
-	schoolReaders  = []string{domain.RoleAdmin, domain.RoleAuditor, domain.RoleResearcher, domain.RoleTeacher}
-	feedReaders    = []string{domain.RoleAdmin, domain.RoleAuditor, domain.RoleResearcher}
 )
 
 // routes is the whole API surface, in one place.
 func (s *Server) routes() []route {
 	return []route{
-		{method: "POST", path: "/v1/standards", roles: admins, handle: s.publishStandard},
-		{method: "GET", path: "/v1/standards", roles: anyone, handle: s.listStandards},
-		{method: "GET", path: "/v1/standards/{standardId}", roles: anyone, handle: s.getStandard},
-		{method: "POST", path: "/v1/standards/{standardId}/revisions", roles: admins, handle: s.reviseStandard},
-		{method: "POST", path: "/v1/standards/{standardId}/retirement", roles: admins, handle: s.retireStandard},
+		{method: "POST", path: "/v1/standards", rule: access.AdminOnly, handle: s.publishStandard},
+		{method: "GET", path: "/v1/standards", rule: access.Anyone, handle: s.listStandards},
+		{method: "GET", path: "/v1/standards/{standardId}", rule: access.Anyone, handle: s.getStandard},
+		{method: "POST", path: "/v1/standards/{standardId}/revisions", rule: access.AdminOnly, handle: s.reviseStandard},
+		{method: "POST", path: "/v1/standards/{standardId}/retirement", rule: access.AdminOnly, handle: s.retireStandard},
 
-		{method: "POST", path: "/v1/schools", roles: admins, handle: s.registerSchool},
-		{method: "POST", path: "/v1/schools/{schoolId}/learners", roles: admins, scope: scopeSchool, handle: s.enrollLearner},
-		{method: "POST", path: "/v1/schools/{schoolId}/efficacy-surveys", roles: admins, scope: scopeSchool, handle: s.recordSurvey},
-		{method: "GET", path: "/v1/schools/{schoolId}/efficacy", roles: schoolReaders, scope: scopeSchool, handle: s.getEfficacy},
-		{method: "PUT", path: "/v1/schools/{schoolId}/research-sharing", roles: admins, scope: scopeSchool, handle: s.setResearchSharing},
+		{method: "POST", path: "/v1/schools", rule: access.AdminOnly, handle: s.registerSchool},
+		{method: "POST", path: "/v1/schools/{schoolId}/learners", rule: access.AdminOfSchool, handle: s.enrollLearner},
+		{method: "POST", path: "/v1/schools/{schoolId}/efficacy-surveys", rule: access.AdminOfSchool, handle: s.recordSurvey},
+		{method: "GET", path: "/v1/schools/{schoolId}/efficacy", rule: access.SchoolFigures, handle: s.getEfficacy},
+		{method: "PUT", path: "/v1/schools/{schoolId}/research-sharing", rule: access.AdminOfSchool, handle: s.setResearchSharing},
 
-		{method: "POST", path: "/v1/learners/{learnerId}/withdrawal", roles: admins, scope: scopeLearner, handle: s.withdrawLearner},
-		{method: "POST", path: "/v1/learners/{learnerId}/pre-assessments", roles: teachers, scope: scopeLearner, handle: s.recordPreAssessment},
-		{method: "POST", path: "/v1/learners/{learnerId}/evidence", roles: teachersAnd, scope: scopeLearner, handle: s.recordEvidence},
-		{method: "POST", path: "/v1/learners/{learnerId}/evidence/{evidenceId}/retraction", roles: teachers, scope: scopeLearner, handle: s.retractEvidence},
-		{method: "POST", path: "/v1/learners/{learnerId}/feedback", roles: teachers, scope: scopeLearner, handle: s.giveFeedback},
-		{method: "POST", path: "/v1/learners/{learnerId}/goals", roles: teachersAnd, scope: scopeLearner, handle: s.setGoal},
-		{method: "POST", path: "/v1/learners/{learnerId}/goals/{goalId}/evaluation", roles: teachersAnd, scope: scopeLearner, handle: s.evaluateGoal},
-		{method: "POST", path: "/v1/learners/{learnerId}/goals/{goalId}/review", roles: teachersAnd, scope: scopeLearner, handle: s.reviewGoal},
-		{method: "POST", path: "/v1/learners/{learnerId}/plans", roles: teachersAnd, scope: scopeLearner, handle: s.draftPlan},
-		{method: "POST", path: "/v1/learners/{learnerId}/plans/{planId}/adjustments", roles: teachersAnd, scope: scopeLearner, handle: s.adjustPlan},
-		{method: "PUT", path: "/v1/learners/{learnerId}/profile", roles: teachersAnd, scope: scopeLearner, handle: s.updateProfile},
-		{method: "DELETE", path: "/v1/learners/{learnerId}/personal-data", roles: admins, scope: scopeLearner, handle: s.erasePersonalData},
-		{method: "POST", path: "/v1/learners/{learnerId}/agreements", roles: teachers, scope: scopeLearner, handle: s.agreeReadiness},
-		{method: "POST", path: "/v1/learners/{learnerId}/summative-attempts", roles: teachers, scope: scopeLearner, handle: s.recordAttempt},
+		{method: "POST", path: "/v1/learners/{learnerId}/withdrawal", rule: access.AdminOfLearner, handle: s.withdrawLearner},
+		{method: "POST", path: "/v1/learners/{learnerId}/pre-assessments", rule: access.TeacherOfLearner, handle: s.recordPreAssessment},
+		{method: "POST", path: "/v1/learners/{learnerId}/evidence", rule: access.TeacherOrLearner, handle: s.recordEvidence},
+		{method: "POST", path: "/v1/learners/{learnerId}/evidence/{evidenceId}/retraction", rule: access.TeacherOfLearner, handle: s.retractEvidence},
+		{method: "POST", path: "/v1/learners/{learnerId}/feedback", rule: access.TeacherOfLearner, handle: s.giveFeedback},
+		{method: "POST", path: "/v1/learners/{learnerId}/goals", rule: access.TeacherOrLearner, handle: s.setGoal},
+		{method: "POST", path: "/v1/learners/{learnerId}/goals/{goalId}/evaluation", rule: access.TeacherOrLearner, handle: s.evaluateGoal},
+		{method: "POST", path: "/v1/learners/{learnerId}/goals/{goalId}/review", rule: access.TeacherOrLearner, handle: s.reviewGoal},
+		{method: "POST", path: "/v1/learners/{learnerId}/plans", rule: access.TeacherOrLearner, handle: s.draftPlan},
+		{method: "POST", path: "/v1/learners/{learnerId}/plans/{planId}/adjustments", rule: access.TeacherOrLearner, handle: s.adjustPlan},
+		{method: "PUT", path: "/v1/learners/{learnerId}/profile", rule: access.TeacherOrLearner, handle: s.updateProfile},
+		{method: "DELETE", path: "/v1/learners/{learnerId}/personal-data", rule: access.AdminOfLearner, handle: s.erasePersonalData},
+		{method: "POST", path: "/v1/learners/{learnerId}/agreements", rule: access.TeacherOfLearner, handle: s.agreeReadiness},
+		{method: "POST", path: "/v1/learners/{learnerId}/summative-attempts", rule: access.TeacherOfLearner, handle: s.recordAttempt},
 
-		{method: "GET", path: "/v1/learners/{learnerId}/mastery", roles: learnerReaders, scope: scopeLearner, handle: s.getMastery},
-		{method: "GET", path: "/v1/learners/{learnerId}/mastery/{standardId}", roles: learnerReaders, scope: scopeLearner, handle: s.getStandardMastery},
-		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/replay", roles: learnerReaders, scope: scopeLearner, handle: s.getReplay},
-		{method: "GET", path: "/v1/learners/{learnerId}/transcript", roles: learnerReaders, scope: scopeLearner, handle: s.getTranscript},
-		{method: "GET", path: "/v1/learners/{learnerId}/events", roles: learnerReaders, scope: scopeLearner, handle: s.getLearnerEvents},
-		{method: "GET", path: "/v1/learners/{learnerId}/profile", roles: learnerReaders, scope: scopeLearner, handle: s.getProfile},
+		{method: "GET", path: "/v1/learners/{learnerId}/mastery", rule: access.LearnerRecord, handle: s.getMastery},
+		{method: "GET", path: "/v1/learners/{learnerId}/mastery/{standardId}", rule: access.LearnerRecord, handle: s.getStandardMastery},
+		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/replay", rule: access.LearnerRecord, handle: s.getReplay},
+		{method: "GET", path: "/v1/learners/{learnerId}/transcript", rule: access.LearnerRecord, handle: s.getTranscript},
+		{method: "GET", path: "/v1/learners/{learnerId}/events", rule: access.LearnerRecord, handle: s.getLearnerEvents},
+		{method: "GET", path: "/v1/learners/{learnerId}/profile", rule: access.LearnerRecord, handle: s.getProfile},
 
-		{method: "GET", path: "/v1/events", roles: feedReaders, handle: s.getFeed},
+		{method: "GET", path: "/v1/events", rule: access.Feed, handle: s.getFeed},
 
 		{method: "GET", path: "/v1/log/key", public: true, handle: s.getLogKey},
 		{method: "GET", path: "/v1/log/checkpoint", public: true, handle: s.getCheckpoint},

@@ -10,11 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
@@ -137,23 +137,13 @@ func (s *Server) Routes() []string {
 	return out
 }
 
-// scope says which part of the path a teacher's or learner's token must
-// match.
-type scope int
-
-const (
-	scopeNone    scope = iota
-	scopeLearner       // {learnerId}: a teacher of the learner's school, or the learner
-	scopeSchool        // {schoolId}: a teacher of the school
-)
-
 type route struct {
 	method, path string
 	name         string
-	public       bool     // no token needed
-	roles        []string // who may call it
-	scope        scope
-	handle       func(http.ResponseWriter, *http.Request) error
+	public       bool // no token needed
+	// rule is who may call it (adapters/access, shared with the pages).
+	rule   access.Rule
+	handle func(http.ResponseWriter, *http.Request) error
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -242,58 +232,18 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 		return err
 	}
 	setPrincipal(r.Context(), p)
-	allowed := false
-	for _, role := range rt.roles {
-		allowed = allowed || role == p.Role
+	err = access.Authorize(p, rt.rule, rt.method+" "+rt.path, mux.Vars(r), s.cfg.View)
+	var bad *access.InvalidIDError
+	if errors.As(err, &bad) {
+		return &badRequest{Field: bad.Field, Message: bad.Message}
 	}
-	if !allowed {
-		article := "a"
-		if strings.ContainsAny(p.Role[:1], "aeiou") {
-			article = "an"
-		}
-		return forbidden("%s %s may not call %s %s", article, p.Role, rt.method, rt.path)
-	}
-	vars := mux.Vars(r)
-	switch rt.scope {
-	case scopeLearner:
-		id := vars["learnerId"]
-		if err := checkID("learnerId", id); err != nil {
-			return err
-		}
-		switch p.Role {
-		case domain.RoleLearner:
-			if id != p.Learner {
-				return forbidden("a learner's token speaks for learner %q only", p.Learner)
-			}
-		case domain.RoleTeacher:
-			// A learner of another school and a learner who does not exist
-			// answer alike, 404, so that a teacher cannot probe which
-			// learner ids other schools hold. 404 rather than 403: for a
-			// teacher, the learners of other schools are not there, and an
-			// unknown id in the path is a 404 for every other role too.
-			l, err := s.cfg.View.Learner(id)
-			if errors.Is(err, domain.ErrNotFound) || (err == nil && l.SchoolID != p.School) {
-				return fmt.Errorf("no learner %q at school %q: %w", id, p.School, domain.ErrNotFound)
-			}
-			if err != nil {
-				return err
-			}
-		}
-	case scopeSchool:
-		id := vars["schoolId"]
-		if err := checkID("schoolId", id); err != nil {
-			return err
-		}
-		if p.Role == domain.RoleTeacher && id != p.School {
-			return forbidden("a teacher of school %q may not act for school %q", p.School, id)
-		}
-	}
-	return nil
+	return err
 }
 
 func checkID(field, id string) error {
-	if !domain.ValidID(id) {
-		return &badRequest{Field: field, Message: "must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"}
+	var bad *access.InvalidIDError
+	if err := access.CheckID(field, id); errors.As(err, &bad) {
+		return &badRequest{Field: bad.Field, Message: bad.Message}
 	}
 	return nil
 }
