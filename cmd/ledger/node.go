@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
+	"github.com/masteryledger/ledger/adapters/web"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
@@ -248,12 +250,36 @@ func (n *node) ready(context.Context) error {
 	}
 }
 
+// handler serves the API and the pages on one port: the API's paths go to
+// the API, every other path to the pages. Both read the same projections
+// with the same token table, under the same access rules.
 func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handler, error) {
-	return httpapi.NewServer(httpapi.Config{
+	api := httpapi.NewServer(httpapi.Config{
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
 		Tokens: tokens, Research: n.research, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log, Secure: n.secure,
-	}), nil
+	})
+	pages, err := web.New(web.Config{
+		View: n.view, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	return onePort(api, pages), nil
+}
+
+// onePort sends /v1/…, /metrics, /healthz and /readyz to the API and the
+// rest to the pages. It matches the path as sent, without cleaning it, so
+// the API sees exactly the requests it saw when it had the port alone.
+func onePort(api, pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, "/v1/"), p == "/v1", p == "/metrics", p == "/healthz", p == "/readyz":
+			api.ServeHTTP(w, r)
+		default:
+			pages.ServeHTTP(w, r)
+		}
+	})
 }
 
 func (n *node) close() error {

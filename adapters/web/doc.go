@@ -1,0 +1,19 @@
+// Package web serves the ledger's pages: server-rendered HTML on the same
+// port as the JSON API, reading the same projections and obeying the same
+// rules (adapters/access), so that a page is never a way around a 403.
+//
+// # Layout
+//
+// Templates and the one style sheet are embedded. templates/layout.html is
+// the page around every page; templates/pages holds one template per page,
+// each parsed with the layout once, in New. routes.go holds the table of
+// pages: a path, the access rule it is read under, its template and its
+// handler. Adding a page is one template, one handler and one line there.
+//
+// # Caveats
+//
+// A page renders into a buffer first, so a template that fails answers a
+// 500 page with a log line, never half a page. Pages carry no script and no
+// inline style: the Content-Security-Policy (headers.go) allows 'self'
+// only. Sessions live in memory: a restart signs everyone out.
+package web

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections"
+)
+
+// learnerPage is what templates/pages/learner.html shows.
+type learnerPage struct {
+	Learner    projections.Learner
+	SchoolName string
+	Standards  []standardRow
+	// Goals are the goals not yet reviewed, with their plans.
+	Goals []projections.GoalRecord
+	// Reviewed counts the goals whose cycle is closed.
+	Reviewed int
+}
+
+// standardRow is one standard of the learner's page.
+type standardRow struct {
+	ID, Code, Title string
+	Status          domain.Status
+	Covered, Total  int
+	Components      []componentRow
+	// Latest is the most recent current evidence, or nil.
+	Latest *projections.EvidenceRecord
+	// Attempts counts summative attempts.
+	Attempts int
+}
+
+type componentRow struct {
+	ID, Statement string
+	Covered       bool
+	Level         *int
+	PreAssessed   bool
+}
+
+// learnerPage reads /learners/{learnerId}: every standard's status and
+// coverage, the latest evidence, and the current goals and plans, from the
+// projections the API reads.
+func (s *Server) learnerPage(r *http.Request, _ access.Principal) (any, error) {
+	id := mux.Vars(r)["learnerId"]
+	v := s.cfg.View
+	l, err := v.Learner(id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := v.Mastery(r.Context(), id, nil)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := v.LatestEvidence(id)
+	if err != nil {
+		return nil, err
+	}
+	goals, err := v.Goals(id)
+	if err != nil {
+		return nil, err
+	}
+	out := learnerPage{Learner: l}
+	if sc, err := v.School(l.SchoolID); err == nil {
+		out.SchoolName = sc.Name
+	}
+	for _, sm := range m.Standards {
+		row := standardRow{ID: sm.StandardID, Status: sm.Status, Total: len(sm.Components), Attempts: len(sm.Attempts)}
+		statements := map[string]string{}
+		if std, err := v.Standard(sm.StandardID); err == nil {
+			row.Code, row.Title = std.Code, std.Title
+			for _, c := range std.Components {
+				statements[c.ID] = c.Statement
+			}
+		}
+		for _, c := range sm.Components {
+			if c.Covered {
+				row.Covered++
+			}
+			row.Components = append(row.Components, componentRow{ID: c.ID, Statement: statements[c.ID], Covered: c.Covered, Level: c.Level, PreAssessed: c.PreAssessed})
+		}
+		if e, ok := latest[sm.StandardID]; ok {
+			row.Latest = &e
+		}
+		out.Standards = append(out.Standards, row)
+	}
+	for _, g := range goals {
+		if g.Reviewed {
+			out.Reviewed++
+			continue
+		}
+		out.Goals = append(out.Goals, g)
+	}
+	return out, nil
+}

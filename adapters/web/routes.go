@@ -1,0 +1,50 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/adapters/access"
+)
+
+// page is one page: a path, the rule of adapters/access it is read under
+// (the same constant the API route it shows names), the template in
+// templates/pages that shows it, and the handler that reads what it shows.
+type page struct {
+	path     string
+	rule     access.Rule
+	template string
+	// link, if set, lists the page on the signed-in home page under these
+	// words, for every id the principal may open (see homeLinks).
+	link string
+	load func(r *http.Request, p access.Principal) (any, error)
+}
+
+// pages is every page but the home page and the sign-in, in one place.
+// Adding a page: a template in templates/pages, a handler, and a line here.
+func (s *Server) pages() []page {
+	return []page{
+		{path: "/learners/{learnerId}", rule: access.LearnerRecord, template: "learner", link: "Mastery record", load: s.learnerPage},
+		{path: "/schools/{schoolId}", rule: access.SchoolRoster, template: "school", link: "Learners by cohort", load: s.schoolPage},
+	}
+}
+
+// page is the handler of a page of the table: a session is required, the
+// access rule is checked as the API checks it, then the page is read and
+// rendered.
+func (s *Server) page(p page) handler {
+	return func(w http.ResponseWriter, r *http.Request, sess *signedIn) error {
+		if sess == nil {
+			return errSignedOut
+		}
+		if err := access.Authorize(sess.principal, p.rule, "GET "+p.path, mux.Vars(r), s.cfg.View); err != nil {
+			return err
+		}
+		data, err := p.load(r, sess.principal)
+		if err != nil {
+			return err
+		}
+		s.render(w, r, http.StatusOK, p.template, sess, data)
+		return nil
+	}
+}

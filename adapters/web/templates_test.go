@@ -1,0 +1,72 @@
+package web
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections"
+)
+
+// TestTemplatesParse parses every template, as New does, and checks the
+// page table names only templates that exist.
+func TestTemplatesParse(t *testing.T) {
+	tm, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"error", "home", "learner", "school"} {
+		if _, ok := tm.byName[name]; !ok {
+			t.Errorf("no template %q", name)
+		}
+	}
+	s := &Server{}
+	for _, p := range s.pages() {
+		if _, ok := tm.byName[p.template]; !ok {
+			t.Errorf("page %s names template %q, which does not exist", p.path, p.template)
+		}
+	}
+}
+
+// TestTemplatesExecute renders every template with data of its page's
+// shape, so a field a template names and its page lacks fails here, not
+// in front of a user.
+func TestTemplatesExecute(t *testing.T) {
+	tm, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := 3
+	when := time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)
+	p := &access.Principal{Role: domain.RoleTeacher, Name: "Ms Rivera", School: "north"}
+	pages := map[string]any{
+		"error": errorPage{Status: 404, Title: "Not Found", Message: "no such page", RequestID: "r1"},
+		"home":  homePage{Links: []homeLink{{Label: "Learners by cohort", Href: "/schools/north", About: "North"}}},
+		"learner": learnerPage{
+			Learner: projections.Learner{ID: "l-0001", SchoolID: "north", Cohort: "grade-6"},
+			Standards: []standardRow{{ID: "s1", Code: "6.RP.A.1", Title: "Ratios", Status: domain.StatusReady, Covered: 1, Total: 2,
+				Components: []componentRow{{ID: "c1", Covered: true, Level: &level}},
+				Latest:     &projections.EvidenceRecord{ComponentID: "c1", Level: 3, Source: domain.SourceTeacher, OccurredAt: when}}},
+			Goals: []projections.GoalRecord{{ID: "g1", Specific: "ratios", Result: domain.GoalNotYet,
+				Plans: []projections.PlanRecord{{ID: "p1", Adjustments: []domain.PlanAdjusted{{Change: "more practice", Reason: "not yet"}}}}}},
+			Reviewed: 2,
+		},
+		"school": schoolPage{ID: "north", Name: "North", Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}},
+			Cohorts: []cohort{{Name: "grade-6", Learners: []learnerRow{{ID: "l-0001", Statuses: []domain.Status{domain.StatusMet}}}}}},
+	}
+	for name := range tm.byName {
+		page, ok := pages[name]
+		if !ok {
+			t.Errorf("template %q has no sample data in this test", name)
+			continue
+		}
+		for _, who := range []*access.Principal{nil, p} {
+			var buf bytes.Buffer
+			if err := tm.execute(&buf, name, layoutData{Principal: who, CSRF: "c", Page: page}); err != nil {
+				t.Errorf("template %q: %v", name, err)
+			}
+		}
+	}
+}
