@@ -100,12 +100,12 @@ func New(cfg Config) (*Server, error) {
 		if _, ok := t.byName[p.template]; !ok {
 			return nil, fmt.Errorf("web: page %s names template %q, which does not exist", p.path, p.template)
 		}
-		s.router.Handle(p.path, s.wrap("page "+p.path, s.page(p))).Methods(http.MethodGet, http.MethodHead)
+		s.router.Handle(p.path, s.wrap("GET "+p.path, s.page(p))).Methods(http.MethodGet, http.MethodHead)
 	}
-	s.router.Handle("/", s.wrap("page /", s.home)).Methods(http.MethodGet, http.MethodHead)
-	s.router.Handle("/session", s.wrap("page POST /session", s.signIn)).Methods(http.MethodPost)
-	s.router.Handle("/session/end", s.wrap("page POST /session/end", s.signOut)).Methods(http.MethodPost)
-	s.router.PathPrefix("/static/").Handler(s.wrap("static", s.static)).Methods(http.MethodGet, http.MethodHead)
+	s.router.Handle("/", s.wrap("GET /", s.home)).Methods(http.MethodGet, http.MethodHead)
+	s.router.Handle("/session", s.wrap("POST /session", s.signIn)).Methods(http.MethodPost)
+	s.router.Handle("/session/end", s.wrap("POST /session/end", s.signOut)).Methods(http.MethodPost)
+	s.router.PathPrefix("/static/").Handler(s.wrap("GET /static/", s.static)).Methods(http.MethodGet, http.MethodHead)
 	s.router.NotFoundHandler = s.wrap("page not found", func(w http.ResponseWriter, r *http.Request, _ *signedIn) error {
 		return fmt.Errorf("no page %s: %w", r.URL.Path, domain.ErrNotFound)
 	})

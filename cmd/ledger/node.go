@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -265,21 +264,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
-	return onePort(api, pages), nil
-}
-
-// onePort sends /v1/…, /metrics, /healthz and /readyz to the API and the
-// rest to the pages. It matches the path as sent, without cleaning it, so
-// the API sees exactly the requests it saw when it had the port alone.
-func onePort(api, pages http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch p := r.URL.Path; {
-		case strings.HasPrefix(p, "/v1/"), p == "/v1", p == "/metrics", p == "/healthz", p == "/readyz":
-			api.ServeHTTP(w, r)
-		default:
-			pages.ServeHTTP(w, r)
-		}
-	})
+	return web.OnePort(api, pages), nil
 }
 
 func (n *node) close() error {
