@@ -41,17 +41,22 @@ func funcs() template.FuncMap {
 }
 
 // parseTemplates parses templates/layout.html with each file of
-// templates/pages into a template named for the file (learner.html is
-// "learner"). Returns an error naming the file that does not parse.
-func parseTemplates() (*templates, error) {
-	names, err := fs.Glob(files, "templates/pages/*.html")
+// templates/pages of the embedded files into a template named for the file
+// (learner.html is "learner"). Returns an error naming the file that does
+// not parse.
+func parseTemplates() (*templates, error) { return parseTemplatesFS(files) }
+
+// parseTemplatesFS is parseTemplates from any file system, so a test can
+// add a page that fails.
+func parseTemplatesFS(fsys fs.FS) (*templates, error) {
+	names, err := fs.Glob(fsys, "templates/pages/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: list templates: %w", err)
 	}
 	t := &templates{byName: make(map[string]*template.Template, len(names))}
 	for _, file := range names {
 		name := strings.TrimSuffix(path.Base(file), ".html")
-		tmpl, err := template.New(name).Funcs(funcs()).ParseFS(files, "templates/layout.html", file)
+		tmpl, err := template.New(name).Funcs(funcs()).ParseFS(fsys, "templates/layout.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", file, err)
 		}
