@@ -83,6 +83,10 @@ type node struct {
 type nodeOptions struct {
 	secure      bool
 	maxSessions int
+	// startPosition, if set, is the position the pages wait for before
+	// they answer, up to startTimeout.
+	startPosition uint64
+	startTimeout  time.Duration
 }
 
 func startNode(t *testing.T, o nodeOptions) *node {
@@ -133,6 +137,7 @@ func startNode(t *testing.T, o nodeOptions) *node {
 	pages, err := web.New(web.Config{
 		View: view, Tokens: tokens, Secure: o.secure, Metrics: metrics, Logger: logger,
 		Now: clk.Now, MaxSessions: o.maxSessions,
+		Projection: engine, StartPosition: o.startPosition, StartTimeout: o.startTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)

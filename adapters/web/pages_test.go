@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPagesByRole opens every page as every role: allowed is a 200 with
@@ -147,4 +148,16 @@ func TestHomeLinks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPagesWaitForTheReadModel: until the read model has applied what was
+// stored at start, a page is the 503 page, never a half-rebuilt record
+// (here the position is one the store never reaches).
+func TestPagesWaitForTheReadModel(t *testing.T) {
+	n := startNode(t, nodeOptions{startPosition: 1 << 40, startTimeout: time.Millisecond})
+	resp := n.get(t, "/learners/l-0001", "")
+	if resp.status != http.StatusServiceUnavailable || !strings.Contains(resp.body, "<h1>Service Unavailable</h1>") {
+		t.Errorf("before the read model caught up: %d %s", resp.status, resp.body)
+	}
+	checkHTML(t, "503 page", resp.body)
 }

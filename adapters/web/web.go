@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -28,6 +29,14 @@ type Config struct {
 	// Secure marks the session cookie Secure: set it when clients reach
 	// the service over HTTPS (httpapi.Config.Secure).
 	Secure bool
+	// Projection and StartPosition: until the read model has applied the
+	// store's last position at start, a page waits for it (up to
+	// StartTimeout, then the 503 page), so a restarted service never shows
+	// a half-rebuilt record, as the API does (httpapi.Config).
+	Projection    httpapi.Waiter
+	StartPosition uint64
+	// StartTimeout bounds that wait. Default 5 s.
+	StartTimeout time.Duration
 	// Metrics, if set, counts page requests beside the API's.
 	Metrics *httpapi.Metrics
 	Logger  *slog.Logger
@@ -49,6 +58,9 @@ type Server struct {
 	sessions  *sessions
 	cop       *http.CrossOriginProtection
 	router    *mux.Router
+	// started is set once the read model has applied StartPosition; its
+	// position never goes back, so no later request needs to ask.
+	started atomic.Bool
 }
 
 // Errors a page answers with, each mapped to one status in statusOf.
@@ -60,6 +72,8 @@ var (
 	// errBadForm: a form that could not be read, too large or malformed
 	// (400).
 	errBadForm = errors.New("the form could not be read")
+	// errStarting: the read model is still catching up after a start (503).
+	errStarting = errors.New("the ledger is starting")
 	// errMethod: the path exists but not for this method (405).
 	errMethod = errors.New("this page does not take that method")
 )
@@ -81,6 +95,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.SessionMaxAge <= 0 {
 		cfg.SessionMaxAge = 12 * time.Hour
+	}
+	if cfg.StartTimeout <= 0 {
+		cfg.StartTimeout = 5 * time.Second
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 10000
@@ -153,7 +170,11 @@ func (s *Server) wrap(name string, h handler) http.Handler {
 		err := s.cop.Check(r)
 		if err != nil {
 			err = fmt.Errorf("%w: %w", access.ErrForbidden, err)
-		} else {
+		}
+		if err == nil {
+			err = s.caughtUp(r)
+		}
+		if err == nil {
 			err = h(sw, r, sess)
 		}
 		if err != nil {
@@ -166,6 +187,21 @@ func (s *Server) wrap(name string, h handler) http.Handler {
 			log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status())
 		}
 	})
+}
+
+// caughtUp waits until the read model has applied what was stored when
+// the service started.
+func (s *Server) caughtUp(r *http.Request) error {
+	if s.cfg.Projection == nil || s.cfg.StartPosition == 0 || s.started.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.StartTimeout)
+	defer cancel()
+	if err := s.cfg.Projection.WaitFor(ctx, s.cfg.StartPosition); err != nil {
+		return fmt.Errorf("%w: read model not caught up: %w", errStarting, err)
+	}
+	s.started.Store(true)
+	return nil
 }
 
 type logKey struct{}
@@ -228,6 +264,8 @@ func statusOf(err error) (status int, message string, internal bool) {
 		return http.StatusNotFound, "There is no such page: the learner, standard or school is not known.", false
 	case errors.Is(err, errBadForm):
 		return http.StatusBadRequest, "The form could not be read. Open the page again and retry.", false
+	case errors.Is(err, errStarting):
+		return http.StatusServiceUnavailable, "The ledger is starting and catching up with its records. Try again in a moment.", false
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, "This page does not take that kind of request.", false
 	}

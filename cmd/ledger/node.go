@@ -260,6 +260,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 	})
 	pages, err := web.New(web.Config{
 		View: n.view, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"),
+		Projection: n.engine, StartPosition: n.startPos, StartTimeout: 30 * time.Second,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
