@@ -17,6 +17,10 @@ type page struct {
 	// link, if set, lists the page on the signed-in home page under these
 	// words, for every id the principal may open (see homeLinks).
 	link string
+	// load reads what the template shows as .Page, once the rule has
+	// admitted the principal; it gets the principal for a page that shows
+	// more or less by role. An error wrapping domain.ErrNotFound is the
+	// 404 page.
 	load func(r *http.Request, p access.Principal) (any, error)
 }
 
