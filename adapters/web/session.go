@@ -33,11 +33,14 @@ type sessions struct {
 	max      int           // sessions kept at most
 
 	mu sync.Mutex
-	m  map[string]*session
+	// m is keyed by the SHA-256 of the session id, not the id: memory
+	// holds nothing a cookie could be rebuilt from, and the time a lookup
+	// takes says nothing about the ids held.
+	m map[[sha256.Size]byte]*session
 }
 
 func newSessions(now func() time.Time, idle, absolute time.Duration, max int) *sessions {
-	return &sessions{now: now, idle: idle, absolute: absolute, max: max, m: make(map[string]*session)}
+	return &sessions{now: now, idle: idle, absolute: absolute, max: max, m: make(map[[sha256.Size]byte]*session)}
 }
 
 // randomHex returns n random bytes in hex.
@@ -50,9 +53,9 @@ func randomHex(n int) string {
 // start makes a session for a token's digest and returns its id. At the
 // cap, expired sessions go first, then the one unused the longest, so a
 // flood of sign-ins cannot grow memory without bound.
-func (s *sessions) start(digest [sha256.Size]byte) (id string, sess session) {
+func (s *sessions) start(digest [sha256.Size]byte) (id string) {
 	now := s.now()
-	sess = session{digest: digest, csrf: randomHex(32), created: now, lastSeen: now}
+	sess := session{digest: digest, csrf: randomHex(32), created: now, lastSeen: now}
 	id = randomHex(32) // 256 bits
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -60,16 +63,18 @@ func (s *sessions) start(digest [sha256.Size]byte) (id string, sess session) {
 		s.sweepLocked(now)
 	}
 	for len(s.m) >= s.max {
-		var oldest string
+		var oldest [sha256.Size]byte
+		var oldestSeen time.Time
+		first := true
 		for k, v := range s.m {
-			if oldest == "" || v.lastSeen.Before(s.m[oldest].lastSeen) {
-				oldest = k
+			if first || v.lastSeen.Before(oldestSeen) {
+				oldest, oldestSeen, first = k, v.lastSeen, false
 			}
 		}
 		delete(s.m, oldest)
 	}
-	s.m[id] = &sess
-	return id, sess
+	s.m[sessionKey(id)] = &sess
+	return id
 }
 
 // get returns the live session of an id and marks it used; ok is false
@@ -78,15 +83,15 @@ func (s *sessions) get(id string) (session, bool) {
 	if len(id) != 64 {
 		return session{}, false
 	}
-	now := s.now()
+	now, key := s.now(), sessionKey(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.m[id]
+	sess, ok := s.m[key]
 	if !ok {
 		return session{}, false
 	}
 	if s.expired(sess, now) {
-		delete(s.m, id)
+		delete(s.m, key)
 		return session{}, false
 	}
 	sess.lastSeen = now
@@ -95,17 +100,13 @@ func (s *sessions) get(id string) (session, bool) {
 
 // end removes a session; ending an unknown one is no error.
 func (s *sessions) end(id string) {
+	key := sessionKey(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.m, id)
+	delete(s.m, key)
 }
 
-// len counts the sessions held, expired or not.
-func (s *sessions) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.m)
-}
+func sessionKey(id string) [sha256.Size]byte { return sha256.Sum256([]byte(id)) }
 
 func (s *sessions) expired(sess *session, now time.Time) bool {
 	return !now.Before(sess.lastSeen.Add(s.idle)) || !now.Before(sess.created.Add(s.absolute))

@@ -103,7 +103,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, sess *signedIn) 
 		return nil
 	}
 	digest := sha256.Sum256([]byte(token))
-	if _, err := s.cfg.Tokens.AuthenticateDigest(digest); err != nil {
+	p, err := s.cfg.Tokens.AuthenticateDigest(digest)
+	if err != nil {
 		loggerFrom(r.Context()).Info("sign-in refused", "err", err.Error())
 		s.render(w, r, http.StatusUnauthorized, "home", nil, homePage{Failed: "That token is not known, or it has expired or been revoked. Check it and try again."})
 		return nil
@@ -111,8 +112,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, sess *signedIn) 
 	if sess != nil {
 		s.sessions.end(sess.id)
 	}
-	id, _ := s.sessions.start(digest)
+	id := s.sessions.start(digest)
 	s.setCookie(w, id)
+	loggerFrom(r.Context()).Info("signed in", "role", p.Role)
 	// POST-redirect-GET: reloading the home page does not sign in again.
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
