@@ -170,8 +170,8 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 }
 
 // seed builds the schools through the API, as a client would: a
-// standard, North with two learners in two cohorts, South with one, and
-// for l-0001 evidence, a goal and a plan.
+// standard, North with two learners in two cohorts, South with one; for
+// l-0001 evidence, a goal and a plan; l-0002 agreed ready.
 func (n *node) seed(t *testing.T) {
 	t.Helper()
 	writes := []struct{ token, path, body string }{
@@ -186,6 +186,9 @@ func (n *node) seed(t *testing.T) {
 		{teacherToken, "/v1/learners/l-0001/evidence", `{"standardId":"math-6-rp-1","componentId":"c1","level":3,"source":"teacher"}`},
 		{learnerToken, "/v1/learners/l-0001/goals", `{"goalId":"g1","specific":"Explain ratios in my own words","measurable":"three worked examples",
 			"achievable":"yes","relevant":"yes","targetDate":"2026-10-15","evaluate":"with my teacher","review":"at the end","standardIds":["math-6-rp-1"]}`},
+		{teacherToken, "/v1/learners/l-0002/evidence", `{"standardId":"math-6-rp-1","componentId":"c1","level":3,"source":"teacher"}`},
+		{teacherToken, "/v1/learners/l-0002/evidence", `{"standardId":"math-6-rp-1","componentId":"c2","level":4,"source":"peer"}`},
+		{teacherToken, "/v1/learners/l-0002/agreements", `{"standardId":"math-6-rp-1","learnerConfirmed":true}`},
 		{learnerToken, "/v1/learners/l-0001/plans", `{"planId":"p1","goalId":"g1","plan":"Practise ratio tables","learn":"watch the lesson","check":"quiz","adjust":"ask for help"}`},
 	}
 	for _, w := range writes {

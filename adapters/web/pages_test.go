@@ -22,7 +22,8 @@ func TestPagesByRole(t *testing.T) {
 		"Latest evidence: level 3 on c1, from teacher", "Explain ratios in my own words", "Practise ratio tables",
 		`href="/learners/l-0001/standards/math-6-rp-1"`}
 	schoolPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-6", "<caption>Cohort grade-7",
-		`<th scope="col"><abbr title="Ratios">6.RP.A.1</abbr></th>`, `<a href="/learners/l-0001">l-0001</a>`, "in progress", "not started"}
+		`<th scope="col"><abbr title="Ratios">6.RP.A.1</abbr></th>`, `<a href="/learners/l-0001">l-0001</a>`, "in progress",
+		`<td class="status status-ready">ready</td>`, `<a href="/learners/l-0002/standards/math-6-rp-1">l-0002 on 6.RP.A.1</a>`}
 	const forbidden, notFound = "<h1>Forbidden</h1>", "<h1>Not Found</h1>"
 
 	cases := []struct {

@@ -15,6 +15,13 @@ type schoolPage struct {
 	ID, Name  string
 	Standards []projections.Standard
 	Cohorts   []cohort
+	// Ready lists each learner and standard with an open readiness
+	// agreement: a summative attempt to schedule.
+	Ready []readyRow
+}
+
+type readyRow struct {
+	LearnerID, StandardID, Code string
 }
 
 type cohort struct {
@@ -64,6 +71,9 @@ func (s *Server) schoolPage(r *http.Request, _ access.Principal) (any, error) {
 				st = domain.StatusNotStarted
 			}
 			row.Statuses = append(row.Statuses, st)
+			if st == domain.StatusReady {
+				out.Ready = append(out.Ready, readyRow{LearnerID: l.ID, StandardID: std.StandardID, Code: std.Code})
+			}
 		}
 		if n := len(out.Cohorts); n == 0 || out.Cohorts[n-1].Name != l.Cohort {
 			out.Cohorts = append(out.Cohorts, cohort{Name: l.Cohort})

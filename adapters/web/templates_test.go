@@ -54,7 +54,8 @@ func TestTemplatesExecute(t *testing.T) {
 			Reviewed: 2,
 		},
 		"school": schoolPage{ID: "north", Name: "North", Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}},
-			Cohorts: []cohort{{Name: "grade-6", Learners: []learnerRow{{ID: "l-0001", Statuses: []domain.Status{domain.StatusMet}}}}}},
+			Cohorts: []cohort{{Name: "grade-6", Learners: []learnerRow{{ID: "l-0001", Statuses: []domain.Status{domain.StatusMet}}}}},
+			Ready:   []readyRow{{LearnerID: "l-0001", StandardID: "s1", Code: "6.RP.A.1"}}},
 	}
 	for name := range tm.byName {
 		page, ok := pages[name]
