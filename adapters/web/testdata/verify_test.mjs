@@ -30,10 +30,20 @@ const show = (r) => JSON.stringify(r.failures ?? r.reasons);
 // otherKey is a well-formed verifier key of the same name that is not the
 // ledger's: what a forger would sign with.
 async function otherKey(name) {
+  return (await noteKey(name)).vkey;
+}
+
+// noteKey makes a note key pair named name: the verifier key and a
+// function that signs a note's text into a signed note.
+async function noteKey(name) {
   const kp = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
   const key = new Uint8Array([1, ...new Uint8Array(await crypto.subtle.exportKey('raw', kp.publicKey))]);
   const h = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([...new TextEncoder().encode(name + '\n'), ...key])));
-  return `${name}+${Buffer.from(h.slice(0, 4)).toString('hex')}+${Buffer.from(key).toString('base64')}`;
+  const sign = async (text) => {
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, kp.privateKey, new TextEncoder().encode(text)));
+    return `${text}\n\u2014 ${name} ${Buffer.from([...h.slice(0, 4), ...sig]).toString('base64')}\n`;
+  };
+  return { vkey: `${name}+${Buffer.from(h.slice(0, 4)).toString('hex')}+${Buffer.from(key).toString('base64')}`, sign };
 }
 
 // What the trail page fetches, from the same server, as the page does.
@@ -121,6 +131,24 @@ check('the fixtures hold data with HTML characters and non-ASCII text', withHTML
   check('another key of the same name fails', !other.ok && other.checkpoint.ok === false && /no signature/.test(other.checkpoint.reason), other.checkpoint.reason);
 }
 
+// Checkpoints signed here: the signature alone is not enough, the origin
+// must be the key's name, and another signer's line (a witness) is passed
+// over.
+{
+  const k = await noteKey('a.example/log');
+  const root = Buffer.alloc(32, 7).toString('base64');
+  const ok = await v.verifyCheckpoint(await k.sign(`a.example/log\n5\n${root}\n`), k.vkey);
+  check('a checkpoint signed by the key verifies', ok.ok && ok.size === '5' && ok.origin === 'a.example/log', ok.reason);
+  const wrong = await v.verifyCheckpoint(await k.sign(`b.example/log\n5\n${root}\n`), k.vkey);
+  check('a checkpoint of another origin fails', !wrong.ok && /is of log "b.example\/log"/.test(wrong.reason), wrong.reason);
+  const w = await noteKey('witness.example');
+  const cosigned = (await k.sign(`a.example/log\n5\n${root}\n`)) + (await w.sign('x')).split('\n').slice(-2).join('\n');
+  const co = await v.verifyCheckpoint(cosigned, k.vkey);
+  check('a co-signed checkpoint verifies', co.ok, co.reason);
+  const onlyWitness = await v.verifyCheckpoint(await w.sign(`a.example/log\n5\n${root}\n`), k.vkey);
+  check('a checkpoint signed by another key only fails', !onlyWitness.ok, onlyWitness.reason);
+}
+
 // A wrong inclusion path: that event fails by its inclusion, and only it.
 {
   const target = evs[1];
@@ -137,6 +165,11 @@ check('the fixtures hold data with HTML characters and non-ASCII text', withHTML
   check('a wrong leaf index fails that event', !r2.ok && r2.events.find((e) => e.eventId === target.eventId).checks.inclusion.ok === false);
   const r3 = await v.verifyTrail({ ...input, proofs: { ...input.proofs, [target.eventId]: JSON.stringify({ ...p, hashes: [...p.hashes, p.hashes[0]] }) } });
   check('a proof with an extra hash fails that event', !r3.ok && r3.events.find((e) => e.eventId === target.eventId).checks.inclusion.ok === false);
+  const r5 = await v.verifyTrail({ ...input, proofs: { ...input.proofs, [target.eventId]: JSON.stringify({ ...p, hashes: p.hashes.slice(0, -1) }) } });
+  check('a proof with a hash left out fails that event', !r5.ok && r5.events.find((e) => e.eventId === target.eventId).checks.inclusion.ok === false);
+  const r6 = await v.verifyTrail({ ...input, proofs: { ...input.proofs, [target.eventId]: JSON.stringify({ ...p, eventHash: '0'.repeat(64) }) } });
+  check('a proof for another hash than the trail\'s fails that event',
+    !r6.ok && /the log holds hash/.test(r6.events.find((e) => e.eventId === target.eventId).checks.inclusion.reason));
   const { [target.eventId]: _, ...fewer } = input.proofs;
   const r4 = await v.verifyTrail({ ...input, proofs: fewer });
   check('an event without a proof fails', !r4.ok && r4.events.find((e) => e.eventId === target.eventId).checks.inclusion.reason === 'no inclusion proof');
