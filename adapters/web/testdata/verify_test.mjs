@@ -14,7 +14,9 @@ const env = (name) => {
 const v = await import(pathToFileURL(env('VERIFY_MODULE')).href);
 const base = env('LEDGER_URL');
 const learner = env('LEARNER'), standard = env('STANDARD');
-const withToken = (token) => (url, init = {}) => fetch(url, { ...init, headers: { ...(init.headers || {}), Authorization: `Bearer ${token}` } });
+// node's own fetch, kept: the driver's checks below replace the global one.
+const nodeFetch = globalThis.fetch;
+const withToken = (token) => (url, init = {}) => nodeFetch(url, { ...init, headers: { ...(init.headers || {}), Authorization: `Bearer ${token}` } });
 
 let failures = 0;
 function check(name, cond, detail = '') {
@@ -200,6 +202,119 @@ check('the fixtures hold data with HTML characters and non-ASCII text', withHTML
   check('a transcript of another learner fails', !rl.ok && /transcript check failed/.test(rl.reasons.join()), show(rl));
   const rk = await v.verifyTranscript(text, await otherKey('north.example/ledger'));
   check('a transcript checked with another key fails by its key', !rk.ok && rk.credentials[0].check === 'key', show(rk));
+}
+
+// The page driver, on a minimal document: just the DOM the driver uses
+// (no DOM library is installed here). Selectors are the driver's: a tag, and
+// attributes with or without a value.
+class Node_ {
+  constructor(doc, tag) { this.ownerDocument = doc; this.tagName = tag; this.attrs = new Map(); this.children = []; this.parent = null; this.text = ''; this.listeners = {}; this.value = ''; }
+  setAttribute(k, v) { this.attrs.set(k, String(v)); }
+  getAttribute(k) { return this.attrs.has(k) ? this.attrs.get(k) : null; }
+  removeAttribute(k) { this.attrs.delete(k); }
+  appendChild(c) { c.parent = this; this.children.push(c); return c; }
+  replaceChildren() { this.children = []; }
+  set textContent(t) { this.children = []; this.text = t; }
+  get textContent() { return this.text + this.children.map((c) => c.textContent).join(''); }
+  contains(n) { for (; n; n = n.parent) if (n === this) return true; return false; }
+  addEventListener(type, f) { (this.listeners[type] ||= []).push(f); }
+  *all() { for (const c of this.children) { yield c; yield* c.all(); } }
+  querySelectorAll(sel) { return [...this.all()].filter((n) => matches(n, sel)); }
+  querySelector(sel) { return this.querySelectorAll(sel)[0] ?? null; }
+}
+function matches(n, sel) {
+  const m = /^([a-z]*)((?:\[[a-z-]+(?:=[a-z]+)?\])*)$/.exec(sel);
+  if (!m) throw new Error(`selector ${sel}`);
+  if (m[1] && n.tagName !== m[1]) return false;
+  for (const [, k, val] of m[2].matchAll(/\[([a-z-]+)(?:=([a-z]+))?\]/g)) {
+    if (!n.attrs.has(k) || (val !== undefined && n.attrs.get(k) !== val)) return false;
+  }
+  return true;
+}
+class Doc extends Node_ {
+  constructor() { super(null, '#document'); this.ownerDocument = this; }
+  createElement(tag) { return new Node_(this, tag); }
+  createTextNode(t) { const n = new Node_(this, '#text'); n.text = t; return n; }
+}
+async function settled(root) {
+  for (let i = 0; i < 600 && root.getAttribute('data-verify-state') === 'running'; i++) await new Promise((r) => setTimeout(r, 10));
+}
+// The page's fetch: same origin, with the session the page would have.
+const pageFetch = (alter = (url, text) => text) => async (url, init = {}) => {
+  const res = await withToken(env('LEDGER_TOKEN'))(base + url, init);
+  const text = alter(url, await res.text());
+  return { ok: res.ok, status: res.status, text: async () => text };
+};
+const verdictOf = (root) => root.querySelector('[data-verify-result]').getAttribute('data-verdict');
+const eventNodes = (doc) => doc.querySelectorAll('[data-event-id]').filter((n) => n.tagName === 'li');
+{
+  const trail = async (alter) => {
+    const doc = new Doc();
+    const root = doc.appendChild(doc.createElement('section'));
+    root.setAttribute('data-verify-trail', '');
+    root.setAttribute('data-learner', learner);
+    root.setAttribute('data-standard', standard);
+    // The page's own row of an event, outside the driver's list.
+    const row = doc.appendChild(doc.createElement('tr'));
+    row.setAttribute('data-event-id', evs[2].eventId);
+    globalThis.fetch = pageFetch(alter);
+    v.start(doc);
+    check('the driver marks the trail as running', root.getAttribute('data-verify-state') === 'running');
+    await settled(root);
+    return { doc, root, row };
+  };
+  const realFetch = globalThis.fetch;
+  try {
+    const ok = await trail();
+    check('the trail page shows data-verdict="verified"', verdictOf(ok.root) === 'verified', ok.root.textContent);
+    const lis = eventNodes(ok.doc);
+    check('the trail page lists every event, verified, with its id',
+      lis.length === evs.length && lis.every((n, i) => n.getAttribute('data-verdict') === 'verified' && n.textContent.includes(evs[i].eventId)));
+    check('the trail page marks the page\'s own row of an event', ok.row.getAttribute('data-verdict') === 'verified');
+    check('the trail page says links outside the trail are left to the proofs', /inclusion proof/.test(ok.root.querySelector('[data-verify-result]').textContent));
+
+    const target = evs[2];
+    const bad = await trail((url, text) => (url.includes('/replay') ? text.replace(v.rawText(target, 'data'), v.rawText(target, 'data').replace('"c', '"C')) : text));
+    check('a changed byte: the trail page shows data-verdict="failed"', verdictOf(bad.root) === 'failed');
+    const failed = bad.doc.querySelectorAll('[data-verdict=failed]').filter((n) => n.tagName === 'li');
+    check('a changed byte: the failed event is marked, by an element holding its id and naming the hash',
+      failed.length === 1 && failed[0].textContent.includes(target.eventId) && /hash: FAILED/.test(failed[0].textContent), failed.map((n) => n.textContent).join(' | '));
+    check('a changed byte: the page\'s own row is marked failed', bad.row.getAttribute('data-verdict') === 'failed');
+    check('a changed byte: the overall text names the event', verdictOf(bad.root) === 'failed' && bad.root.querySelector('[data-verify-result]').textContent.includes(target.eventId));
+
+    const down = await trail((url, text) => (url.startsWith('/v1/log/checkpoint') ? text.replace(/^(\S+)\n(\d+)/, (m, o, n) => `${o}\n${Number(n) + 1}`) : text));
+    check('a changed checkpoint: the trail page shows data-verdict="failed"', verdictOf(down.root) === 'failed');
+
+    // /verify, on a bare element: the driver adds its controls; no key is
+    // pasted, so this ledger's is fetched.
+    const text = fs.readFileSync(env('TRANSCRIPT_FILE'), 'utf8');
+    const verifyPage = async (fileText) => {
+      const doc = new Doc();
+      const root = doc.appendChild(doc.createElement('div'));
+      root.setAttribute('data-verify-file', '');
+      globalThis.fetch = pageFetch();
+      v.start(doc);
+      const paste = root.querySelector('textarea[data-verify-input]');
+      const run = root.querySelector('[data-verify-run]');
+      check('/verify: the driver adds a file input, a text area, a key field and a button',
+        root.querySelector('input[type=file]') && paste && root.querySelector('[data-verify-key]') && run);
+      paste.value = fileText;
+      for (const f of run.listeners.click) f();
+      await new Promise((r) => setTimeout(r, 0));
+      await settled(root);
+      return { doc, root };
+    };
+    const good = await verifyPage(text);
+    check('/verify: a transcript shows data-verdict="verified"', verdictOf(good.root) === 'verified', good.root.textContent);
+    check('/verify: it says the key was this ledger\'s', /this ledger's key/.test(good.root.textContent));
+    const jwt = JSON.parse(text).credentials[0].jwt;
+    const at = jwt.indexOf('.') + 40;
+    const forged = await verifyPage(text.replace(jwt, jwt.slice(0, at) + (jwt[at] === 'A' ? 'B' : 'A') + jwt.slice(at + 1)));
+    check('/verify: a changed byte shows data-verdict="failed", naming the signature',
+      verdictOf(forged.root) === 'failed' && /signature check failed/.test(forged.root.textContent), forged.root.textContent);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 }
 
 if (failures) {
