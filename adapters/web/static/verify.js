@@ -425,7 +425,9 @@ export async function verifyCheckpoint(note, key) {
   let k;
   try { k = typeof key === 'string' ? await parseVerifierKey(key) : key; } catch (err) { return fail(`key: ${err.message}`); }
   if (typeof note !== 'string') return fail('no checkpoint');
-  // A note is valid UTF-8 with no control character but newline.
+  // A note is valid UTF-8 with no control character but newline. The text
+  // was decoded already: U+FFFD is what a decoder leaves of bytes that were
+  // not UTF-8, so it is refused too (a signed note never holds one).
   if (/[\u0000-\u0009\u000b-\u001f\ufffd]/.test(note)) return fail('the checkpoint is not a signed note: control character');
   const split = note.lastIndexOf('\n\n');
   if (split < 0) return fail('the checkpoint is not a signed note: no blank line before signatures');

@@ -48,6 +48,20 @@ async function noteKey(name) {
   return { vkey: `${name}+${Buffer.from(h.slice(0, 4)).toString('hex')}+${Buffer.from(key).toString('base64')}`, sign };
 }
 
+// The worked example of docs/hash-chain.md: a version-1 event and two
+// version-2 events chained onto it hash to the hashes printed there.
+{
+  const doc = fs.readFileSync(new URL('../../../docs/hash-chain.md', pathToFileURL(env('VERIFY_MODULE'))), 'utf8');
+  const block = doc.split('```ndjson\n')[1].split('```')[0].trim().split('\n');
+  const hashes = await Promise.all(block.map((l) => v.eventHash(l)));
+  const parsed = block.map((l) => v.parseJSON(l));
+  check('the worked example of docs/hash-chain.md hashes as printed there',
+    block.length === 3 && hashes.every((h, i) => h === parsed[i].hash) && parsed[0].salt === undefined && parsed[1].salt !== undefined, hashes.join());
+  check('the worked example\'s links hold', v.checkLinks(parsed).every((l) => l.ok === true));
+  const bad = block[1].replace('"salt":"407245cc', '"salt":"407245cC');
+  await v.eventHash(bad).then(() => check('a salt that is not lower-case hex is refused', false), (err) => check('a salt that is not lower-case hex is refused', /salt/.test(err.message)));
+}
+
 // What the trail page fetches, from the same server, as the page does.
 const input = await v.fetchTrail({ learner, standard, origin: base, fetch: withToken(env('LEDGER_TOKEN')) });
 const evs = input.replay.events;
