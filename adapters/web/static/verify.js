@@ -833,6 +833,32 @@ export async function verifyTranscript(fileText, key) {
 
 // ---------------------------------------------------------------------------
 // The page driver
+//
+// The pages give the module what it needs through data- attributes; it
+// needs no element ids and no inline script.
+//
+// Trail page:
+//   <section data-verify-trail data-learner="l-0001" data-standard="math-6-rp-1">
+//   data-replay-url (optional) replaces the replay's URL, same origin.
+//   Inside it, optional: [data-verify-result] (the overall verdict and what
+//   failed) and [data-verify-events] (a list the driver fills with one
+//   <li data-event-id="…" data-verdict="…"> per event: its id, type and
+//   each check with its reason). Missing ones are appended, the result
+//   first. Any other element of the page with data-event-id="<id>" (the
+//   page's own row of the event) gets the event's data-verdict too.
+//
+// /verify:
+//   <div data-verify-file>, with, optionally, input[type=file],
+//   textarea[data-verify-input] (paste), [data-verify-key] (an input or
+//   textarea for the ledger's key; empty: this ledger's GET /v1/log/key) and
+//   [data-verify-run] (a button that checks the pasted text); missing ones
+//   are appended. A file chosen or dropped on the element is checked at
+//   once. Results go to [data-verify-result] and [data-verify-events] as on
+//   the trail page, one <li> per event of each credential.
+//
+// The root carries data-verify-state="running" while a check runs; the
+// verdict, data-verdict="verified" or "failed", is set only when it ends.
+// Everything is written with textContent: event data never becomes markup.
 
 /**
  * fetchTrail fetches, from the page's own origin, what verifyTrail needs:
