@@ -409,7 +409,14 @@ export async function parseVerifierKey(vkey) {
 }
 
 async function ed25519Verify(publicKey, sig, msg) {
-  const k = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+  let k;
+  try {
+    k = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+  } catch (err) {
+    // Browsers older than 2025 may lack Ed25519 in WebCrypto: say so,
+    // rather than let it read as a bad signature.
+    throw new Error(`this browser cannot check Ed25519 signatures (${err.name}): use a current browser, or ledger verify`);
+  }
   return crypto.subtle.verify({ name: 'Ed25519' }, k, sig, msg);
 }
 
@@ -444,7 +451,9 @@ export async function verifyCheckpoint(note, key) {
     const sig = base64Decode(b64);
     if (!sig || !validName(name) || b64 === '' || sig.length < 5) return fail('the checkpoint is not a signed note: malformed signature line');
     if (name !== k.name || !equalBytes(sig.slice(0, 4), k.hash)) continue; // another signer's (a witness)
-    if (sig.length !== 68 || !(await ed25519Verify(k.publicKey, sig.slice(4), enc.encode(text)))) {
+    let good = false;
+    try { good = sig.length === 68 && await ed25519Verify(k.publicKey, sig.slice(4), enc.encode(text)); } catch (err) { return fail(err.message); }
+    if (!good) {
       return fail(`the signature of ${k.name} does not verify: the checkpoint was altered or not signed by this key`);
     }
     signed = true;
@@ -655,7 +664,9 @@ async function checkCredential(jws, k, events) {
   if (!jwk || typeof jwk !== 'object') throw fail('key', 'the header carries no jwk');
   const x = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? base64urlDecode(jwk.x) : null;
   if (!x || jwk.d !== undefined || !equalBytes(x, k.publicKey)) throw fail('key', `the header's jwk is not the public key of ${k.name}`);
-  if (sig.length !== 64 || !(await ed25519Verify(k.publicKey, sig, enc.encode(parts[0] + '.' + parts[1])))) {
+  let good = false;
+  try { good = sig.length === 64 && await ed25519Verify(k.publicKey, sig, enc.encode(parts[0] + '.' + parts[1])); } catch (err) { throw fail('signature', err.message); }
+  if (!good) {
     throw fail('signature', `the signature does not verify with the key of ${k.name}: the header or the payload was altered after signing`);
   }
   let cred;
