@@ -70,7 +70,7 @@ func (c BarChart) Render() (Figure, error) {
 	for _, tick := range []float64{0, 25, 50, 75, 100} {
 		x := plotX + plotW*tick/100
 		s.line(x, barTop, x, barTop+plotH, "chart-grid")
-		s.text(x, barTop+plotH+16, "chart-tick", "middle", Percent(tick))
+		s.text(x, barTop+plotH+16, "chart-tick", "middle", Number(tick)+"%")
 	}
 	s.text(plotX+plotW/2, barTop+plotH+38, "chart-axis-label", "middle", c.Axis+" (%)")
 	for i, b := range c.Bars {

@@ -99,7 +99,8 @@ func (c LineChart) Render() (Figure, error) {
 		yMax = niceMax(top)
 	}
 	// The legend lists one series a row: names are long, and few.
-	plotX, plotY := lineLeft, 12+lineLegendH*float64(len(c.Series))+8
+	// 20 more above the plot leave room for a value label at the top.
+	plotX, plotY := lineLeft, 12+lineLegendH*float64(len(c.Series))+20
 	plotW := lineWidth - lineLeft - lineRight
 	h := plotY + linePlotH + lineBottom
 	s.open(c.ID, "line", lineWidth, h, c.Title, joinDesc(c.Desc, c.summary()))
@@ -120,7 +121,7 @@ func (c LineChart) Render() (Figure, error) {
 		v := yMax * float64(k) / float64(ticks)
 		y := plotY + linePlotH - linePlotH*float64(k)/float64(ticks)
 		s.line(plotX, y, plotX+plotW, y, "chart-grid")
-		s.text(plotX-6, y+4, "chart-tick", "end", c.format(v))
+		s.text(plotX-6, y+4, "chart-tick", "end", c.tick(v))
 	}
 	fmt.Fprintf(&s.b, `<text class="chart-axis-label" x="14" y="%s" text-anchor="middle" fill="#1a1a1a" transform="rotate(-90 14 %s)">%s</text>`,
 		num(plotY+linePlotH/2), num(plotY+linePlotH/2), esc(c.axisLabel()))
@@ -171,12 +172,13 @@ func (c LineChart) Render() (Figure, error) {
 			marker(&s, shape, cls, xAt(i), yAt(*v))
 			if n <= lineTicks {
 				// Alternate sides so that two series' labels
-				// at one point do not sit on each other.
-				dy := -10.0
-				if si%2 == 1 {
-					dy = 20
+				// at one point do not sit on each other, but
+				// never below the axis, among the categories.
+				y := yAt(*v) - 10
+				if si%2 == 1 && yAt(*v)+20 < plotY+linePlotH {
+					y = yAt(*v) + 20
 				}
-				s.text(xAt(i), yAt(*v)+dy, "chart-value", "middle", c.format(*v))
+				s.text(xAt(i), y, "chart-value", "middle", c.format(*v))
 			}
 		}
 	}
@@ -198,6 +200,14 @@ func (c LineChart) drawable() bool {
 func (c LineChart) format(v float64) string {
 	if c.Percent {
 		return Percent(v)
+	}
+	return Number(v)
+}
+
+// tick formats an axis tick, a round number: "25%", "0.5".
+func (c LineChart) tick(v float64) string {
+	if c.Percent {
+		return Number(v) + "%"
 	}
 	return Number(v)
 }

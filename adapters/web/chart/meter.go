@@ -60,8 +60,8 @@ func (m Meter) Render() (Figure, error) {
 	trackW := meterW - meterTrack - 24
 	s.rect(meterTrack, 30, trackW*clamp(*m.Percent, 0, 100)/100, 28, "chart-bar-fill", "#1f5fa8", "none")
 	s.rect(meterTrack, 30, trackW, 28, "chart-track", "none", "#595959")
-	s.text(meterTrack, 76, "chart-tick", "start", Percent(0))
-	s.text(meterTrack+trackW, 76, "chart-tick", "end", Percent(100))
+	s.text(meterTrack, 76, "chart-tick", "start", "0%")
+	s.text(meterTrack+trackW, 76, "chart-tick", "end", "100%")
 	s.text(meterTrack+trackW/2, 94, "chart-detail", "middle", m.Detail)
 	f.SVG = s.close()
 	return f, nil
