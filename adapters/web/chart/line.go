@@ -261,11 +261,12 @@ func (c LineChart) summary() string {
 			continue
 		}
 		shape, _ := markerOf(si)
-		parts = append(parts, fmt.Sprintf("%s (%s markers): %s at %s, %s at %s; highest %s at %s.",
-			se.Name, shape,
-			c.format(*se.Values[first]), c.Points[first].Label,
-			c.format(*se.Values[last]), c.Points[last].Label,
-			c.format(*se.Values[hi]), c.Points[hi].Label))
+		at := func(i int) string { return c.format(*se.Values[i]) + " at " + c.Points[i].Label }
+		if first == last {
+			parts = append(parts, fmt.Sprintf("%s (%s markers): %s.", se.Name, shape, at(first)))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s markers): %s, %s; highest %s.", se.Name, shape, at(first), at(last), at(hi)))
 	}
 	return strings.Join(parts, " ")
 }

@@ -1,6 +1,9 @@
 package chart
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Meter shows one share as a number and a bar filled from 0 to 100%:
 // persistence, goals met.
@@ -50,12 +53,12 @@ func (m Meter) Render() (Figure, error) {
 	}
 	var s svg
 	if f.Empty {
-		s.open(m.ID, "meter", meterW, 80, m.Title, joinDesc(m.Desc, NoData, m.Detail))
+		s.open(m.ID, "meter", meterW, 80, m.Title, joinDesc(m.Desc, NoData, sentence(m.Detail)))
 		s.noData(meterW, 80)
 		f.SVG = s.close()
 		return f, nil
 	}
-	s.open(m.ID, "meter", meterW, meterH, m.Title, joinDesc(m.Desc, fmt.Sprintf("%s: %s.", m.Label, value), m.Detail))
+	s.open(m.ID, "meter", meterW, meterH, m.Title, joinDesc(m.Desc, fmt.Sprintf("%s: %s.", m.Label, value), sentence(m.Detail)))
 	fmt.Fprintf(&s.b, `<text class="chart-meter-value" x="16" y="54" text-anchor="start" font-size="32" fill="#1a1a1a">%s</text>`, esc(value))
 	trackW := meterW - meterTrack - 24
 	s.rect(meterTrack, 30, trackW*clamp(*m.Percent, 0, 100)/100, 28, "chart-bar-fill", "#1f5fa8", "none")
@@ -65,4 +68,12 @@ func (m Meter) Render() (Figure, error) {
 	s.text(meterTrack+trackW/2, 94, "chart-detail", "middle", m.Detail)
 	f.SVG = s.close()
 	return f, nil
+}
+
+// sentence ends s with a full stop, for the description.
+func sentence(s string) string {
+	if s == "" || strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
 }
