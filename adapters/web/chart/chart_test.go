@@ -260,3 +260,42 @@ func TestInvalidIDs(t *testing.T) {
 		t.Error("a series with fewer values than points: no error")
 	}
 }
+
+// TestLongSeries: a long series (the projection allows 1200 periods) keeps
+// its labels legible: at most 12 category labels, no value labels, and
+// markers only where a value stands alone, which the line would not show.
+func TestLongSeries(t *testing.T) {
+	c := chart.LineChart{ID: "l", Title: "T", Category: "Week", Axis: "A", Series: []chart.Series{{Name: "s"}}}
+	for i := range 1200 {
+		c.Points = append(c.Points, chart.Point{Label: strconv.Itoa(i)})
+		v := ptr(float64(i % 5))
+		if i == 600 || i == 599 || i == 601 {
+			v = nil
+		}
+		if i == 600 {
+			v = ptr(9)
+		}
+		c.Series[0].Values = append(c.Series[0].Values, v)
+	}
+	f := render(t, c)
+	checkSVG(t, f)
+	nodes := parseSVG(t, string(f.SVG))
+	if got := len(texts(nodes, "chart-value")); got != 0 {
+		t.Errorf("%d value labels", got)
+	}
+	var categories int
+	for _, n := range nodes {
+		if n.name == "text" && n.class("chart-tick") && n.attr["text-anchor"] == "middle" {
+			categories++
+		}
+	}
+	if categories > 12 {
+		t.Errorf("%d category labels", categories)
+	}
+	if got := len(elems(nodes, "circle", "chart-marker")); got != 2 { // the legend's and the lone value's
+		t.Errorf("%d markers, want 2", got)
+	}
+	if len(f.Table.Rows) != 1200 || f.Table.Rows[600][1] != "9" {
+		t.Errorf("the table lost values: %d rows", len(f.Table.Rows))
+	}
+}

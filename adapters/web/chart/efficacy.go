@@ -129,10 +129,11 @@ func ProficiencyChart(id string, p efficacy.Proficiency) BarChart {
 
 // GrowthChart is the standards met per enrolled learner, period by period.
 func GrowthChart(id string, g efficacy.Growth) LineChart {
+	period := cmp.Or(g.Period, "period")
 	c := LineChart{
 		ID:       id,
-		Title:    "Growth: standards met per learner, by " + g.Period,
-		Desc:     "Standards met in each " + g.Period + ", divided by the learners enrolled in it.",
+		Title:    "Growth: standards met per learner, by " + period,
+		Desc:     "Standards met in each " + period + ", divided by the learners enrolled in it.",
 		Category: periodName(g.Period),
 		Axis:     "Standards met per learner",
 		Extra:    []string{"Standards met", "Learners enrolled"},
@@ -151,9 +152,10 @@ func GrowthChart(id string, g efficacy.Growth) LineChart {
 // WinsChart counts the standards met, period by period: every win, where
 // the feed lists only the newest.
 func WinsChart(id string, g efficacy.Growth) LineChart {
+	period := cmp.Or(g.Period, "period")
 	c := GrowthChart(id, g)
-	c.Title = "Wins: standards met, by " + g.Period
-	c.Desc = "Standards met by the learners in each " + g.Period + "."
+	c.Title = "Wins: standards met, by " + period
+	c.Desc = "Standards met by the learners in each " + period + "."
 	c.Axis = "Standards met"
 	c.Extra = nil
 	c.Series = []Series{{Name: "Standards met"}}

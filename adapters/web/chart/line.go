@@ -50,6 +50,7 @@ const (
 	linePlotH   = 200.0
 	lineBottom  = 52.0
 	lineTicks   = 12 // most category labels, and points with value labels
+	lineMarkers = 60 // most points with markers: more would merge into a smear
 )
 
 // markerOf is the i-th series' marker shape and dash pattern; after the
@@ -169,7 +170,9 @@ func (c LineChart) Render() (Figure, error) {
 			if !finite(v) {
 				continue
 			}
-			marker(&s, shape, cls, xAt(i), yAt(*v))
+			if n <= lineMarkers || !connected(se.Values, i) {
+				marker(&s, shape, cls, xAt(i), yAt(*v))
+			}
 			if n <= lineTicks {
 				// Alternate sides so that two series' labels
 				// at one point do not sit on each other, but
@@ -184,6 +187,12 @@ func (c LineChart) Render() (Figure, error) {
 	}
 	f.SVG = s.close()
 	return f, nil
+}
+
+// connected reports whether the i-th value has a neighbour on the line, so
+// that the line shows it without a marker.
+func connected(vs []*float64, i int) bool {
+	return i > 0 && finite(vs[i-1]) || i+1 < len(vs) && finite(vs[i+1])
 }
 
 func (c LineChart) drawable() bool {
