@@ -128,15 +128,13 @@ func Number(x float64) string {
 // svg writes one SVG document. Its methods escape every text and attribute
 // value they are given.
 type svg struct {
-	b  strings.Builder
-	id string
+	b strings.Builder
 }
 
 // open starts the document: the root element with its role, names and
 // viewBox, the title and desc, and a white background so that the colours'
 // contrast holds on any page.
 func (s *svg) open(id, kind string, w, h float64, title, desc string) {
-	s.id = id
 	fmt.Fprintf(&s.b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-%s" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title %s-desc">`,
 		kind, num(w), num(h), id, id)
 	fmt.Fprintf(&s.b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
