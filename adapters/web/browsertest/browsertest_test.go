@@ -43,11 +43,17 @@ func pages() map[string]string {
 <input type="radio" id="t2" name="term" value="2"><label for="t2">Second</label></fieldset>
 <label for="note">Note</label> <textarea id="note" name="note"></textarea>
 <button type="submit">Find</button></form>`),
+		// One rule of each WCAG version: an image without alt text and an
+		// input without a label (2.0 A), an autocomplete value that is no
+		// such thing (2.1 AA), small links side by side (2.2 AA).
 		"/broken": doc("Broken", `<img src="/pixel.svg">
-<form action="/broken" method="get"><input type="text" name="q"><button type="submit">Go</button></form>`),
+<form action="/broken" method="get"><input type="text" name="q"><button type="submit">Go</button>
+<label for="e">Email</label> <input id="e" name="e" type="text" autocomplete="shoe-size"></form>
+<p><a href="/clean">1</a> <a href="/short">2</a></p>`),
 		"/unreachable": doc("Unreachable", `<p><a href="/clean">Reachable</a> and <a href="/short" tabindex="-1">out of the tab order</a>.</p>`),
 		"/trap":        doc("Trap", `<p><a href="/clean">First</a></p><p><a href="/short" id="second">Second</a></p>`),
 		"/short":       doc("Short", `<p>One short paragraph.</p>`),
+		"/inline":      doc("Inline", `<p id="out">The policy blocked the inline script.</p><script>document.getElementById('out').textContent = 'inline script ran';</script>`),
 		"/long":        doc("Long", long),
 		"/upload": doc("Upload", `<form action="/upload" method="post" enctype="multipart/form-data">
 <label for="f">File</label> <input id="f" name="f" type="file"> <button type="submit" id="send">Send</button></form>`),
@@ -170,6 +176,22 @@ func TestAxe(t *testing.T) {
 		Navigate(ctx, t, srv.URL+"/clean")
 		Axe(ctx, t, "clean")
 	})
+	t.Run("the policy holds while axe runs", func(t *testing.T) {
+		// The page's own inline script is refused, so the policy is in
+		// force, and axe, injected through the protocol, still runs.
+		Navigate(ctx, t, srv.URL+"/inline")
+		text, err := eval[string](ctx, `document.getElementById('out').textContent`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text != "The policy blocked the inline script." {
+			t.Fatalf("the inline script ran (%q): the test site does not enforce its policy", text)
+		}
+		Axe(ctx, t, "inline")
+		if _, err := eval[string](ctx, `axe.version`); err != nil {
+			t.Fatalf("axe is not in the page after Axe: %v", err)
+		}
+	})
 	t.Run("error page", func(t *testing.T) {
 		Navigate(ctx, t, srv.URL+"/no-such-page")
 		Axe(ctx, t, "404")
@@ -187,7 +209,7 @@ func TestAxe(t *testing.T) {
 				t.Errorf("violation %+v lacks its targets, help or impact", v)
 			}
 		}
-		for _, want := range []string{"image-alt", "label"} {
+		for _, want := range []string{"image-alt", "label", "autocomplete-valid", "target-size"} {
 			if !slices.Contains(ids, want) {
 				t.Errorf("axe found %v; want %s among them", ids, want)
 			}
@@ -271,6 +293,16 @@ func TestPrintPages(t *testing.T) {
 			}
 		})
 	}
+	t.Run("OnePage", func(t *testing.T) {
+		Navigate(ctx, t, srv.URL+"/short")
+		OnePage(ctx, t, "short")
+		Navigate(ctx, t, srv.URL+"/long")
+		r := &recorder{TB: t}
+		inGoroutine(func() { OnePage(ctx, r, "long") })
+		if len(r.errors) != 2 || r.fatal != "" {
+			t.Fatalf("OnePage reported %q (fatal %q); want the long page on A4 and on Letter", r.errors, r.fatal)
+		}
+	})
 }
 
 func TestRequests(t *testing.T) {

@@ -138,3 +138,17 @@ func enclosingDict(pdf []byte, pos int) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// OnePage fails the test unless the page in the tab prints on exactly one
+// sheet of both A4 and Letter paper.
+func OnePage(ctx context.Context, t testing.TB, pageName string) {
+	t.Helper()
+	for _, paper := range []struct {
+		name string
+		size chromedp.PaperSize
+	}{{"A4", chromedp.PaperA4}, {"Letter", chromedp.PaperLetter}} {
+		if n := PrintPages(ctx, t, paper.size); n != 1 {
+			t.Errorf("%s prints on %d pages of %s paper; want 1", pageName, n, paper.name)
+		}
+	}
+}
