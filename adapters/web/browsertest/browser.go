@@ -17,7 +17,8 @@ import (
 // in milliseconds; the margin is for a loaded CI machine with two cores.
 const ActionTimeout = 20 * time.Second
 
-// startTimeout bounds the start of the browser process and its first tab.
+// startTimeout bounds the start of the browser process and its first tab,
+// or of a new tab.
 const startTimeout = 60 * time.Second
 
 // Environment variables that change how New finds the browser.
@@ -92,9 +93,30 @@ func New(t testing.TB) context.Context {
 	t.Cleanup(cancelAlloc)
 	t.Cleanup(cancelTab)
 
-	// The first action starts the browser and binds its life to the context
-	// it is given, so it gets the test's long-lived context; the start is
-	// bounded from outside instead.
+	start(ctx, t, "the browser "+path)
+	return ctx
+}
+
+// NewSession opens a tab in a new browser context of the browser of ctx (a
+// context from New): its own cookies, storage and cache, like a private
+// window, so that a test can be signed in as two roles at once, or as one
+// role after another without signing out. It is closed when the test ends.
+func NewSession(ctx context.Context, t testing.TB) context.Context {
+	t.Helper()
+	sctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	start(sctx, t, "a new browser context")
+	return sctx
+}
+
+// start runs the first action on a chromedp context, which starts the browser
+// or opens the tab, within startTimeout. That first action binds the life of
+// the browser or the tab to the context it is given, so it must get the
+// test's long-lived context, not one with a timeout: the timeout is kept
+// from outside instead. On a timeout, the test's cleanup cancels the context,
+// which ends the start.
+func start(ctx context.Context, t testing.TB, what string) {
+	t.Helper()
 	started := make(chan error, 1)
 	go func() { started <- chromedp.Do(ctx) }()
 	timer := time.NewTimer(startTimeout)
@@ -102,12 +124,11 @@ func New(t testing.TB) context.Context {
 	select {
 	case err := <-started:
 		if err != nil {
-			t.Fatalf("starting the browser %s: %v", path, err)
+			t.Fatalf("starting %s: %v", what, err)
 		}
 	case <-timer.C:
-		t.Fatalf("the browser %s did not start within %v", path, startTimeout)
+		t.Fatalf("starting %s: no answer within %v", what, startTimeout)
 	}
-	return ctx
 }
 
 // Do runs the actions in the browser tab of ctx, in order, within

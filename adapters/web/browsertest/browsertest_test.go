@@ -354,3 +354,32 @@ func TestRequests(t *testing.T) {
 		}
 	})
 }
+
+func TestNewSession(t *testing.T) {
+	srv := newSite(t)
+	ctx := New(t)
+	teacher := NewSession(ctx, t)
+	learner := NewSession(ctx, t)
+
+	Navigate(ctx, t, srv.URL+"/short")
+	Navigate(teacher, t, srv.URL+"/short")
+	Navigate(learner, t, srv.URL+"/short")
+	// What signing in leaves behind: a cookie for the site.
+	if _, err := eval[chromedp.Void](teacher, `document.cookie = "who=teacher; path=/"`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tab := range []struct {
+		name string
+		ctx  context.Context
+		want string
+	}{{"teacher", teacher, "who=teacher"}, {"learner", learner, ""}, {"first tab", ctx, ""}} {
+		Navigate(tab.ctx, t, srv.URL+"/clean")
+		got, err := eval[string](tab.ctx, `document.cookie`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tab.want {
+			t.Errorf("%s's cookies: %q; want %q", tab.name, got, tab.want)
+		}
+	}
+}

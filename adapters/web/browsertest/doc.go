@@ -16,10 +16,13 @@
 //
 // A typical test of a page:
 //
-//	ctx := browsertest.New(t)
+//	browser := browsertest.New(t)
+//	ctx := browsertest.NewSession(browser, t) // cookies of its own, for one role
 //	reqs := browsertest.Requests(ctx, t)
 //	browsertest.Navigate(ctx, t, srv.URL+"/learners")
 //	browsertest.Axe(ctx, t, "learners")
 //	browsertest.KeyboardReach(ctx, t)
 //	reqs.SameOrigin(t, srv.URL)
+//
+// docs/testing.md describes the checks and the variables.
 package browsertest

@@ -95,7 +95,8 @@ func KeyboardReachOf(ctx context.Context) (Reach, error) {
 	// this to cycle has elements that Tab visits more than once.
 	maxPresses := 2*n + 10
 	var order []int
-	first, prev := -3, -3
+	// first and prev are indexes as stepScript returns them; -3 is none yet.
+	first, prev, trap := -3, -3, -1
 	for range maxPresses {
 		if err := run(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
 			return r, fmt.Errorf("pressing Tab: %w", err)
@@ -114,7 +115,7 @@ func KeyboardReachOf(ctx context.Context) (Reach, error) {
 			break
 		}
 		if i >= 0 && i == prev {
-			r.Trap = fmt.Sprintf("element %d of the page's focusable elements", i)
+			trap = i
 			break
 		}
 		if first == -3 && i >= 0 {
@@ -138,8 +139,8 @@ func KeyboardReachOf(ctx context.Context) (Reach, error) {
 			r.Order = append(r.Order, "(an element outside the list)")
 		}
 	}
-	if r.Trap != "" && prev >= 0 && prev < len(res.All) {
-		r.Trap = res.All[prev]
+	if trap >= 0 && trap < len(res.All) {
+		r.Trap = res.All[trap]
 	}
 	r.Unreached = res.Unreached
 	return r, nil
