@@ -21,6 +21,10 @@ const ActionTimeout = 20 * time.Second
 // or of a new tab.
 const startTimeout = 60 * time.Second
 
+// closeTimeout bounds the graceful close of the browser at the end of a
+// test; the process is killed after it.
+const closeTimeout = 10 * time.Second
+
 // Environment variables that change how New finds the browser.
 const (
 	// EnvBrowser names the browser binary to use instead of searching PATH.
@@ -78,6 +82,11 @@ func New(t testing.TB) context.Context {
 		// A profile of the test's own, so that no cookie, cache or
 		// storage of another run or of the developer's browser leaks in.
 		chromedp.UserDataDir(t.TempDir()),
+		// The browser's temporary files too (its singleton socket, and
+		// its shared memory, which the default options keep out of
+		// /dev/shm): a browser that is killed rather than closed would
+		// otherwise leave them in /tmp at every run.
+		chromedp.Env("TMPDIR="+t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
 	if os.Geteuid() == 0 {
@@ -87,11 +96,17 @@ func New(t testing.TB) context.Context {
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	// Cleanups run last-in first-out: the tab, then the browser process
-	// (which waits for the process to exit), then t.TempDir's removal of
-	// the profile.
+	// Cleanups run last-in first-out: a graceful close, then the tab and
+	// the browser process, killed if still there (which waits for the
+	// process to exit), then t.TempDir's removal of the profile.
 	t.Cleanup(cancelAlloc)
 	t.Cleanup(cancelTab)
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(ctx, closeTimeout)
+		defer cancel()
+		// An error here leaves the kill to the cleanups above.
+		_ = chromedp.Cancel(cctx)
+	})
 
 	start(ctx, t, "the browser "+path)
 	return ctx
