@@ -23,9 +23,9 @@ type Reach struct {
 
 // markScript collects, in the page, the elements a keyboard user must be able
 // to reach: visible links, buttons, inputs, selects, textareas, summaries and
-// elements with tabindex >= 0, not disabled. It keeps them in a page
-// variable (the page's own scripts never see it: Runtime.evaluate runs in the
-// page's world, but under a name no page uses) and returns how many.
+// elements with tabindex >= 0, not disabled or inert. It keeps them in a
+// variable of the page, under a name no page of the service uses, for the
+// scripts below, and returns how many.
 //
 // A link with tabindex=-1 stays in the list: that is exactly the link the
 // check is for. Radio buttons count per group, because Tab enters a group
