@@ -31,12 +31,7 @@ import (
 // the machines that must run these checks.
 const requireBrowserEnv = "LEDGER_REQUIRE_BROWSER"
 
-const (
-	adminToken   = "admin-token-0123456789"
-	teacherToken = "teacher-token-0123456789"
-	learnerToken = "learner-token-0123456789"
-	auditorToken = "auditor-token-0123456789"
-)
+// The tokens are node_test.go's.
 
 // Free text with HTML characters, quotes and non-ASCII, and with a line
 // separator (U+2028), which Go's encoder always escapes and JSON.stringify
@@ -65,7 +60,7 @@ func TestVerifyJSInNode(t *testing.T) {
 
 	// The first events, recorded as the code before salts recorded them.
 	before := t.TempDir()
-	n := startNode(t, before, 0)
+	n := startLedger(t, before, 0)
 	n.must(201, "POST", "/v1/standards", adminToken, obj{"standardId": "math-6-rp-1", "framework": "CCSS-M", "code": "6.RP.A.1", "title": "Ratios",
 		"statement":  "Understand ratio concepts and use ratio language.",
 		"components": []obj{{"id": "c1", "statement": "Describe a ratio"}, {"id": "c2", "statement": "Use ratio language"}, {"id": "c3", "statement": "Solve ratio problems"}}})
@@ -86,7 +81,7 @@ func TestVerifyJSInNode(t *testing.T) {
 
 	// The store opened by today's code: later events are salted and chain
 	// onto the unsalted ones.
-	n = startNode(t, dir, uint64(len(evs)))
+	n = startLedger(t, dir, uint64(len(evs)))
 	n.must(201, "POST", l+"/evidence", teacherToken, evidence("c3", 3, "peer"))
 	n.must(201, "POST", l+"/feedback", teacherToken, obj{"standardId": "math-6-rp-1", "evidenceIds": []any{ev["eventId"]},
 		"strengths": textV2, "nextSteps": "write unit rates <each>", "causes": "rushed & tired"})
@@ -206,7 +201,7 @@ func evidence(component string, level int, source string) obj {
 	return obj{"standardId": "math-6-rp-1", "componentId": component, "level": level, "source": source}
 }
 
-// testNode is the service on loopback as cmd/ledger runs it: the store,
+// testNode (startLedger) is the service on loopback as cmd/ledger runs it: the store,
 // the read models following it, the transparency log following it.
 type testNode struct {
 	t     *testing.T
@@ -216,7 +211,7 @@ type testNode struct {
 	stop  func()
 }
 
-func startNode(t *testing.T, dir string, startPos uint64) *testNode {
+func startLedger(t *testing.T, dir string, startPos uint64) *testNode {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), dir, nil)
 	if err != nil {
