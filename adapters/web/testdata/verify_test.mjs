@@ -144,8 +144,9 @@ check('the fixtures hold data with HTML characters and non-ASCII text', withHTML
   const r2 = await v.verifyTrail({ ...input, checkpoint: body.join('\n') });
   check('a changed checkpoint size fails its signature', !r2.ok && r2.checkpoint.ok === false, r2.checkpoint.reason);
   const other = await v.verifyTrail({ ...input, key: await otherKey('north.example/ledger') });
-  const [kname, khash, kkey] = input.key.trim().split('+');
-  const badHash = `${kname}+${khash.slice(0, 7)}${khash[7] === '0' ? '1' : '0'}+${kkey}`;
+  // name+hash+key: the key is base64, which may itself hold '+'.
+  const [kname, khash, ...kkey] = input.key.trim().split('+');
+  const badHash = `${kname}+${khash.slice(0, 7)}${khash[7] === '0' ? '1' : '0'}+${kkey.join('+')}`;
   const r3 = await v.verifyTrail({ ...input, key: badHash });
   check('a verifier key whose hash does not match is refused', !r3.ok && /key: .*hash/.test(r3.checkpoint.reason), r3.checkpoint.reason);
   check('another key of the same name fails', !other.ok && other.checkpoint.ok === false && /no signature/.test(other.checkpoint.reason), other.checkpoint.reason);
