@@ -46,11 +46,21 @@ type walkRole struct {
 // to the main content, and load nothing from another host. A link the
 // home page or a walked page shows must open (never a 403): the walk is
 // how a page added to the table later, with a link, gets checked too.
+//
+// One browser for the whole walk, a session of its own for each role. The
+// pages without a session (the sign-in form, a wrong token, the 401 page)
+// are the same for every role and are checked once.
 func TestBrowserWalk(t *testing.T) {
 	n := startNode(t, nodeOptions{})
 	seedWalk(t, n)
 	browser := browsertest.New(t)
 
+	t.Run("signed-out", func(t *testing.T) {
+		ctx := browsertest.NewSession(browser, t)
+		reqs := browsertest.Requests(ctx, t)
+		defer reqs.SameOrigin(t, n.url)
+		walkSignedOut(ctx, t, n.url)
+	})
 	walks := []walkRole{
 		{name: "admin", token: adminToken, minLinks: 2, notFound: "/learners/nobody"},
 		{name: "teacher", token: teacherToken, minLinks: 1, notFound: "/learners/nobody", forbidden: "/schools/south"},
@@ -73,11 +83,10 @@ func TestBrowserWalk(t *testing.T) {
 	}
 }
 
-// walk is one role's walk in the browser tab of ctx.
-func walk(ctx context.Context, t *testing.T, origin string, w walkRole) {
-
-	// The sign-in page, then a wrong token: the form again, with its
-	// error, as a 401.
+// walkSignedOut checks the pages of a browser without a session: the
+// sign-in form, the form again after a wrong token (a 401, with its error
+// tied to the field), and a page that needs a session (the 401 page).
+func walkSignedOut(ctx context.Context, t *testing.T, origin string) {
 	if got := walkOpen(ctx, t, origin+"/"); got != http.StatusOK {
 		t.Fatalf("sign-in page: status %d", got)
 	}
@@ -90,7 +99,17 @@ func walk(ctx context.Context, t *testing.T, origin string, w walkRole) {
 	}
 	browsertest.Do(ctx, t, chromedp.WaitVisible(chromedp.ID("sign-in-error")))
 	walkCheck(ctx, t, "sign-in, wrong token")
+	if got := walkOpen(ctx, t, origin+"/learners/l-0001"); got != http.StatusUnauthorized {
+		t.Errorf("a page without a session: status %d, want 401", got)
+	}
+	walkCheck(ctx, t, "401")
+}
 
+// walk is one role's walk in the browser tab of ctx.
+func walk(ctx context.Context, t *testing.T, origin string, w walkRole) {
+	if got := walkOpen(ctx, t, origin+"/"); got != http.StatusOK {
+		t.Fatalf("sign-in page: status %d", got)
+	}
 	// Signing in as the role, typing the token into the form.
 	if got := walkSubmit(ctx, t, "the role's token",
 		chromedp.SendKeys(chromedp.ID("token"), w.token),
@@ -153,19 +172,16 @@ func walk(ctx context.Context, t *testing.T, origin string, w walkRole) {
 		walkCheck(ctx, t, "403 "+w.forbidden)
 	}
 
-	// Signing out through the form ends the session: the next page is
-	// the sign-in form, and a page that needs a session the 401 page.
+	// Signing out through the form ends the session: the page it leads
+	// to is the sign-in form, and a page that needs a session answers the
+	// 401 page (checked signed out).
 	if got := walkSubmit(ctx, t, "sign-out", chromedp.Click(chromedp.CSS("form.signout button[type=submit]"))); got != http.StatusOK {
 		t.Fatalf("sign-out: status %d after the redirect, want 200", got)
-	}
-	if got := walkOpen(ctx, t, origin+"/"); got != http.StatusOK {
-		t.Fatalf("home after sign-out: status %d", got)
 	}
 	browsertest.Do(ctx, t, chromedp.WaitVisible(chromedp.ID("token")))
 	if got := walkOpen(ctx, t, origin+"/learners/l-0001"); got != http.StatusUnauthorized {
 		t.Errorf("a page after sign-out: status %d, want 401", got)
 	}
-	walkCheck(ctx, t, "401 after sign-out")
 }
 
 // walkCheck runs the checks every page must pass: axe-core's WCAG A and AA
