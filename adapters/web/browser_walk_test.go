@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/masteryledger/ledger/adapters/web/browsertest"
 )
 
@@ -204,12 +205,62 @@ func walkCheck(ctx context.Context, t *testing.T, name string) {
 	if len(r.Order) == 0 || !strings.HasPrefix(r.Order[0], `a[href="#main"]`) {
 		t.Errorf("%s: the first Tab stop is not a skip link to #main (Tab order: %v)", name, r.Order)
 	}
+	walkFocusVisible(ctx, t, name, len(r.Order))
 	ok, err := walkEval[bool](ctx, `(() => { const m = document.getElementById('main'); return m !== null && m.tagName === 'MAIN'; })()`)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	if !ok {
 		t.Errorf("%s: no <main id=\"main\"> for the skip link to go to", name)
+	}
+}
+
+// focusScript describes the element that has keyboard focus and says
+// whether it shows that it has: an outline (the browser's own ring is
+// outline-style auto) or a box shadow, and inside the viewport. null when
+// nothing has focus.
+const focusScript = `(() => {
+	const el = document.activeElement;
+	if (!el || el === document.body || el === document.documentElement) return null;
+	const s = getComputedStyle(el);
+	const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+	const r = el.getBoundingClientRect();
+	const inView = r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < innerWidth && r.top < innerHeight;
+	let d = el.tagName.toLowerCase();
+	if (el.id) d += '#' + el.id;
+	if (el.getAttribute('href') !== null) d += '[href="' + el.getAttribute('href') + '"]';
+	const text = (el.innerText || el.value || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+	if (text) d += ' "' + text + '"';
+	return {what: d, shown: ring && inView && el.matches(':focus-visible')};
+})()`
+
+// walkFocusVisible presses Tab through the page once more (stops times,
+// plus a margin for the browser's own stops) and fails for each element
+// that, focused from the keyboard, does not show it (WCAG 2.4.7): axe
+// cannot see focus, and KeyboardReach sees only where it goes.
+func walkFocusVisible(ctx context.Context, t *testing.T, name string, stops int) {
+	t.Helper()
+	type focused struct {
+		What  string `json:"what"`
+		Shown bool   `json:"shown"`
+	}
+	seen := map[string]bool{}
+	for range stops + 4 {
+		browsertest.Do(ctx, t, chromedp.KeyEvent(kb.Tab))
+		f, err := walkEval[*focused](ctx, focusScript)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if f == nil {
+			continue
+		}
+		if seen[f.What] {
+			break
+		}
+		seen[f.What] = true
+		if !f.Shown {
+			t.Errorf("%s: focus not visible on %s", name, f.What)
+		}
 	}
 }
 
