@@ -21,9 +21,9 @@ const maxFollowed = 12
 
 // pendingPage matches the pages that the existing pages already link to
 // but that are still being built: a standard's trail. Until it is served,
-// a link to it answers the 404 page, which the walk checks as a page and
-// notes; any other link that answers anything but 200 fails. Once the
-// trail page is served, the same links are walked as pages.
+// a link to it answers the 404 page, which the walk notes (and checks once,
+// as the role's 404 page); any other link that answers anything but 200
+// fails. Once the trail page is served, the same links are walked as pages.
 var pendingPage = regexp.MustCompile(`^/learners/[^/]+/standards/[^/]+$`)
 
 // walkRole is one role's walk: its token, how many links its home page
@@ -154,7 +154,9 @@ func walk(ctx context.Context, t *testing.T, origin string, w walkRole) {
 		switch got := walkOpen(ctx, t, origin+path); {
 		case got == http.StatusOK:
 		case got == http.StatusNotFound && pendingPage.MatchString(path):
-			t.Logf("%s is linked but not served yet (404); checked as the 404 page", path)
+			// The 404 page, which the role's error pages check below.
+			t.Logf("%s is linked but not served yet (404)", path)
+			continue
 		default:
 			t.Errorf("a walked page links %s, which answers %d", path, got)
 		}
