@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +75,7 @@ const TimeMessage = "must be an RFC 3339 time, such as 2026-09-01T09:00:00Z"
 // into the projection's query. The efficacy page reads its filters with it
 // too, so that the page and the API take the same parameters the same way.
 // It returns a *domain.ValidationError naming every parameter that does not
-// parse, all at once; the projection checks what parses (efficacy.School).
+// parse or that the projection would refuse, all at once.
 func EfficacyQuery(v url.Values) (efficacy.Query, error) {
 	q := efficacy.Query{Cohort: v.Get("cohort"), Period: v.Get("period")}
 	var errs []domain.FieldError
@@ -105,6 +106,16 @@ func EfficacyQuery(v url.Values) (efficacy.Query, error) {
 		}
 	}
 	if len(errs) > 0 {
+		// The parameters that were read are checked too, so that one
+		// answer names every parameter at fault.
+		var more *domain.ValidationError
+		if errors.As(q.Check(), &more) {
+			for _, f := range more.Errors {
+				if !slices.ContainsFunc(errs, func(e domain.FieldError) bool { return e.Field == f.Field }) {
+					errs = append(errs, f)
+				}
+			}
+		}
 		return efficacy.Query{}, &domain.ValidationError{Errors: errs}
 	}
 	return q, nil

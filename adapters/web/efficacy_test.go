@@ -302,10 +302,21 @@ func TestEfficacyPageBadFilters(t *testing.T) {
 	if resp := n.get(t, "/schools/nowhere/efficacy?period=year", n.signIn(t, adminToken)); resp.status != http.StatusNotFound {
 		t.Errorf("unknown school with a bad filter: %d", resp.status)
 	}
-	// Several at fault: each is named.
-	resp := n.get(t, "/schools/north/efficacy?"+url.Values{"period": {"year"}, "winsLimit": {"x"}}.Encode(), session)
-	if resp.status != http.StatusBadRequest || !strings.Contains(resp.body, `href="#filter-winsLimit"`) {
-		t.Errorf("two filters at fault: %d", resp.status)
+	// Several at fault, some that do not parse, some the projection
+	// refuses: each is named, on the page and by the API.
+	bad := url.Values{"period": {"year"}, "winsLimit": {"x"}, "from": {"x"}, "cohort": {"a b"}}.Encode()
+	resp := n.get(t, "/schools/north/efficacy?"+bad, session)
+	api := n.do(t, "GET", "/v1/schools/north/efficacy?"+bad, nil, http.Header{"Authorization": {"Bearer " + teacherToken}})
+	if resp.status != http.StatusBadRequest || api.status != http.StatusBadRequest {
+		t.Errorf("four filters at fault: the page %d, the API %d", resp.status, api.status)
+	}
+	for _, f := range []string{"period", "winsLimit", "from", "cohort"} {
+		if !strings.Contains(resp.body, `href="#filter-`+f+`"`) {
+			t.Errorf("four filters at fault: the page does not name %s", f)
+		}
+		if !strings.Contains(api.body, `"field":"`+f+`"`) {
+			t.Errorf("four filters at fault: the API does not name %s: %s", f, api.body)
+		}
 	}
 }
 
