@@ -278,7 +278,7 @@ func TestEfficacyPageBadFilters(t *testing.T) {
 				t.Fatalf("status %d, want 400: %s", resp.status, resp.body)
 			}
 			checkHTML(t, c.query, resp.body)
-			for _, want := range []string{`<h1>Collective efficacy: North Middle School</h1>`, `<a href="#filter-` + c.field + `">` + c.says,
+			for _, want := range []string{`<title>Error: Collective efficacy: North Middle School · Mastery Ledger</title>`, `<h1>Collective efficacy: North Middle School</h1>`, `<a href="#filter-` + c.field + `">` + c.says,
 				`id="filter-` + c.field + `-error"`, `<form class="filters" method="get" action="/schools/north/efficacy">`} {
 				if !strings.Contains(resp.body, want) {
 					t.Errorf("the page lacks %s:\n%s", want, resp.body)
