@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/masteryledger/ledger/adapters/access"
@@ -53,15 +53,23 @@ type filterError struct {
 	Field, Label, Message string
 }
 
-// filterLabels are the form's labels by query parameter, so that an error
+// filterLabel is the form's label of a query parameter, so that an error
 // names the field as the user sees it.
-var filterLabels = map[string]string{
-	"cohort": "Cohort", "period": "Growth by", "from": "From", "to": "Before", "winsLimit": "Wins listed",
+func filterLabel(field string) string {
+	switch field {
+	case "cohort":
+		return "Cohort"
+	case "period":
+		return "Growth by"
+	case "from":
+		return "From"
+	case "to":
+		return "Before"
+	case "winsLimit":
+		return "Wins listed"
+	}
+	return field
 }
-
-// dateOnly is the form's way to write a day: the figures are in UTC, so a
-// day means from its 00:00 UTC.
-var dateOnly = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // efficacyPage reads /schools/{schoolId}/efficacy: the school's figures
 // under the filters of the query string, read as the API reads them
@@ -87,7 +95,8 @@ func (s *Server) efficacyPage(r *http.Request, p access.Principal) (any, error) 
 		Cohort: values.Get("cohort"), Period: values.Get("period"), From: values.Get("from"), To: values.Get("to"),
 		WinsLimit: values.Get("winsLimit"),
 	}}
-	// The whole school's cohorts, whichever is chosen, for the choice.
+	// The cohorts to choose from are the whole school's: a report of one
+	// cohort counts that cohort only.
 	all, err := s.efficacyReport(id, efficacy.Query{WinsLimit: 1}, researcher)
 	if err != nil {
 		return nil, err
@@ -107,7 +116,7 @@ func (s *Server) efficacyPage(r *http.Request, p access.Principal) (any, error) 
 	var invalid *domain.ValidationError
 	if errors.As(err, &invalid) {
 		for _, f := range invalid.Errors {
-			out.Errors = append(out.Errors, filterError{Field: f.Field, Label: filterLabels[f.Field], Message: filterMessage(f, values)})
+			out.Errors = append(out.Errors, filterError{Field: f.Field, Label: filterLabel(f.Field), Message: filterMessage(f, values)})
 		}
 		return shown{status: http.StatusBadRequest, data: out}, nil
 	}
@@ -155,11 +164,18 @@ func pageDates(v url.Values) url.Values {
 		out[k] = vs
 	}
 	for _, k := range []string{"from", "to"} {
-		if d := v.Get(k); dateOnly.MatchString(d) {
+		// A day is the figures' day, in UTC; a string that is no day
+		// is left for the parser to refuse.
+		if d := v.Get(k); len(d) == len(time.DateOnly) && isDay(d) {
 			out.Set(k, d+"T00:00:00Z")
 		}
 	}
 	return out
+}
+
+func isDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 // filterMessage is what the page says of a filter at fault: the API's
