@@ -169,7 +169,7 @@ func queryTime(r *http.Request, name string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, raw)
 	if err != nil {
-		return nil, &badRequest{Field: name, Message: "must be an RFC 3339 time, such as 2026-09-01T09:00:00Z"}
+		return nil, &badRequest{Field: name, Message: TimeMessage}
 	}
 	return &t, nil
 }

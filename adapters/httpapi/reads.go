@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,21 +44,10 @@ func (s *Server) getEfficacy(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Efficacy == nil {
 		return errors.New("the efficacy read model is not configured")
 	}
-	q := efficacy.Query{Cohort: r.URL.Query().Get("cohort"), Period: r.URL.Query().Get("period")}
-	for name, t := range map[string]*time.Time{"from": &q.From, "to": &q.To} {
-		v, err := queryTime(r, name)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			*t = *v
-		}
-	}
-	wins, err := queryUint(r, "winsLimit", 0, efficacy.MaxWinsLimit)
+	q, err := EfficacyQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	q.WinsLimit = int(wins)
 	report, err := s.cfg.Efficacy.School(id, q)
 	if err != nil {
 		return err
@@ -74,6 +65,60 @@ func (s *Server) getEfficacy(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, r, http.StatusOK, copied)
 	return nil
+}
+
+// TimeMessage is what a query parameter that is not a time is told.
+const TimeMessage = "must be an RFC 3339 time, such as 2026-09-01T09:00:00Z"
+
+// EfficacyQuery reads the query string of GET
+// /v1/schools/{schoolId}/efficacy (cohort, period, from, to, winsLimit)
+// into the projection's query. The efficacy page reads its filters with it
+// too, so that the page and the API take the same parameters the same way.
+// It returns a *domain.ValidationError naming every parameter that does not
+// parse or that the projection would refuse, all at once.
+func EfficacyQuery(v url.Values) (efficacy.Query, error) {
+	q := efficacy.Query{Cohort: v.Get("cohort"), Period: v.Get("period")}
+	var errs []domain.FieldError
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &q.From}, {"to", &q.To}} {
+		raw := v.Get(f.name)
+		if raw == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, raw)
+		if err != nil {
+			errs = append(errs, domain.FieldError{Field: f.name, Message: TimeMessage})
+			continue
+		}
+		*f.dst = t
+	}
+	if raw := v.Get("winsLimit"); raw != "" {
+		n, err := strconv.ParseUint(raw, 10, 64)
+		switch {
+		case err != nil:
+			errs = append(errs, domain.FieldError{Field: "winsLimit", Message: "must be a non-negative integer"})
+		case n > efficacy.MaxWinsLimit:
+			errs = append(errs, domain.FieldError{Field: "winsLimit", Message: fmt.Sprintf("must be at most %d", efficacy.MaxWinsLimit)})
+		default:
+			q.WinsLimit = int(n)
+		}
+	}
+	if len(errs) > 0 {
+		// The parameters that were read are checked too, so that one
+		// answer names every parameter at fault.
+		var more *domain.ValidationError
+		if errors.As(q.Check(), &more) {
+			for _, f := range more.Errors {
+				if !slices.ContainsFunc(errs, func(e domain.FieldError) bool { return e.Field == f.Field }) {
+					errs = append(errs, f)
+				}
+			}
+		}
+		return efficacy.Query{}, &domain.ValidationError{Errors: errs}
+	}
+	return q, nil
 }
 
 // learnerRead answers a read about the learner of the path with an ETag of

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/web"
 	"github.com/masteryledger/ledger/domain"
@@ -122,7 +123,14 @@ func startNode(t *testing.T, o nodeOptions) *node {
 
 	view := projections.NewView(store)
 	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{view, eff}, 0)
+	// The research copies (the feed, a researcher's efficacy figures)
+	// under a fixed key, as serve keeps one in the data directory.
+	pseudonyms, err := research.NewPseudonymizer([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := research.NewView(pseudonyms)
+	engine := projections.NewEngine(store, projections.Models{view, eff, rv}, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- engine.Run(ctx) }()
@@ -130,12 +138,12 @@ func startNode(t *testing.T, o nodeOptions) *node {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	api := httpapi.NewServer(httpapi.Config{
-		Service: service.New(store, nil), View: view, Efficacy: eff, Events: store, Projection: engine,
+		Service: service.New(store, nil), View: view, Efficacy: eff, Events: store, Projection: engine, Research: rv,
 		Tokens: tokens, Metrics: metrics, Secure: o.secure, Logger: logger,
 	})
 	clk := &clock{now: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
 	pages, err := web.New(web.Config{
-		View: view, Tokens: tokens, Secure: o.secure, Metrics: metrics, Logger: logger,
+		View: view, Efficacy: eff, Research: rv, Tokens: tokens, Secure: o.secure, Metrics: metrics, Logger: logger,
 		Now: clk.Now, MaxSessions: o.maxSessions,
 		Projection: engine, StartPosition: o.startPosition, StartTimeout: o.startTimeout,
 	})

@@ -130,10 +130,12 @@ func TestHomeLinks(t *testing.T) {
 		has, not []string
 	}{
 		{learnerToken, []string{`href="/learners/l-0001"`}, []string{`href="/schools/`, `href="/learners/l-0002"`}},
-		{teacherToken, []string{`href="/schools/north"`}, []string{`href="/schools/south"`, `href="/learners/`}},
-		{adminToken, []string{`href="/schools/north"`, `href="/schools/south"`}, nil},
-		{auditorToken, []string{`href="/schools/north"`, `href="/schools/south"`}, nil},
-		{researcherToken, []string{"There is no page for your role yet"}, []string{`href="/schools/`, `href="/learners/`}},
+		{teacherToken, []string{`href="/schools/north"`, `href="/schools/north/efficacy"`}, []string{`href="/schools/south`, `href="/learners/`}},
+		{adminToken, []string{`href="/schools/north"`, `href="/schools/south"`, `href="/schools/north/efficacy"`, `href="/schools/south/efficacy"`}, nil},
+		{auditorToken, []string{`href="/schools/north"`, `href="/schools/south"`, `href="/schools/north/efficacy"`, `href="/schools/south/efficacy"`}, nil},
+		// Researchers read school aggregates, not rosters.
+		{researcherToken, []string{`href="/schools/north/efficacy"`, `href="/schools/south/efficacy"`},
+			[]string{`href="/schools/north"`, `href="/schools/south"`, `href="/learners/`, "There is no page for your role yet"}},
 	}
 	for _, c := range cases {
 		home := n.get(t, "/", n.signIn(t, c.token))

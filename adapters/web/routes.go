@@ -24,12 +24,21 @@ type page struct {
 	load func(r *http.Request, p access.Principal) (any, error)
 }
 
+// shown is what a load returns to answer its page with another status than
+// 200: a form re-shown with what is wrong in it (400), rather than the error
+// page, so that the user can correct it in place.
+type shown struct {
+	status int
+	data   any
+}
+
 // pages is every page but the home page and the sign-in, in one place.
 // Adding a page: a template in templates/pages, a handler, and a line here.
 func (s *Server) pages() []page {
 	return []page{
 		{path: "/learners/{learnerId}", rule: access.LearnerRecord, template: "learner", link: "Mastery record", load: s.learnerPage},
 		{path: "/schools/{schoolId}", rule: access.SchoolRoster, template: "school", link: "Learners by cohort", load: s.schoolPage},
+		{path: "/schools/{schoolId}/efficacy", rule: access.SchoolFigures, template: "efficacy", link: "Collective efficacy", load: s.efficacyPage},
 	}
 }
 
@@ -48,7 +57,11 @@ func (s *Server) page(p page) handler {
 		if err != nil {
 			return err
 		}
-		s.render(w, r, http.StatusOK, p.template, sess, data)
+		status := http.StatusOK
+		if sh, ok := data.(shown); ok {
+			status, data = sh.status, sh.data
+		}
+		s.render(w, r, status, p.template, sess, data)
 		return nil
 	}
 }

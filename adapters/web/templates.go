@@ -20,6 +20,12 @@ import (
 //go:embed templates static
 var files embed.FS
 
+// chartCSS is the charts' style sheet (package chart), served beside the
+// site's as /static/chart.css so that the two cannot drift apart.
+//
+//go:embed chart/chart.css
+var chartCSS embed.FS
+
 // templates is every page's template, each parsed with the layout once.
 type templates struct {
 	byName map[string]*template.Template
@@ -155,6 +161,10 @@ func roleWords(role string) string {
 // listing of a folder.
 func (s *Server) static(w http.ResponseWriter, r *http.Request, _ *signedIn) error {
 	name := strings.TrimPrefix(r.URL.Path, "/static/")
+	if name == "chart.css" {
+		http.ServeFileFS(w, r, chartCSS, "chart/chart.css")
+		return nil
+	}
 	sub, err := fs.Sub(files, "static")
 	if err != nil {
 		return fmt.Errorf("static files: %w", err)

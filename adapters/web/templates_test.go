@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/adapters/web/chart"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
 )
@@ -17,7 +18,7 @@ func TestTemplatesParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"error", "home", "learner", "school"} {
+	for _, name := range []string{"error", "home", "learner", "school", "efficacy"} {
 		if _, ok := tm.byName[name]; !ok {
 			t.Errorf("no template %q", name)
 		}
@@ -56,6 +57,11 @@ func TestTemplatesExecute(t *testing.T) {
 		"school": schoolPage{ID: "north", Name: "North", Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}},
 			Cohorts: []cohort{{Name: "grade-6", Learners: []learnerRow{{ID: "l-0001", Statuses: []domain.Status{domain.StatusMet}}}}},
 			Ready:   []readyRow{{LearnerID: "l-0001", StandardID: "s1", Code: "6.RP.A.1"}}},
+		"efficacy": efficacyPage{ID: "north", Name: "North", Scope: "All cohorts, by month, all time.",
+			Filters:  efficacyFilters{Cohort: "grade-6", Period: "week", WinsLimit: "20", Cohorts: []string{"grade-6", "grade-7"}},
+			Errors:   []filterError{{Field: "from", Label: "From", Message: "not a date"}},
+			Charts:   []chart.Figure{{ID: "efficacy-growth", Title: "Growth", SVG: "<svg></svg>", Table: chart.Table{Caption: "Growth"}}},
+			WinsFeed: chart.WinsTable(nil)},
 	}
 	for name := range tm.byName {
 		page, ok := pages[name]

@@ -14,14 +14,23 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // Config holds what the pages need. View and Tokens are required.
 type Config struct {
 	// View is the read model the API reads too.
 	View *projections.View
+	// Efficacy is the efficacy projection the API reads; without it the
+	// efficacy page is a 500 page.
+	Efficacy *efficacy.Projection
+	// Research makes the copy of the efficacy figures a researcher sees,
+	// as the API's (httpapi.Config.Research); without it a researcher's
+	// efficacy page is a 500 page, never the raw figures.
+	Research *research.View
 	// Tokens is the API's token table: a sign-in checks a token against
 	// it, and every request of a session checks again that the token
 	// still holds.

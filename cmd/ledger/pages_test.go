@@ -51,10 +51,13 @@ func TestServeShowsPagesOnTheAPIPort(t *testing.T) {
 	cases := []struct {
 		role, link, page string
 		shows            []string
+		hides            []string
 	}{
-		{domain.RoleLearner, `href="/learners/l-0001"`, "/learners/l-0001", []string{"6.RP.A.1", "met"}},
-		{domain.RoleTeacher, `href="/schools/north"`, "/schools/north", []string{"North Middle School", `<a href="/learners/l-0030">`}},
-		{domain.RoleAuditor, `href="/schools/north"`, "/learners/l-0002", []string{"Learner l-0002"}},
+		{domain.RoleLearner, `href="/learners/l-0001"`, "/learners/l-0001", []string{"6.RP.A.1", "met"}, nil},
+		{domain.RoleTeacher, `href="/schools/north"`, "/schools/north", []string{"North Middle School", `<a href="/learners/l-0030">`}, nil},
+		{domain.RoleAuditor, `href="/schools/north"`, "/learners/l-0002", []string{"Learner l-0002"}, nil},
+		{domain.RoleTeacher, `href="/schools/north/efficacy"`, "/schools/north/efficacy", []string{"Collective efficacy", "<svg", "<td>l-00"}, nil},
+		{domain.RoleResearcher, `href="/schools/north/efficacy"`, "/schools/north/efficacy", []string{"Collective efficacy", "<svg", "research pseudonyms", "<td>p-"}, []string{"l-00"}},
 	}
 	for _, c := range cases {
 		resp, err := client.PostForm(base+"/session", url.Values{"token": {tokens[c.role]}})
@@ -81,6 +84,11 @@ func TestServeShowsPagesOnTheAPIPort(t *testing.T) {
 		for _, s := range c.shows {
 			if !strings.Contains(body, s) {
 				t.Errorf("%s on %s: no %q", c.role, c.page, s)
+			}
+		}
+		for _, s := range c.hides {
+			if strings.Contains(body, s) {
+				t.Errorf("%s on %s: shows %q", c.role, c.page, s)
 			}
 		}
 	}

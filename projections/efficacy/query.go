@@ -94,6 +94,15 @@ func (q Query) normalize() (Query, error) {
 	return q, nil
 }
 
+// Check returns what School would refuse q for: a *domain.ValidationError
+// naming each field at fault, or nil. A caller that reads a query from
+// text checks the fields it could read with it, so that every field at
+// fault is named at once.
+func (q Query) Check() error {
+	_, err := q.normalize()
+	return err
+}
+
 // inWindow reports whether t lies in [From, To).
 func (q Query) inWindow(t time.Time) bool {
 	return (q.From.IsZero() || !t.Before(q.From)) && (q.To.IsZero() || t.Before(q.To))

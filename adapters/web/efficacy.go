@@ -1,0 +1,199 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/research"
+	"github.com/masteryledger/ledger/adapters/web/chart"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections/efficacy"
+)
+
+// efficacyPage is what templates/pages/efficacy.html shows: the filter
+// form, then either what is wrong with it or the figures as charts, each
+// with its table.
+type efficacyPage struct {
+	ID, Name string
+	// Researcher: the learners of the wins feed are named by the research
+	// feed's pseudonyms.
+	Researcher bool
+	Filters    efficacyFilters
+	// Errors name each filter at fault (the page answers 400); there are
+	// no figures then.
+	Errors []filterError
+	// Scope says which learners and which time the figures cover.
+	Scope    string
+	Enrolled efficacy.Enrolment
+	// Charts are the figures in the order shown; WinsFeed the newest wins.
+	Charts   []chart.Figure
+	WinsFeed chart.Table
+}
+
+// efficacyFilters are the form's fields as the user gave them, so that a
+// form re-shown keeps what was typed.
+type efficacyFilters struct {
+	Cohort, Period, From, To, WinsLimit string
+	// Cohorts are the school's cohorts to choose from.
+	Cohorts []string
+}
+
+// filterError is one filter at fault: its field (the query parameter), the
+// label the form shows it under, and what is wrong.
+type filterError struct {
+	Field, Label, Message string
+}
+
+// filterLabel is the form's label of a query parameter, so that an error
+// names the field as the user sees it.
+func filterLabel(field string) string {
+	switch field {
+	case "cohort":
+		return "Cohort"
+	case "period":
+		return "Growth by"
+	case "from":
+		return "From"
+	case "to":
+		return "Before"
+	case "winsLimit":
+		return "Wins listed"
+	}
+	return field
+}
+
+// efficacyPage reads /schools/{schoolId}/efficacy: the school's figures
+// under the filters of the query string, read as the API reads them
+// (httpapi.EfficacyQuery), and for a researcher the research copy the API
+// gives researchers.
+func (s *Server) efficacyPage(r *http.Request, p access.Principal) (any, error) {
+	id := mux.Vars(r)["schoolId"]
+	// The school first, as the API: an unknown school is a 404 whatever
+	// the filters.
+	sc, err := s.cfg.View.School(id)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Efficacy == nil {
+		return nil, errors.New("efficacy page: the efficacy read model is not configured")
+	}
+	researcher := p.Role == domain.RoleResearcher
+	if researcher && s.cfg.Research == nil {
+		return nil, fmt.Errorf("efficacy page: %w", research.ErrNoView)
+	}
+	values := r.URL.Query()
+	out := efficacyPage{ID: sc.ID, Name: sc.Name, Researcher: researcher, Filters: efficacyFilters{
+		Cohort: values.Get("cohort"), Period: values.Get("period"), From: values.Get("from"), To: values.Get("to"),
+		WinsLimit: values.Get("winsLimit"),
+	}}
+	// The cohorts to choose from are the whole school's: a report of one
+	// cohort counts that cohort only.
+	all, err := s.efficacyReport(id, efficacy.Query{WinsLimit: 1}, researcher)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range all.Enrolled.Cohorts {
+		out.Filters.Cohorts = append(out.Filters.Cohorts, c.Cohort)
+	}
+	if c := out.Filters.Cohort; c != "" && !slices.Contains(out.Filters.Cohorts, c) {
+		out.Filters.Cohorts = append(out.Filters.Cohorts, c)
+	}
+
+	q, err := httpapi.EfficacyQuery(pageDates(values))
+	var report efficacy.Report
+	if err == nil {
+		report, err = s.efficacyReport(id, q, researcher)
+	}
+	var invalid *domain.ValidationError
+	if errors.As(err, &invalid) {
+		for _, f := range invalid.Errors {
+			out.Errors = append(out.Errors, filterError{Field: f.Field, Label: filterLabel(f.Field), Message: filterMessage(f, values)})
+		}
+		return shown{status: http.StatusBadRequest, data: out}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	figs, err := chart.FromReport("efficacy", report)
+	if err != nil {
+		return nil, fmt.Errorf("efficacy page: draw the charts: %w", err)
+	}
+	out.Scope, out.Enrolled, out.WinsFeed = figs.Scope, report.Enrolled, figs.WinsFeed
+	out.Charts = []chart.Figure{figs.Proficiency, figs.Growth, figs.Wins, figs.Persistence, figs.Goals, figs.TimeToMastery, figs.Perceived}
+	// Show the defaults the figures were read with.
+	out.Filters.Period = report.Query.Period
+	out.Filters.WinsLimit = strconv.Itoa(report.Query.WinsLimit)
+	return out, nil
+}
+
+// efficacyReport reads a school's report; for a researcher, the research
+// copy (adapters/research), read back from the very JSON the API sends a
+// researcher, so that the page shows no more than the API and names each
+// learner by the feed's pseudonym.
+func (s *Server) efficacyReport(id string, q efficacy.Query, researcher bool) (efficacy.Report, error) {
+	report, err := s.cfg.Efficacy.School(id, q)
+	if err != nil || !researcher {
+		return report, err
+	}
+	copied, err := s.cfg.Research.Efficacy(report)
+	if err != nil {
+		return efficacy.Report{}, fmt.Errorf("efficacy page: research copy: %w", err)
+	}
+	var out efficacy.Report
+	if err := json.Unmarshal(copied, &out); err != nil {
+		return efficacy.Report{}, fmt.Errorf("efficacy page: read the research copy: %w", err)
+	}
+	return out, nil
+}
+
+// pageDates lets the form's From and Before take a day (2026-09-01), which
+// is how people write them, as well as the API's RFC 3339 time: a day
+// becomes its 00:00 UTC before the API's parser reads it.
+func pageDates(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = vs
+	}
+	for _, k := range []string{"from", "to"} {
+		// A day is the figures' day, in UTC; a string that is no day
+		// is left for the parser to refuse.
+		if d := v.Get(k); len(d) == len(time.DateOnly) && isDay(d) {
+			out.Set(k, d+"T00:00:00Z")
+		}
+	}
+	return out
+}
+
+func isDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// filterMessage is what the page says of a filter at fault: the API's
+// message, but for a date that does not parse, which the page takes as a
+// day too.
+func filterMessage(f domain.FieldError, v url.Values) string {
+	if (f.Field == "from" || f.Field == "to") && f.Message == httpapi.TimeMessage {
+		return fmt.Sprintf("%q is not a date: write a day as 2026-09-01, or a time as 2026-09-01T09:00:00Z.", v.Get(f.Field))
+	}
+	return f.Message + "."
+}
+
+// ErrorFor is the message of the filter field at fault, or "".
+func (p efficacyPage) ErrorFor(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
