@@ -22,6 +22,9 @@ type page struct {
 	// more or less by role. An error wrapping domain.ErrNotFound is the
 	// 404 page.
 	load func(r *http.Request, p access.Principal) (any, error)
+	// public pages need no session and no rule: they show nothing of the
+	// ledger's records (/verify).
+	public bool
 }
 
 // pages is every page but the home page and the sign-in, in one place.
@@ -30,6 +33,8 @@ func (s *Server) pages() []page {
 	return []page{
 		{path: "/learners/{learnerId}", rule: access.LearnerRecord, template: "learner", link: "Mastery record", load: s.learnerPage},
 		{path: "/schools/{schoolId}", rule: access.SchoolRoster, template: "school", link: "Learners by cohort", load: s.schoolPage},
+		{path: trailPath, rule: access.LearnerRecord, template: "trail", load: s.trailPage},
+		{path: "/verify", public: true, template: "verify", load: s.verifyPage},
 	}
 }
 
@@ -38,6 +43,18 @@ func (s *Server) pages() []page {
 // rendered.
 func (s *Server) page(p page) handler {
 	return func(w http.ResponseWriter, r *http.Request, sess *signedIn) error {
+		if p.public {
+			var who access.Principal
+			if sess != nil {
+				who = sess.principal
+			}
+			data, err := p.load(r, who)
+			if err != nil {
+				return err
+			}
+			s.render(w, r, http.StatusOK, p.template, sess, data)
+			return nil
+		}
 		if sess == nil {
 			return errSignedOut
 		}

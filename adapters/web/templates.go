@@ -2,6 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"mime"
 	"embed"
 	"fmt"
 	"html/template"
@@ -31,6 +34,8 @@ func funcs() template.FuncMap {
 		"statusWords": statusWords,
 		"date":        func(t time.Time) string { return t.UTC().Format("2 January 2006") },
 		"roleWords":   roleWords,
+		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"when":        func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
 		"latest": func(a []domain.PlanAdjusted) domain.PlanAdjusted {
 			if len(a) == 0 {
 				return domain.PlanAdjusted{}
@@ -152,7 +157,10 @@ func roleWords(role string) string {
 }
 
 // static serves the embedded files under /static/: files only, no
-// listing of a folder.
+// listing of a folder. The files change only with the binary, so a browser
+// may keep them but asks again each time (no-cache) and gets a 304 while
+// the file's content, named by its ETag, is the same: a new release is
+// never hidden behind a stale script.
 func (s *Server) static(w http.ResponseWriter, r *http.Request, _ *signedIn) error {
 	name := strings.TrimPrefix(r.URL.Path, "/static/")
 	sub, err := fs.Sub(files, "static")
@@ -163,6 +171,19 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, _ *signedIn) err
 	if !fs.ValidPath(name) || err != nil || info.IsDir() {
 		return fmt.Errorf("no static file %q: %w", name, domain.ErrNotFound)
 	}
-	http.ServeFileFS(w, r, sub, name)
+	b, err := fs.ReadFile(sub, name)
+	if err != nil {
+		return fmt.Errorf("static file %q: %w", name, err)
+	}
+	sum := sha256.Sum256(b)
+	h := w.Header()
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	h.Set("Cache-Control", "no-cache")
+	// By name, not by sniffing (nosniff is set): a module script must come
+	// with a JavaScript type or the browser refuses it.
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 	return nil
 }
