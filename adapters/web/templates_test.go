@@ -56,6 +56,10 @@ func TestTemplatesExecute(t *testing.T) {
 		"school": schoolPage{ID: "north", Name: "North", Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}},
 			Cohorts: []cohort{{Name: "grade-6", Learners: []learnerRow{{ID: "l-0001", Statuses: []domain.Status{domain.StatusMet}}}}},
 			Ready:   []readyRow{{LearnerID: "l-0001", StandardID: "s1", Code: "6.RP.A.1"}}},
+		"trail": trailPage{LearnerID: "l-0001", Standard: projections.Standard{StandardID: "s1", Code: "6.RP.A.1"}, Status: domain.StatusMet,
+			Rows: []trailRow{{ID: "e1", Words: "Evidence recorded", Details: []string{"Note: n"}, Occurred: when, Recorded: when, Mark: "met", MarkWords: "met",
+				Retracts: "e0", RetractsOnPage: true, Retracted: true, Hash: "0123456789abcdef"}}},
+		"verify": nil,
 	}
 	for name := range tm.byName {
 		page, ok := pages[name]

@@ -146,11 +146,11 @@ func (s *Server) trailPage(r *http.Request, _ access.Principal) (any, error) {
 			row.Words = fmt.Sprintf("Goal %s reviewed%s", d.GoalID, by)
 			row.Details = append(nonEmpty("Reflection: ", d.Reflection), nonEmpty("Next goal: ", d.NextGoal)...)
 		case domain.ReadinessAgreed:
-			confirmed := "the learner confirmed"
-			if !d.LearnerConfirmed {
-				confirmed = "the learner has not confirmed"
+			if d.LearnerConfirmed {
+				row.Words = fmt.Sprintf("Readiness agreed: teacher %s and the learner agree the components are mastered, and the learner signs up for the summative attempt%s", d.Teacher, by)
+			} else {
+				row.Words = fmt.Sprintf("Readiness agreed by teacher %s; the learner has not confirmed%s", d.Teacher, by)
 			}
-			row.Words = fmt.Sprintf("Readiness agreed for the summative attempt, with %s; %s%s", d.Teacher, confirmed, by)
 			row.Details = []string{fmt.Sprintf("Rests on %d piece%s of evidence", len(d.EvidenceIDs()), plural(len(d.EvidenceIDs())))}
 			row.Details = append(row.Details, nonEmpty("Note: ", d.Note)...)
 		case domain.SummativeAttemptRecorded:
