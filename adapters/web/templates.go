@@ -156,6 +156,17 @@ func roleWords(role string) string {
 	return "a " + role
 }
 
+// staticType is the type of a static file of the site by its extension.
+func staticType(ext string) string {
+	switch ext {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	}
+	return mime.TypeByExtension(ext)
+}
+
 // static serves the embedded files under /static/: files only, no
 // listing of a folder. The files change only with the binary, so a browser
 // may keep them but asks again each time (no-cache) and gets a 304 while
@@ -180,8 +191,9 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, _ *signedIn) err
 	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
 	h.Set("Cache-Control", "no-cache")
 	// By name, not by sniffing (nosniff is set): a module script must come
-	// with a JavaScript type or the browser refuses it.
-	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+	// with a JavaScript type or the browser refuses it. The site's own
+	// types are fixed here, not left to the machine's mime.types.
+	if ct := staticType(path.Ext(name)); ct != "" {
 		h.Set("Content-Type", ct)
 	}
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
