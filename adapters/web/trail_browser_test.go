@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"os"
@@ -289,4 +290,35 @@ func TestVerifyPageInBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerifyPagePasted: the text pasted into /verify and checked with the
+// Verify button, from the keyboard, verifies, and is sent nowhere either.
+func TestVerifyPagePasted(t *testing.T) {
+	browser := browsertest.New(t)
+	n := startServing(t, t.TempDir(), 0)
+	buildCycle(n)
+	transcript := n.must(200, "GET", "/v1/learners/l-0001/transcript?format=ob3", learnerToken, nil).body
+	jwt := transcript[bytes.Index(transcript, []byte(`"jwt":"`))+7:]
+	secret := string(jwt[200:260])
+	text, err := json.Marshal(string(transcript))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.NewSession(browser, t)
+	reqs := browsertest.Requests(ctx, t)
+	browsertest.Navigate(ctx, t, n.url+"/verify")
+	// Typed key by key, the file would take minutes: its text is set as a
+	// paste would set it, and the button is pressed from the keyboard.
+	browsertest.Do(ctx, t,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('verify-paste').value = `+string(text)+`, undefined`),
+		chromedp.Focus(chromedp.CSS("button[data-verify-run]")),
+		chromedp.KeyEvent("\r"),
+	)
+	browsertest.WaitFor(ctx, t, verdictDone)
+	if v := pageString(ctx, t, `document.querySelector('[data-verify-result]').getAttribute('data-verdict')`); v != "verified" {
+		t.Errorf("verdict %q: %s", v, pageString(ctx, t, `document.querySelector('[data-verify-result]').textContent`))
+	}
+	reqs.SameOrigin(t, n.url)
+	reqs.NotCarrying(ctx, t, secret)
 }
