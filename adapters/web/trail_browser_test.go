@@ -308,11 +308,15 @@ func TestVerifyPagePasted(t *testing.T) {
 	ctx := browsertest.NewSession(browser, t)
 	reqs := browsertest.Requests(ctx, t)
 	browsertest.Navigate(ctx, t, n.url+"/verify")
+	// The module works the page's own controls: it appends none of its own.
+	if got := pageString(ctx, t, `String(document.querySelectorAll('[data-verify-file] input, [data-verify-file] textarea, [data-verify-file] button').length)`); got != "4" {
+		t.Errorf("%s controls in the form, want the page's 4 (key, file, paste, button)", got)
+	}
 	// Typed key by key, the file would take minutes: its text is set as a
 	// paste would set it, and the button is pressed from the keyboard.
 	browsertest.Do(ctx, t,
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('verify-paste').value = `+string(text)+`, undefined`),
-		chromedp.Focus(chromedp.CSS("button[data-verify-run]")),
+		chromedp.Focus(chromedp.ID("verify-run")),
 		chromedp.KeyEvent("\r"),
 	)
 	browsertest.WaitFor(ctx, t, verdictDone)
