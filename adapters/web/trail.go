@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -201,7 +202,8 @@ func list(s []string) string {
 // the replay as GET /v1/…/replay answers it, byte for byte the same
 // encoding, under the pages' session instead of a Bearer token, so that the
 // trail page's verification fetches it with the cookie the page was opened
-// with. It is read under the page's rule (see pages()).
+// with. It is read under the rule of the trail page and of the API's
+// replay route, access.LearnerRecord.
 func (s *Server) trailJSON(w http.ResponseWriter, r *http.Request, sess *signedIn) error {
 	if sess == nil {
 		return errSignedOut
@@ -214,17 +216,24 @@ func (s *Server) trailJSON(w http.ResponseWriter, r *http.Request, sess *signedI
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	enc := json.NewEncoder(w)
+	// Encoded whole first, as a page is rendered: an error is the 500
+	// page, never half a replay.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	// As the API: stored event data printed byte for byte, so that the
 	// browser can hash what it reads (docs/hash-chain.md).
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("encode the replay of %s on %s: %w", vars["learnerId"], vars["standardId"], err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	// A learner's record, as every page: no cache keeps a copy.
+	h.Set("Cache-Control", "no-store")
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		loggerFrom(r.Context()).Debug("write replay", "err", err.Error())
 	}
 	return nil
