@@ -13,7 +13,10 @@
 // # Caveats
 //
 // A page renders into a buffer first, so a template that fails answers a
-// 500 page with a log line, never half a page. Pages carry no script and no
-// inline style: the Content-Security-Policy (headers.go) allows 'self'
-// only. Sessions live in memory: a restart signs everyone out.
+// 500 page with a log line, never half a page. Pages carry no inline script
+// and no inline style: the Content-Security-Policy (headers.go) allows
+// 'self' only. The one script, static/verify.js, is loaded by src on the
+// trail page and /verify and checks records in the browser; every page
+// works without it but that check. Sessions live in memory: a restart signs
+// everyone out.
 package web

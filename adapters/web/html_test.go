@@ -9,7 +9,9 @@ import (
 )
 
 // checkHTML parses a page and fails for what the Content-Security-Policy
-// would block or a screen reader would miss: a script or style element, a
+// would block or a screen reader would miss: an inline script (a script
+// element is allowed only as a module loaded by src from the site, with no
+// text of its own), a style element, a
 // style or on* attribute, a javascript: URL, anything loaded from another
 // host; and it wants <html lang>, a skip link to <main id="main">, and
 // scope on every th.
@@ -19,7 +21,7 @@ func checkHTML(t *testing.T, where, page string) {
 	d.Strict = false
 	d.AutoClose = xml.HTMLAutoClose
 	d.Entity = xml.HTMLEntity
-	var lang, skip, main bool
+	var lang, skip, main, inScript bool
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -28,6 +30,12 @@ func checkHTML(t *testing.T, where, page string) {
 		if err != nil {
 			t.Errorf("%s: does not parse: %v", where, err)
 			return
+		}
+		if cd, ok := tok.(xml.CharData); ok && inScript && strings.TrimSpace(string(cd)) != "" {
+			t.Errorf("%s: an inline script: %q", where, string(cd))
+		}
+		if end, ok := tok.(xml.EndElement); ok && strings.EqualFold(end.Name.Local, "script") {
+			inScript = false
 		}
 		el, ok := tok.(xml.StartElement)
 		if !ok {
@@ -53,7 +61,10 @@ func checkHTML(t *testing.T, where, page string) {
 		}
 		switch name {
 		case "script":
-			t.Errorf("%s: a script element (the pages need none yet)", where)
+			inScript = true
+			if attr["type"] != "module" || !strings.HasPrefix(attr["src"], "/static/") {
+				t.Errorf("%s: a script that is not a module from /static/: %v", where, attr)
+			}
 		case "style":
 			t.Errorf("%s: an inline style element", where)
 		case "html":

@@ -22,6 +22,9 @@ type page struct {
 	// more or less by role. An error wrapping domain.ErrNotFound is the
 	// 404 page.
 	load func(r *http.Request, p access.Principal) (any, error)
+	// public pages need no session and no rule: they show nothing of the
+	// ledger's records (/verify).
+	public bool
 }
 
 // shown is what a load returns to answer its page with another status than
@@ -39,6 +42,8 @@ func (s *Server) pages() []page {
 		{path: "/learners/{learnerId}", rule: access.LearnerRecord, template: "learner", link: "Mastery record", load: s.learnerPage},
 		{path: "/schools/{schoolId}", rule: access.SchoolRoster, template: "school", link: "Learners by cohort", load: s.schoolPage},
 		{path: "/schools/{schoolId}/efficacy", rule: access.SchoolFigures, template: "efficacy", link: "Collective efficacy", load: s.efficacyPage},
+		{path: trailPath, rule: access.LearnerRecord, template: "trail", load: s.trailPage},
+		{path: "/verify", public: true, template: "verify", load: s.verifyPage},
 	}
 }
 
@@ -47,6 +52,18 @@ func (s *Server) pages() []page {
 // rendered.
 func (s *Server) page(p page) handler {
 	return func(w http.ResponseWriter, r *http.Request, sess *signedIn) error {
+		if p.public {
+			var who access.Principal
+			if sess != nil {
+				who = sess.principal
+			}
+			data, err := p.load(r, who)
+			if err != nil {
+				return err
+			}
+			s.render(w, r, http.StatusOK, p.template, sess, data)
+			return nil
+		}
 		if sess == nil {
 			return errSignedOut
 		}

@@ -2,10 +2,13 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -37,6 +40,8 @@ func funcs() template.FuncMap {
 		"statusWords": statusWords,
 		"date":        func(t time.Time) string { return t.UTC().Format("2 January 2006") },
 		"roleWords":   roleWords,
+		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"when":        func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
 		"latest": func(a []domain.PlanAdjusted) domain.PlanAdjusted {
 			if len(a) == 0 {
 				return domain.PlanAdjusted{}
@@ -157,8 +162,22 @@ func roleWords(role string) string {
 	return "a " + role
 }
 
+// staticType is the type of a static file of the site by its extension.
+func staticType(ext string) string {
+	switch ext {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	}
+	return mime.TypeByExtension(ext)
+}
+
 // static serves the embedded files under /static/: files only, no
-// listing of a folder.
+// listing of a folder. The files change only with the binary, so a browser
+// may keep them but asks again each time (no-cache) and gets a 304 while
+// the file's content, named by its ETag, is the same: a new release is
+// never hidden behind a stale script.
 func (s *Server) static(w http.ResponseWriter, r *http.Request, _ *signedIn) error {
 	name := strings.TrimPrefix(r.URL.Path, "/static/")
 	if name == "chart.css" {
@@ -173,6 +192,20 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, _ *signedIn) err
 	if !fs.ValidPath(name) || err != nil || info.IsDir() {
 		return fmt.Errorf("no static file %q: %w", name, domain.ErrNotFound)
 	}
-	http.ServeFileFS(w, r, sub, name)
+	b, err := fs.ReadFile(sub, name)
+	if err != nil {
+		return fmt.Errorf("static file %q: %w", name, err)
+	}
+	sum := sha256.Sum256(b)
+	h := w.Header()
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	h.Set("Cache-Control", "no-cache")
+	// By name, not by sniffing (nosniff is set): a module script must come
+	// with a JavaScript type or the browser refuses it. The site's own
+	// types are fixed here, not left to the machine's mime.types.
+	if ct := staticType(path.Ext(name)); ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 	return nil
 }

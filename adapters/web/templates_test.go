@@ -62,6 +62,10 @@ func TestTemplatesExecute(t *testing.T) {
 			Errors:   []filterError{{Field: "from", Label: "From", Message: "not a date"}},
 			Charts:   []chart.Figure{{ID: "efficacy-growth", Title: "Growth", SVG: "<svg></svg>", Table: chart.Table{Caption: "Growth"}}},
 			WinsFeed: chart.WinsTable(nil)},
+		"trail": trailPage{LearnerID: "l-0001", Standard: projections.Standard{StandardID: "s1", Code: "6.RP.A.1"}, Status: domain.StatusMet,
+			Rows: []trailRow{{ID: "e1", Words: "Evidence recorded", Details: []string{"Note: n"}, Occurred: when, Recorded: when, Mark: "met", MarkWords: "met",
+				Retracts: "e0", RetractsOnPage: true, Retracted: true, Hash: "0123456789abcdef"}}},
+		"verify": nil,
 	}
 	for name := range tm.byName {
 		page, ok := pages[name]

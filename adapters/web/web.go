@@ -128,6 +128,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.router.Handle(p.path, s.wrap("GET "+p.path, s.page(p))).Methods(http.MethodGet, http.MethodHead)
 	}
+	s.router.Handle(trailPath+"/replay.json", s.wrap("GET "+trailPath+"/replay.json", s.trailJSON)).Methods(http.MethodGet, http.MethodHead)
 	s.router.Handle("/", s.wrap("GET /", s.home)).Methods(http.MethodGet, http.MethodHead)
 	s.router.Handle("/session", s.wrap("POST /session", s.signIn)).Methods(http.MethodPost)
 	s.router.Handle("/session/end", s.wrap("POST /session/end", s.signOut)).Methods(http.MethodPost)

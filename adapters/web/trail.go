@@ -1,0 +1,248 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections"
+)
+
+// trailPage is what templates/pages/trail.html shows: the replay of one
+// claim, one row per event, in stream order.
+type trailPage struct {
+	LearnerID  string
+	Standard   projections.Standard
+	Status     domain.Status
+	Rows       []trailRow
+	ReplayPath string
+}
+
+// trailRow is one event of the replay, in words.
+type trailRow struct {
+	ID       string
+	Type     string
+	Words    string
+	Details  []string
+	Occurred time.Time
+	Recorded time.Time
+	Actor    domain.Actor
+	Position uint64
+	Revision uint64
+	Hash     string
+	// Mark is what makes the row stand out in the cycle: "not-yet" (an
+	// attempt that did not meet), "adjusted" (a plan adjusted after it),
+	// "met" (the attempt that met); MarkWords says it in words, so that
+	// colour is never the only sign.
+	Mark, MarkWords string
+	// Retracts is the id of the evidence a retraction points at, linked
+	// to its row when the row is on the page.
+	Retracts       string
+	RetractsOnPage bool
+	// Retracted is set on evidence a later row retracts.
+	Retracted bool
+}
+
+// Short is the hash as the row shows it; the full hash is beside it.
+func (r trailRow) Short() string {
+	if len(r.Hash) > 12 {
+		return r.Hash[:12]
+	}
+	return r.Hash
+}
+
+// trailPage reads /learners/{learnerId}/standards/{standardId}: the replay
+// projection the API's GET …/replay reads, put in words.
+func (s *Server) trailPage(r *http.Request, _ access.Principal) (any, error) {
+	vars := mux.Vars(r)
+	learnerID, standardID := vars["learnerId"], vars["standardId"]
+	v := s.cfg.View
+	std, err := v.Standard(standardID)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := v.Replay(r.Context(), learnerID, standardID)
+	if err != nil {
+		return nil, err
+	}
+	out := trailPage{LearnerID: learnerID, Standard: std, Status: rep.Status,
+		ReplayPath: "/learners/" + learnerID + "/standards/" + standardID + "/replay.json"}
+	labels := map[int]string{}
+	for _, l := range std.Scale.Levels {
+		labels[l.Level] = l.Label
+	}
+	level := func(n int) string {
+		if l, ok := labels[n]; ok {
+			return fmt.Sprintf("level %d (%s)", n, l)
+		}
+		return "level " + strconv.Itoa(n)
+	}
+	index := map[string]int{}
+	notYet := false
+	for _, e := range rep.Events {
+		row := trailRow{ID: e.ID.String(), Type: e.Type, Occurred: e.OccurredAt, Recorded: e.RecordedAt,
+			Actor: e.Actor, Position: e.Position, Revision: e.Revision, Hash: e.Hash}
+		ev, err := domain.DecodeEvent(e)
+		if err != nil {
+			return nil, fmt.Errorf("trail of %s on %s: event %s: %w", learnerID, standardID, e.ID, err)
+		}
+		by := ""
+		if e.Actor.Name != "" {
+			by = ", by " + e.Actor.Name
+		}
+		switch d := ev.(type) {
+		case domain.PreAssessmentRecorded:
+			row.Words = fmt.Sprintf("Pre-assessment recorded: components %s already shown%s", list(d.Demonstrated), by)
+			row.Details = nonEmpty("Note: ", d.Note)
+		case domain.EvidenceRecorded:
+			row.Words = fmt.Sprintf("Evidence recorded: component %s at %s, source %s%s", d.ComponentID, level(d.Level), d.Source, by)
+			if d.Source == domain.SourceSelf {
+				row.Words += " (self-assessed)"
+			}
+			row.Details = nonEmpty("Assessor: ", d.Assessor)
+			if d.Artifact != nil {
+				row.Details = append(row.Details, fmt.Sprintf("Artifact: %s (%s, SHA-256 %s)", d.Artifact.URI, d.Artifact.MediaType, d.Artifact.SHA256))
+			}
+			row.Details = append(row.Details, nonEmpty("Note: ", d.Note)...)
+		case domain.EvidenceRetracted:
+			row.Words = fmt.Sprintf("Evidence retracted: component %s%s", d.ComponentID, by)
+			row.Details = nonEmpty("Reason: ", d.Reason)
+			row.Retracts = d.EvidenceID.String()
+			if i, ok := index[row.Retracts]; ok {
+				row.RetractsOnPage = true
+				out.Rows[i].Retracted = true
+			}
+		case domain.FeedbackGiven:
+			row.Words = fmt.Sprintf("Feedback given on %d piece%s of evidence%s", len(d.EvidenceIDs), plural(len(d.EvidenceIDs)), by)
+			row.Details = append(nonEmpty("Strengths: ", d.Strengths), nonEmpty("Next steps: ", d.NextSteps)...)
+			row.Details = append(row.Details, nonEmpty("Causes: ", d.Causes)...)
+		case domain.GoalSet:
+			row.Words = fmt.Sprintf("Goal %s set: %s%s", d.GoalID, d.Specific, by)
+			row.Details = append(nonEmpty("Measured by: ", d.Measurable), nonEmpty("Target date: ", d.TargetDate)...)
+		case domain.PlanDrafted:
+			row.Words = fmt.Sprintf("Plan %s drafted for goal %s%s", d.PlanID, d.GoalID, by)
+			row.Details = append(nonEmpty("Plan: ", d.Plan), nonEmpty("Learn: ", d.Learn)...)
+			row.Details = append(row.Details, append(nonEmpty("Check: ", d.Check), nonEmpty("Adjust: ", d.Adjust)...)...)
+		case domain.PlanAdjusted:
+			row.Words = fmt.Sprintf("Plan %s adjusted%s", d.PlanID, by)
+			row.Details = append(nonEmpty("Change: ", d.Change), nonEmpty("Reason: ", d.Reason)...)
+			if notYet {
+				row.Mark, row.MarkWords = "adjusted", "Plan adjusted after a not-yet attempt"
+			}
+		case domain.GoalEvaluated:
+			result := "not yet met"
+			if d.Result == domain.GoalMet {
+				result = "met"
+			}
+			row.Words = fmt.Sprintf("Goal %s evaluated: %s%s", d.GoalID, result, by)
+			row.Details = nonEmpty("Note: ", d.Note)
+		case domain.GoalReviewed:
+			row.Words = fmt.Sprintf("Goal %s reviewed%s", d.GoalID, by)
+			row.Details = append(nonEmpty("Reflection: ", d.Reflection), nonEmpty("Next goal: ", d.NextGoal)...)
+		case domain.ReadinessAgreed:
+			if d.LearnerConfirmed {
+				row.Words = fmt.Sprintf("Readiness agreed: teacher %s and the learner agree the components are mastered, and the learner signs up for the summative attempt%s", d.Teacher, by)
+			} else {
+				row.Words = fmt.Sprintf("Readiness agreed by teacher %s; the learner has not confirmed%s", d.Teacher, by)
+			}
+			row.Details = []string{fmt.Sprintf("Rests on %d piece%s of evidence", len(d.EvidenceIDs()), plural(len(d.EvidenceIDs())))}
+			row.Details = append(row.Details, nonEmpty("Note: ", d.Note)...)
+		case domain.SummativeAttemptRecorded:
+			if d.Meets {
+				row.Words = fmt.Sprintf("Summative attempt met the standard at %s%s", level(d.Level), by)
+				row.Mark, row.MarkWords = "met", "The attempt that met the standard"
+			} else {
+				row.Words = fmt.Sprintf("Summative attempt: not yet, %s, proficient is %s%s", level(d.Level), level(d.Proficient), by)
+				row.Mark, row.MarkWords = "not-yet", "A not-yet attempt"
+				notYet = true
+			}
+			row.Details = nonEmpty("Assessor: ", d.Assessor)
+			if d.Artifact != nil {
+				row.Details = append(row.Details, fmt.Sprintf("Artifact: %s (%s, SHA-256 %s)", d.Artifact.URI, d.Artifact.MediaType, d.Artifact.SHA256))
+			}
+			row.Details = append(row.Details, nonEmpty("Note: ", d.Note)...)
+		default:
+			row.Words = e.Type + by
+		}
+		index[row.ID] = len(out.Rows)
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+func nonEmpty(label, s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{label + s}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// trailJSON is GET /learners/{learnerId}/standards/{standardId}/replay.json:
+// the replay as GET /v1/…/replay answers it, byte for byte the same
+// encoding, under the pages' session instead of a Bearer token, so that the
+// trail page's verification fetches it with the cookie the page was opened
+// with. It is read under the rule of the trail page and of the API's
+// replay route, access.LearnerRecord.
+func (s *Server) trailJSON(w http.ResponseWriter, r *http.Request, sess *signedIn) error {
+	if sess == nil {
+		return errSignedOut
+	}
+	vars := mux.Vars(r)
+	if err := access.Authorize(sess.principal, access.LearnerRecord, "GET "+trailPath, vars, s.cfg.View); err != nil {
+		return err
+	}
+	rep, err := s.cfg.View.Replay(r.Context(), vars["learnerId"], vars["standardId"])
+	if err != nil {
+		return err
+	}
+	// Encoded whole first, as a page is rendered: an error is the 500
+	// page, never half a replay.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// As the API: stored event data printed byte for byte, so that the
+	// browser can hash what it reads (docs/hash-chain.md).
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("encode the replay of %s on %s: %w", vars["learnerId"], vars["standardId"], err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	// A learner's record, as every page: no cache keeps a copy.
+	h.Set("Cache-Control", "no-store")
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		loggerFrom(r.Context()).Debug("write replay", "err", err.Error())
+	}
+	return nil
+}
+
+// trailPath is the trail page's path; its replay is under
+// trailPath + "/replay.json".
+const trailPath = "/learners/{learnerId}/standards/{standardId}"
+
+// verifyPage is /verify: public, it shows the form the module drives and
+// reads nothing.
+func (s *Server) verifyPage(*http.Request, access.Principal) (any, error) { return nil, nil }
