@@ -29,6 +29,7 @@ type page struct {
 func (s *Server) pages() []page {
 	return []page{
 		{path: "/learners/{learnerId}", rule: access.LearnerRecord, template: "learner", link: "Mastery record", load: s.learnerPage},
+		{path: "/learners/{learnerId}/transcript", rule: access.LearnerRecord, template: "transcript", link: "Transcript", load: s.transcriptPage},
 		{path: "/schools/{schoolId}", rule: access.SchoolRoster, template: "school", link: "Learners by cohort", load: s.schoolPage},
 	}
 }
