@@ -98,23 +98,10 @@ func (s *Server) transcriptPage(r *http.Request, _ access.Principal) (any, error
 			}
 		}
 		// The evidence ids are the agreement's; what each showed is in
-		// the claim's trail, read as the auditor reads it.
-		replay, err := v.Replay(r.Context(), id, e.StandardID)
+		// the claim's trail.
+		byID, err := s.evidenceOf(r.Context(), id, e.StandardID)
 		if err != nil {
 			return nil, err
-		}
-		byID := make(map[uuid.UUID]evidenceItem, len(e.EvidenceIDs))
-		for _, ev := range replay.Events {
-			if ev.Type != domain.TypeEvidenceRecorded || !slices.Contains(e.EvidenceIDs, ev.ID) {
-				continue
-			}
-			d, err := domain.DecodeEvent(ev)
-			if err != nil {
-				return nil, fmt.Errorf("evidence %s of learner %q: %w", ev.ID, id, err)
-			}
-			if rec, ok := d.(domain.EvidenceRecorded); ok {
-				byID[ev.ID] = evidenceItem{ComponentID: rec.ComponentID, Level: rec.Level, OccurredAt: ev.OccurredAt}
-			}
 		}
 		for _, eid := range e.EvidenceIDs {
 			if it, ok := byID[eid]; ok {
@@ -122,6 +109,30 @@ func (s *Server) transcriptPage(r *http.Request, _ access.Principal) (any, error
 			}
 		}
 		out.Standards = append(out.Standards, row)
+	}
+	return out, nil
+}
+
+// evidenceOf reads, from the claim's trail as the auditor reads it, what
+// each piece of the learner's evidence on the standard showed, retracted
+// or not.
+func (s *Server) evidenceOf(ctx context.Context, learnerID, standardID string) (map[uuid.UUID]evidenceItem, error) {
+	replay, err := s.cfg.View.Replay(ctx, learnerID, standardID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[uuid.UUID]evidenceItem{}
+	for _, ev := range replay.Events {
+		if ev.Type != domain.TypeEvidenceRecorded {
+			continue
+		}
+		d, err := domain.DecodeEvent(ev)
+		if err != nil {
+			return nil, fmt.Errorf("evidence %s of learner %q: %w", ev.ID, learnerID, err)
+		}
+		if rec, ok := d.(domain.EvidenceRecorded); ok {
+			out[ev.ID] = evidenceItem{ComponentID: rec.ComponentID, Level: rec.Level, OccurredAt: ev.OccurredAt}
+		}
 	}
 	return out, nil
 }
