@@ -248,8 +248,11 @@ func TestTranscriptPageContent(t *testing.T) {
 	if !strings.Contains(none.body, "Learner l-0002 has not met any standard yet") {
 		t.Errorf("an empty transcript does not say so: %s", none.body)
 	}
-	if strings.Contains(none.body, "<table") {
-		t.Error("an empty transcript draws a table")
+	if strings.Contains(none.body, "<table") || strings.Contains(none.body, "transcript.ob3.json") {
+		t.Error("an empty transcript draws a table or offers credentials")
+	}
+	if !strings.Contains(none.body, `<a href="/verify">`) {
+		t.Error("an empty transcript lacks the link to /verify")
 	}
 }
 
