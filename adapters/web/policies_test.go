@@ -31,7 +31,7 @@ func TestPoliciesPageByRole(t *testing.T) {
 			t.Run(role+c.path, func(t *testing.T) {
 				resp := n.get(t, c.path, sessions[role])
 				if resp.status != want {
-					t.Fatalf("status %d, want %d: %s", resp.status, want, resp.body)
+					t.Fatalf("status %d, want %d: %s", resp.status, want, short(resp.body))
 				}
 				checkHTML(t, role+" "+c.path, resp.body)
 				words := map[int]string{200: "<h1>Mastery policies: learner", 403: "<h1>Forbidden</h1>", 404: "<h1>Not Found</h1>"}[want]

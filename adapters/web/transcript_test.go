@@ -182,7 +182,7 @@ func TestTranscriptPageByRole(t *testing.T) {
 			t.Run(role+c.path, func(t *testing.T) {
 				resp := n.get(t, c.path, sessions[role])
 				if resp.status != want {
-					t.Fatalf("status %d, want %d: %s", resp.status, want, resp.body)
+					t.Fatalf("status %d, want %d: %s", resp.status, want, short(resp.body))
 				}
 				if want == 200 && strings.HasSuffix(c.path, ".json") {
 					return
@@ -240,6 +240,15 @@ func TestTranscriptPageContent(t *testing.T) {
 		t.Error("a transcript with 12 standards says none is met")
 	}
 
+	// The learner's page and home page lead to it.
+	learnerSession := n.signIn(t, learnerToken)
+	if record := n.get(t, "/learners/l-0001", learnerSession); !strings.Contains(record.body, `<a href="/learners/l-0001/transcript">`) {
+		t.Errorf("the learner's page does not link the transcript: %s", short(record.body))
+	}
+	if home := n.get(t, "/", learnerSession); !strings.Contains(home.body, `href="/learners/l-0001/transcript"`) {
+		t.Errorf("the learner's home page does not link the transcript: %s", home.body)
+	}
+
 	none := n.get(t, "/learners/l-0002/transcript", n.signIn(t, otherLearner))
 	if none.status != 200 {
 		t.Fatalf("status %d: %s", none.status, none.body)
@@ -283,7 +292,7 @@ func TestTranscriptDownload(t *testing.T) {
 		t.Fatalf("API: %d %s", api.status, api.body)
 	}
 	if file.body != api.body {
-		t.Errorf("the page's file differs from the API's:\npage %s\napi  %s", file.body, api.body)
+		t.Errorf("the page's file differs from the API's:\npage %s\napi  %s", short(file.body), short(api.body))
 	}
 	key := n.do(t, "GET", "/v1/log/key", nil, nil)
 	verified, err := credential.VerifyTranscript([]byte(file.body), strings.TrimSpace(key.body))
@@ -293,4 +302,13 @@ func TestTranscriptDownload(t *testing.T) {
 	if len(verified) != metStandards {
 		t.Errorf("%d credentials verified, want %d", len(verified), metStandards)
 	}
+}
+
+// short cuts a body for a failure message: a transcript of credentials is
+// tens of kilobytes.
+func short(s string) string {
+	if len(s) > 400 {
+		return s[:400] + "…"
+	}
+	return s
 }
