@@ -88,6 +88,16 @@ func TestPoliciesPageContent(t *testing.T) {
 		t.Errorf("%d rows, want the official rule and 8 policies", got)
 	}
 
+	// The learner's page leads the adults there, not the learner, who
+	// may not open it.
+	link := `href="/learners/l-0001/standards/math-6-01/policies"`
+	if record := n.get(t, "/learners/l-0001", admin); !strings.Contains(record.body, link) {
+		t.Errorf("the learner's page does not link the policies for an admin")
+	}
+	if record := n.get(t, "/learners/l-0001", n.signIn(t, learnerToken)); strings.Contains(record.body, link) {
+		t.Errorf("the learner's page links the learner to a page they may not open")
+	}
+
 	notYet := n.get(t, "/learners/l-0002/standards/math-6-01/policies", n.signIn(t, teacherToken))
 	if notYet.status != 200 {
 		t.Fatalf("status %d: %s", notYet.status, notYet.body)

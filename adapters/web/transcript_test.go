@@ -312,3 +312,18 @@ func short(s string) string {
 	}
 	return s
 }
+
+// TestTranscriptWithoutCredentials: a service that issues no credentials
+// (no transparency log) offers no download, and the file's path is the
+// 404 page.
+func TestTranscriptWithoutCredentials(t *testing.T) {
+	n := startNode(t, nodeOptions{})
+	admin := n.signIn(t, adminToken)
+	if resp := n.get(t, "/learners/l-0001/transcript.ob3.json", admin); resp.status != http.StatusNotFound {
+		t.Errorf("credentials without a log: %d, want 404", resp.status)
+	}
+	page := n.get(t, "/learners/l-0001/transcript", admin)
+	if page.status != 200 || strings.Contains(page.body, "transcript.ob3.json") {
+		t.Errorf("transcript without a log: %d, offers a download: %s", page.status, short(page.body))
+	}
+}
