@@ -14,10 +14,22 @@ import (
 // standing be under a gradebook's rule?" without the ledger ever changing the
 // official claim.
 type PolicyComparison struct {
-	LearnerID  string         `json:"learnerId"`
-	StandardID string         `json:"standardId"`
-	Official   OfficialRule   `json:"official"`
+	LearnerID  string       `json:"learnerId"`
+	StandardID string       `json:"standardId"`
+	Official   OfficialRule `json:"official"`
+	// Standard is every policy over all the standard's current evidence,
+	// across its components: the grain of the official rule, which meets
+	// a standard, not a component.
+	Standard   StandardRun    `json:"standard"`
 	Components []ComponentRun `json:"components"`
+}
+
+// StandardRun is every policy's result over the standard's current
+// evidence, with the scores they were given (stream order; Evaluate
+// orders them by occurredAt).
+type StandardRun struct {
+	Scores  []policy.Score  `json:"scores"`
+	Results []policy.Result `json:"results"`
 }
 
 // OfficialRule is the ledger's own rule: met when a summative attempt at or
@@ -62,6 +74,21 @@ func (v *View) ComparePolicies(learnerID, standardID string, policies []policy.P
 		out.Official.AttemptID = &id
 	}
 	scale := policyScale(std.Scale)
+	out.Standard = StandardRun{Scores: []policy.Score{}, Results: make([]policy.Result, 0, len(policies))}
+	if p != nil {
+		current := map[string]bool{}
+		for _, c := range std.Components {
+			current[c.ID] = true
+		}
+		for _, e := range p.Evidence {
+			if current[e.ComponentID] && e.Current() {
+				out.Standard.Scores = append(out.Standard.Scores, policy.Score{EvidenceID: e.ID.String(), Level: float64(e.Level), OccurredAt: e.OccurredAt})
+			}
+		}
+	}
+	for _, pol := range policies {
+		out.Standard.Results = append(out.Standard.Results, policy.Evaluate(pol, scale, out.Standard.Scores))
+	}
 	for _, c := range std.Components {
 		var scores []policy.Score
 		if p != nil {

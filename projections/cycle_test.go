@@ -172,6 +172,16 @@ func TestSeedImprovementCycle(t *testing.T) {
 	if r := cmp.Components[0].Results[0]; r.Value != nil || r.Mastered {
 		t.Errorf("c1 was pre-assessed, with no evidence: %+v", r)
 	}
+	// Over the whole standard, the policies see every component's current
+	// evidence at once.
+	perComponent := 0
+	for _, c := range cmp.Components {
+		perComponent += len(c.Results[2].EvidenceIDs) // mean uses every score
+	}
+	if n := len(cmp.Standard.Scores); n == 0 || n != perComponent || len(cmp.Standard.Results) != len(policy.Defaults()) ||
+		len(cmp.Standard.Results[2].EvidenceIDs) != n {
+		t.Errorf("the standard's run has %d scores, the components' %d: %+v", n, perComponent, cmp.Standard)
+	}
 
 	// As of just before the meeting attempt was recorded, it was not met.
 	before := met.RecordedAt.Add(-time.Second)

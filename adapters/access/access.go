@@ -88,6 +88,12 @@ const (
 	// LearnerRecord reads a learner's record: admins and auditors any,
 	// teachers their school's learners, learners their own.
 	LearnerRecord = Admins | Auditors | Teachers | Learners | ScopeLearner
+	// LearnerResearch reads the research policies replayed over a
+	// learner's evidence: admins and auditors any learner, teachers their
+	// school's. Not the learner: the official rule is their record, the
+	// alternatives are a view for the adults who study the rule
+	// (DOMAIN.md, "Pages").
+	LearnerResearch = Admins | Auditors | Teachers | ScopeLearner
 	// SchoolFigures reads a school's aggregates: admins, auditors and
 	// researchers any school, teachers their own.
 	SchoolFigures = Admins | Auditors | Researchers | Teachers | ScopeSchool

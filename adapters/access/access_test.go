@@ -29,6 +29,7 @@ func TestRulesFollowTheRoles(t *testing.T) {
 	want := map[access.Rule][]string{
 		access.LearnerRecord:    {domain.RoleAdmin, domain.RoleTeacher, domain.RoleLearner, domain.RoleAuditor},
 		access.SchoolRoster:     {domain.RoleAdmin, domain.RoleTeacher, domain.RoleAuditor},
+		access.LearnerResearch:  {domain.RoleAdmin, domain.RoleTeacher, domain.RoleAuditor},
 		access.SchoolFigures:    {domain.RoleAdmin, domain.RoleTeacher, domain.RoleAuditor, domain.RoleResearcher},
 		access.Feed:             {domain.RoleAdmin, domain.RoleAuditor, domain.RoleResearcher},
 		access.TeacherOfLearner: {domain.RoleTeacher},
@@ -80,6 +81,9 @@ func TestAuthorizeScopes(t *testing.T) {
 		{"teacher, other school", teacher, access.SchoolRoster, map[string]string{"schoolId": "south"}, access.ErrForbidden},
 		{"researcher, a roster", researcher, access.SchoolRoster, map[string]string{"schoolId": "north"}, access.ErrForbidden},
 		{"researcher, figures", researcher, access.SchoolFigures, map[string]string{"schoolId": "north"}, nil},
+		{"teacher, policies of own learner", teacher, access.LearnerResearch, map[string]string{"learnerId": "l-1"}, nil},
+		{"teacher, policies of other school's learner", teacher, access.LearnerResearch, map[string]string{"learnerId": "l-9"}, domain.ErrNotFound},
+		{"learner, own policies", learner, access.LearnerResearch, map[string]string{"learnerId": "l-1"}, access.ErrForbidden},
 		{"malformed learner id", admin, access.LearnerRecord, map[string]string{"learnerId": "a b"}, &access.InvalidIDError{}},
 	}
 	for _, c := range cases {

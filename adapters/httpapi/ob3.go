@@ -19,26 +19,40 @@ import (
 // key (`ledger verify-transcript`). It carries no ETag: the same claims are
 // re-issued against newer checkpoints as the log grows.
 func (s *Server) getTranscriptOB3(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.Log == nil {
-		return errNoLog
-	}
-	ctx := r.Context()
 	id, _ := pathID(r, "learnerId") // checked by authorize
-	learner, err := s.cfg.View.Learner(id)
+	out, err := s.TranscriptCredentials(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// TranscriptCredentials issues the learner's met standards as signed OB 3.0
+// credentials, the body of GET /v1/learners/{id}/transcript?format=ob3. It
+// is exported so that the pages offer the very same file to a signed-in
+// browser, which has a session and no bearer token; the caller checks who
+// may read it. Returns an error wrapping domain.ErrNotFound for a learner
+// who is not enrolled and domain.ErrUnavailable without a transparency log.
+func (s *Server) TranscriptCredentials(ctx context.Context, id string) (credential.Transcript, error) {
+	if s.cfg.Log == nil {
+		return credential.Transcript{}, errNoLog
+	}
+	learner, err := s.cfg.View.Learner(id)
+	if err != nil {
+		return credential.Transcript{}, err
 	}
 	tr, err := s.cfg.View.Transcript(id)
 	if err != nil {
-		return err
+		return credential.Transcript{}, err
 	}
 	school, err := s.cfg.View.School(learner.SchoolID)
 	if err != nil {
-		return err
+		return credential.Transcript{}, err
 	}
 	stream, err := s.cfg.Events.ReadStream(ctx, domain.LearnerStream(id), 0, 0)
 	if err != nil {
-		return fmt.Errorf("read learner %q: %w", id, err)
+		return credential.Transcript{}, fmt.Errorf("read learner %q: %w", id, err)
 	}
 	byID := make(map[uuid.UUID]domain.RecordedEvent, len(stream))
 	for _, e := range stream {
@@ -51,7 +65,7 @@ func (s *Server) getTranscriptOB3(w http.ResponseWriter, r *http.Request) error 
 	for _, entry := range tr.Standards {
 		c, evs, err := claimOf(id, entry, s.cfg.View, school, stream, byID)
 		if err != nil {
-			return err
+			return credential.Transcript{}, err
 		}
 		claims = append(claims, c)
 		events = append(events, evs)
@@ -63,22 +77,22 @@ func (s *Server) getTranscriptOB3(w http.ResponseWriter, r *http.Request) error 
 	waitCtx, cancel := context.WithTimeout(ctx, s.cfg.ReadYourWritesTimeout)
 	defer cancel()
 	if err := s.cfg.Log.WaitFor(waitCtx, last); err != nil {
-		return &notReady{err}
+		return credential.Transcript{}, &notReady{err}
 	}
 	cp, err := s.cfg.Log.Checkpoint(ctx)
 	if err != nil {
-		return err
+		return credential.Transcript{}, err
 	}
 	for i := range claims {
 		claims[i].Checkpoint = string(cp.Note)
 		for _, e := range events[i] {
 			leaf, err := s.cfg.Log.Leaf(ctx, e.ID)
 			if err != nil {
-				return err
+				return credential.Transcript{}, err
 			}
 			proof, err := s.cfg.Log.InclusionProof(ctx, leaf.Index, cp.Size)
 			if err != nil {
-				return err
+				return credential.Transcript{}, err
 			}
 			claims[i].Events = append(claims[i].Events, credential.Event{
 				ID: e.ID, Type: e.Type, Stream: e.Stream, Revision: e.Revision, Hash: e.Hash, LeafIndex: leaf.Index, Proof: proof,
@@ -87,10 +101,9 @@ func (s *Server) getTranscriptOB3(w http.ResponseWriter, r *http.Request) error 
 	}
 	out, err := credential.IssueTranscript(id, claims, s.cfg.Log.Key().Private)
 	if err != nil {
-		return fmt.Errorf("issue the transcript of %q: %w", id, err)
+		return credential.Transcript{}, fmt.Errorf("issue the transcript of %q: %w", id, err)
 	}
-	writeJSON(w, r, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 // claimOf gathers what one met standard's credential states and the events

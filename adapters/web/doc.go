@@ -9,6 +9,9 @@
 // each parsed with the layout once, in New. routes.go holds the table of
 // pages: a path, the access rule it is read under, its template and its
 // handler. Adding a page is one template, one handler and one line there.
+// The one answer that is not a page, a learner's OB 3.0 credentials as a
+// file (transcript.go), is routed in New beside the sign-in, under the
+// same rule as the transcript page.
 //
 // # Caveats
 //

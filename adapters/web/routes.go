@@ -40,6 +40,8 @@ type shown struct {
 func (s *Server) pages() []page {
 	return []page{
 		{path: "/learners/{learnerId}", rule: access.LearnerRecord, template: "learner", link: "Mastery record", load: s.learnerPage},
+		{path: "/learners/{learnerId}/transcript", rule: access.LearnerRecord, template: "transcript", link: "Transcript", load: s.transcriptPage},
+		{path: "/learners/{learnerId}/standards/{standardId}/policies", rule: access.LearnerResearch, template: "policies", load: s.policiesPage},
 		{path: "/schools/{schoolId}", rule: access.SchoolRoster, template: "school", link: "Learners by cohort", load: s.schoolPage},
 		{path: "/schools/{schoolId}/efficacy", rule: access.SchoolFigures, template: "efficacy", link: "Collective efficacy", load: s.efficacyPage},
 		{path: trailPath, rule: access.LearnerRecord, template: "trail", load: s.trailPage},

@@ -184,6 +184,7 @@ func nonEmpty(label, s string) []string {
 	return []string{label + s}
 }
 
+// plural is the ending of a noun counted n times.
 func plural(n int) string {
 	if n == 1 {
 		return ""

@@ -46,6 +46,10 @@ type Config struct {
 	StartPosition uint64
 	// StartTimeout bounds that wait. Default 5 s.
 	StartTimeout time.Duration
+	// Credentials, if set, issues the OB 3.0 credentials the transcript
+	// page offers for download (the API's server is one); without it the
+	// page offers none.
+	Credentials Credentials
 	// Metrics, if set, counts page requests beside the API's.
 	Metrics *httpapi.Metrics
 	Logger  *slog.Logger
@@ -129,6 +133,8 @@ func New(cfg Config) (*Server, error) {
 		s.router.Handle(p.path, s.wrap("GET "+p.path, s.page(p))).Methods(http.MethodGet, http.MethodHead)
 	}
 	s.router.Handle(trailPath+"/replay.json", s.wrap("GET "+trailPath+"/replay.json", s.trailJSON)).Methods(http.MethodGet, http.MethodHead)
+	// The transcript's OB 3.0 file is JSON, not a page of the table.
+	s.router.Handle("/learners/{learnerId}/transcript.ob3.json", s.wrap("GET /learners/{learnerId}/transcript.ob3.json", s.transcriptDownload)).Methods(http.MethodGet, http.MethodHead)
 	s.router.Handle("/", s.wrap("GET /", s.home)).Methods(http.MethodGet, http.MethodHead)
 	s.router.Handle("/session", s.wrap("POST /session", s.signIn)).Methods(http.MethodPost)
 	s.router.Handle("/session/end", s.wrap("POST /session/end", s.signOut)).Methods(http.MethodPost)
@@ -278,6 +284,8 @@ func statusOf(err error) (status int, message string, internal bool) {
 		return http.StatusBadRequest, "The form could not be read. Open the page again and retry.", false
 	case errors.Is(err, errStarting):
 		return http.StatusServiceUnavailable, "The ledger is starting and catching up with its records. Try again in a moment.", false
+	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, "The ledger is busy and could not answer in time. Try again in a moment.", false
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, "This page does not take that kind of request.", false
 	}

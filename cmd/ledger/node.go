@@ -259,7 +259,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log, Secure: n.secure,
 	})
 	pages, err := web.New(web.Config{
-		View: n.view, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"),
+		View: n.view, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,
 		Projection: n.engine, StartPosition: n.startPos, StartTimeout: 30 * time.Second,
 	})
 	if err != nil {
