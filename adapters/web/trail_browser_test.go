@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,15 +13,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/masteryledger/ledger/adapters/httpapi"
-	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
-	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/adapters/web"
 	"github.com/masteryledger/ledger/adapters/web/browsertest"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
-	"github.com/masteryledger/ledger/projections"
-	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // startServing is the service on loopback as serve runs it: the API and
@@ -31,31 +26,7 @@ import (
 // the same dir (startPos: the store's last position then).
 func startServing(t *testing.T, dir string, startPos uint64) *testNode {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := keystore.Open(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer := keystore.NewSealer(keys)
-	view := projections.NewView(store)
-	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), view, eff}, 0)
-	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "north.example/ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done, logDone := make(chan error, 1), make(chan error, 1)
-	go func() { done <- engine.Run(ctx) }()
-	go func() { logDone <- tlog.Run(ctx, store) }()
+	run := runLedger(t, dir)
 	tokens, err := httpapi.NewTokens([]httpapi.Credential{
 		{Token: adminToken, Role: domain.RoleAdmin, Name: "Office"},
 		{Token: teacherToken, Role: domain.RoleTeacher, School: "north", Name: "Ms Rivera"},
@@ -66,35 +37,17 @@ func startServing(t *testing.T, dir string, startPos uint64) *testNode {
 		t.Fatal(err)
 	}
 	api := httpapi.NewServer(httpapi.Config{
-		Service: service.New(store, &service.Options{Seal: sealer.Seal}), View: view, Efficacy: eff, Events: store,
-		Projection: engine, Tokens: tokens, Personal: sealer, Log: tlog, StartPosition: startPos,
+		Service: service.New(run.store, &service.Options{Seal: run.sealer.Seal}), View: run.view, Efficacy: run.eff, Events: run.store,
+		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, StartPosition: startPos,
 	})
-	pages, err := web.New(web.Config{View: view, Tokens: tokens, Projection: engine, StartPosition: startPos})
+	pages, err := web.New(web.Config{View: run.view, Tokens: tokens, Projection: run.engine, StartPosition: startPos})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.OnePort(api, pages))
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		srv.Close()
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Errorf("projection engine: %v", err)
-		}
-		if err := <-logDone; !errors.Is(err, context.Canceled) {
-			t.Errorf("transparency log: %v", err)
-		}
-		tlog.Close()
-		if err := store.Close(); err != nil {
-			t.Errorf("close the store: %v", err)
-		}
-	}
+	stop := func() { srv.Close(); run.stop() }
 	t.Cleanup(stop)
-	return &testNode{t: t, url: srv.URL, http: srv.Client(), store: store, stop: stop}
+	return &testNode{t: t, url: srv.URL, http: srv.Client(), store: run.store, stop: stop}
 }
 
 // builtCycle is a ledger built as the demo builds one: a standard, a

@@ -2,25 +2,18 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/httpapi"
-	"github.com/masteryledger/ledger/adapters/sqlite"
-	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/adapters/web"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
-	"github.com/masteryledger/ledger/projections"
-	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // metStandards is how many standards l-0001 meets in the transcript's
@@ -37,10 +30,7 @@ const metStandards = 12
 func startRecordNode(t *testing.T) *node {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := sqlite.Open(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := runLedger(t, dir)
 	creds := []httpapi.Credential{
 		{Token: adminToken, Role: domain.RoleAdmin, Name: "admin"},
 		{Token: teacherToken, Role: domain.RoleTeacher, School: "north", Name: "Ms Rivera"},
@@ -54,44 +44,16 @@ func startRecordNode(t *testing.T) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	view := projections.NewView(store)
-	engine := projections.NewEngine(store, projections.Models{view, efficacy.New()}, 0)
-	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "north.example/ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done, logDone := make(chan error, 1), make(chan error, 1)
-	go func() { done <- engine.Run(ctx) }()
-	go func() { logDone <- tlog.Run(ctx, store) }()
 	api := httpapi.NewServer(httpapi.Config{
-		Service: service.New(store, nil), View: view, Efficacy: efficacy.New(), Events: store, Projection: engine,
-		Tokens: tokens, Log: tlog,
+		Service: service.New(run.store, nil), View: run.view, Efficacy: run.eff, Events: run.store, Projection: run.engine,
+		Tokens: tokens, Log: run.log,
 	})
-	pages, err := web.New(web.Config{View: view, Tokens: tokens, Credentials: api})
+	pages, err := web.New(web.Config{View: run.view, Tokens: tokens, Credentials: api})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.OnePort(api, pages))
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Errorf("projection engine: %v", err)
-		}
-		if err := <-logDone; !errors.Is(err, context.Canceled) {
-			t.Errorf("transparency log: %v", err)
-		}
-		tlog.Close()
-		if err := store.Close(); err != nil {
-			t.Errorf("close the store: %v", err)
-		}
-	})
+	t.Cleanup(srv.Close)
 	client := srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	n := &node{url: srv.URL, client: client, tokens: tokens}

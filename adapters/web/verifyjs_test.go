@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,13 +17,9 @@ import (
 
 	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/httpapi"
-	"github.com/masteryledger/ledger/adapters/keystore"
 	"github.com/masteryledger/ledger/adapters/sqlite"
-	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
-	"github.com/masteryledger/ledger/projections"
-	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // requireBrowserEnv makes a missing node a failure instead of a skip, for
@@ -213,31 +208,7 @@ type testNode struct {
 
 func startLedger(t *testing.T, dir string, startPos uint64) *testNode {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := keystore.Open(filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer := keystore.NewSealer(keys)
-	view := projections.NewView(store)
-	eff := efficacy.New()
-	engine := projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), view, eff}, 0)
-	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "north.example/ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done, logDone := make(chan error, 1), make(chan error, 1)
-	go func() { done <- engine.Run(ctx) }()
-	go func() { logDone <- tlog.Run(ctx, store) }()
+	run := runLedger(t, dir)
 	tokens, err := httpapi.NewTokens([]httpapi.Credential{
 		{Token: adminToken, Role: "admin", Name: "Office"},
 		{Token: teacherToken, Role: "teacher", School: "north", Name: "Mme Étienne <Dupont> & Co"},
@@ -248,30 +219,12 @@ func startLedger(t *testing.T, dir string, startPos uint64) *testNode {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
-		Service: service.New(store, &service.Options{Seal: sealer.Seal}), View: view, Efficacy: eff, Events: store,
-		Projection: engine, Tokens: tokens, Personal: sealer, Log: tlog, StartPosition: startPos,
+		Service: service.New(run.store, &service.Options{Seal: run.sealer.Seal}), View: run.view, Efficacy: run.eff, Events: run.store,
+		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, StartPosition: startPos,
 	}))
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		srv.Close()
-		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Errorf("projection engine: %v", err)
-		}
-		if err := <-logDone; !errors.Is(err, context.Canceled) {
-			t.Errorf("transparency log: %v", err)
-		}
-		tlog.Close()
-		if err := store.Close(); err != nil {
-			t.Errorf("close the store: %v", err)
-		}
-	}
+	stop := func() { srv.Close(); run.stop() }
 	t.Cleanup(stop)
-	return &testNode{t: t, url: srv.URL, http: srv.Client(), store: store, stop: stop}
+	return &testNode{t: t, url: srv.URL, http: srv.Client(), store: run.store, stop: stop}
 }
 
 type reply struct {
