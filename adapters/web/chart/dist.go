@@ -35,6 +35,9 @@ type Range struct {
 const (
 	rangeTop  = 40.0 // the legend
 	rangeRowH = 36.0
+	// rangeValueW is the room right of the plot for a row's values,
+	// "median 15.87, 90th 27.11" at the value labels' size.
+	rangeValueW = 210.0
 )
 
 // Render draws c. It fails only when c.ID is not a valid id.
@@ -65,7 +68,7 @@ func (c RangeChart) Render() (Figure, error) {
 		return f, nil
 	}
 	xMax := niceMax(top)
-	plotX, plotW := barLabelW+8, barWidth-barLabelW-8-150
+	plotX, plotW := barLabelW+8, barWidth-barLabelW-8-rangeValueW
 	plotH := rangeRowH * float64(len(c.Rows))
 	h := rangeTop + plotH + barBottom
 	s.open(c.ID, "range", barWidth, h, c.Title, joinDesc(c.Desc, c.summary()))

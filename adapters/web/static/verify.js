@@ -308,7 +308,7 @@ export function checkLinks(events) {
         : { ok: false, reason: 'the first event of a stream must have a prevHash of 64 zeros' };
     }
     const prev = byKey.get(`${e.stream}\u0000${rev - 1n}`);
-    if (!prev) return { ok: null, reason: `revision ${rev - 1n} of ${e.stream} is not in this trail: the link is not checked here (the inclusion proof covers the event)` };
+    if (!prev) return { ok: null, reason: `revision ${rev - 1n} of ${e.stream} is not in this trail; the inclusion proof covers the event` };
     return e.prevHash === prev.hash
       ? { ok: true, reason: `links to revision ${rev - 1n}` }
       : { ok: false, reason: `prevHash is not the hash of revision ${rev - 1n} (event ${prev.eventId})` };
