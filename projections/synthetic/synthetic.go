@@ -2,7 +2,8 @@
 // fast, for benchmarks and load tests: standards, one school, and learners
 // who go through improvement cycles (evidence from every source, goals and
 // plans, agreements, not-yet attempts followed by plan adjustments, met
-// standards). Every event is decided by the domain's own decisions, so the
+// standards). A second Populate on the same store adds another school whose
+// learners share the standards already published. Every event is decided by the domain's own decisions, so the
 // histories are ones the ledger could hold.
 package synthetic
 
@@ -20,13 +21,17 @@ import (
 
 // Options shape a population. Zero fields take the defaults.
 type Options struct {
-	Learners         int       // default 100
-	EventsPerLearner int       // about this many events per learner; default 100
-	Standards        int       // default 4, three components each
-	School           string    // default "north"
-	Seed             uint64    // the same seed gives the same histories
-	Start            time.Time // occurredAt of the first event; default 2026-09-01
-	Concurrency      int       // appenders in parallel; default 16
+	Learners         int    // default 100
+	EventsPerLearner int    // about this many events per learner; default 100
+	Standards        int    // default 4, three components each
+	School           string // default "north"
+	SchoolName       string // default "North Middle School"
+	// FirstLearner numbers the learners from here, so that a second
+	// population (another school) in the same store takes other ids.
+	FirstLearner int
+	Seed         uint64    // the same seed gives the same histories
+	Start        time.Time // occurredAt of the first event; default 2026-09-01
+	Concurrency  int       // appenders in parallel; default 16
 }
 
 // Stats is what a population holds.
@@ -57,6 +62,9 @@ func Populate(ctx context.Context, store domain.EventStore, o Options) (Stats, e
 	if o.School == "" {
 		o.School = "north"
 	}
+	if o.SchoolName == "" {
+		o.SchoolName = "North Middle School"
+	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 	}
@@ -67,6 +75,23 @@ func Populate(ctx context.Context, store domain.EventStore, o Options) (Stats, e
 	stds := make([]*domain.StandardState, o.Standards)
 	for i := range stds {
 		id := fmt.Sprintf("std-%d", i)
+		// A population added to a store that holds the standards decides
+		// against them as stored.
+		prior, err := store.ReadStream(ctx, domain.StandardStream(id), 0, 0)
+		if err != nil {
+			return st, err
+		}
+		if len(prior) > 0 {
+			stds[i] = &domain.StandardState{}
+			for _, rec := range prior {
+				if err := stds[i].Apply(rec); err != nil {
+					return st, err
+				}
+			}
+			st.Standard = append(st.Standard, id)
+			continue
+		}
+		st.Events++
 		c := domain.PublishStandard{Meta: domain.Meta{Actor: admin}, StandardID: id, Framework: "CCSS-M", Code: fmt.Sprintf("6.RP.A.%d", i+1),
 			Title: fmt.Sprintf("Ratios %d", i+1), Statement: "Understand ratio concepts and use ratio language.",
 			Components: []domain.Component{{ID: "c1", Statement: "Describe a ratio"}, {ID: "c2", Statement: "Use ratio language"}, {ID: "c3", Statement: "Solve ratio problems"}}}
@@ -84,7 +109,7 @@ func Populate(ctx context.Context, store domain.EventStore, o Options) (Stats, e
 		}
 		st.Standard = append(st.Standard, id)
 	}
-	reg := domain.RegisterSchool{Meta: domain.Meta{Actor: admin}, SchoolID: o.School, Name: "North Middle School"}
+	reg := domain.RegisterSchool{Meta: domain.Meta{Actor: admin}, SchoolID: o.School, Name: o.SchoolName}
 	ev, err := reg.Decide(o.Start)
 	if err != nil {
 		return st, err
@@ -92,7 +117,7 @@ func Populate(ctx context.Context, store domain.EventStore, o Options) (Stats, e
 	if _, err := appendOne(ctx, store, domain.SchoolStream(o.School), reg.Meta, ev, o.Start); err != nil {
 		return st, err
 	}
-	st.Events = o.Standards + 1
+	st.Events++
 
 	var (
 		mu       sync.Mutex
@@ -103,8 +128,8 @@ func Populate(ctx context.Context, store domain.EventStore, o Options) (Stats, e
 	for range o.Concurrency {
 		wg.Go(func() {
 			for i := range next {
-				id := fmt.Sprintf("l-%05d", i)
-				evs, err := history(id, o, stds, rand.New(rand.NewPCG(o.Seed, uint64(i))))
+				id := fmt.Sprintf("l-%05d", o.FirstLearner+i)
+				evs, err := history(id, o, stds, rand.New(rand.NewPCG(o.Seed, uint64(o.FirstLearner+i))))
 				if err == nil {
 					_, err = store.Append(ctx, domain.LearnerStream(id), domain.NoStream{}, evs...)
 				}
@@ -180,7 +205,7 @@ func history(id string, o Options, stds []*domain.StandardState, rng *rand.Rand)
 	h := &learnerHistory{id: id, rng: rng, at: o.Start.Add(time.Duration(rng.IntN(24*60)) * time.Minute)}
 	meta := func(a domain.Actor) domain.Meta { return domain.Meta{Actor: a, OccurredAt: h.at} }
 	enroll := domain.EnrollLearner{Meta: meta(admin), LearnerID: id, Cohort: fmt.Sprintf("grade-%d", 6+rng.IntN(2))}
-	school := &domain.SchoolState{ID: o.School, Name: "North Middle School", Version: 1}
+	school := &domain.SchoolState{ID: o.School, Name: o.SchoolName, Version: 1}
 	ev, err := enroll.Decide(school, h.at)
 	if _, err := h.record(admin, ev, err); err != nil {
 		return nil, err

@@ -49,3 +49,51 @@ func TestPopulationIsValid(t *testing.T) {
 		t.Fatalf("population has %d met claims and %d not-yet pairs; want both > 0", rep.Proficiency.Overall.Met, rep.Persistence.Pairs)
 	}
 }
+
+// A second population in the same store adds another school whose
+// learners take other ids and decide against the standards already
+// published.
+func TestSecondSchool(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	north, err := synthetic.Populate(ctx, store, synthetic.Options{Learners: 6, EventsPerLearner: 30, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	south, err := synthetic.Populate(ctx, store, synthetic.Options{Learners: 4, EventsPerLearner: 30, Seed: 2,
+		School: "south", SchoolName: "South Middle School", FirstLearner: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := uint64(north.Events + south.Events); got != store.LastPosition() {
+		t.Fatalf("stats count %d events; store holds %d", got, store.LastPosition())
+	}
+	view := projections.NewView(store)
+	if _, err := projections.Rebuild(ctx, store, projections.Models{view}); err != nil {
+		t.Fatal(err)
+	}
+	for school, want := range map[string][]string{"north": north.Learners, "south": south.Learners} {
+		ls, err := view.SchoolLearners(school)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ls) != len(want) {
+			t.Errorf("%s holds %d learners; want %d", school, len(ls), len(want))
+		}
+		for _, l := range ls {
+			if l.SchoolID != school {
+				t.Errorf("%s lists learner %s of %s", school, l.ID, l.SchoolID)
+			}
+		}
+	}
+	if s, err := view.School("south"); err != nil || s.Name != "South Middle School" {
+		t.Errorf("south: %+v, %v", s, err)
+	}
+	if len(south.Standard) != 4 || len(view.Standards()) != 4 {
+		t.Errorf("south decided against %d standards; the store holds %d; want 4", len(south.Standard), len(view.Standards()))
+	}
+}
