@@ -31,14 +31,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/loadbench"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
@@ -207,43 +206,9 @@ func (c *loadClient) close() {
 	}
 }
 
-// benchClients runs clients goroutines that each call do(c, i) for i in
-// [0, per) once all are ready, and returns the latencies and the wall time.
-func benchClients(clients, per int, do func(c, i int) error) ([]time.Duration, time.Duration, error) {
-	lat := make([][]time.Duration, clients)
-	errs := make(chan error, clients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for c := range clients {
-		lat[c] = make([]time.Duration, 0, per)
-		wg.Go(func() {
-			<-start
-			for i := range per {
-				t0 := time.Now()
-				if err := do(c, i); err != nil {
-					errs <- err
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		})
-	}
-	t0 := time.Now()
-	close(start)
-	wg.Wait()
-	elapsed := time.Since(t0)
-	close(errs)
-	return slices.Concat(lat...), elapsed, <-errs
-}
-
 // benchRun accumulates a peer's runs.
 type benchRun struct {
-	lat     []time.Duration
-	elapsed time.Duration
-	cpu     time.Duration // the process's CPU time (user + system)
-	gcs     uint32        // garbage collections while it ran
-	alloc   uint64        // bytes allocated while it ran, by the whole process
-	heap    uint64        // live heap before it ran, in bytes
+	loadbench.Run
 	// commits, appends and busy count the group commits of the store the
 	// peer writes to, while it ran.
 	commits, appends int64
@@ -254,7 +219,7 @@ type benchRun struct {
 // counts.
 func (r *benchRun) measureWrites(commits *commitCounter, clients, per int, do func(c, i int) error) error {
 	c0 := commits.snapshot()
-	err := r.measure(clients, per, do)
+	err := r.Measure(clients, per, do)
 	c1 := commits.snapshot()
 	r.commits += c1[0] - c0[0]
 	r.appends += c1[1] - c0[1]
@@ -275,66 +240,8 @@ func (r *benchRun) commitMs() float64 {
 	if r.commits == 0 {
 		return 0
 	}
-	return ms(r.busy) / float64(r.commits)
+	return loadbench.Ms(r.busy) / float64(r.commits)
 }
-
-// measure runs clients × per calls of do and adds them to r.
-func (r *benchRun) measure(clients, per int, do func(c, i int) error) error {
-	var m0, m1 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m0)
-	cpu0 := processCPU()
-	lat, elapsed, err := benchClients(clients, per, do)
-	r.cpu += processCPU() - cpu0
-	runtime.ReadMemStats(&m1)
-	r.gcs += m1.NumGC - m0.NumGC
-	r.alloc += m1.TotalAlloc - m0.TotalAlloc
-	r.heap = m0.HeapAlloc
-	r.lat = append(r.lat, lat...)
-	r.elapsed += elapsed
-	return err
-}
-
-// cpuPerOp is the process's CPU time per call: the client's and the
-// server's together, as both run in this process. On a shared machine it is
-// steadier than the rate, and 2 cores / cpuPerOp bounds the rate.
-func (r *benchRun) cpuPerOp() time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	return r.cpu / time.Duration(len(r.lat))
-}
-
-// processCPU is the CPU time this process has used, 0 if unknown.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// kbPerOp is the process's allocation per call, in KB.
-func (r *benchRun) kbPerOp() float64 {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	return float64(r.alloc) / 1024 / float64(len(r.lat))
-}
-
-func (r *benchRun) perSec() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
-
-func (r *benchRun) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	s := slices.Clone(r.lat)
-	slices.Sort(s)
-	i := int(p*float64(len(s))+0.999999) - 1
-	return s[max(0, min(i, len(s)-1))]
-}
-
-func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // BenchmarkEvidenceWritesHTTP: 32 keep-alive clients each record evidence
 // for their own learner over HTTP; each write is durable and, before its
@@ -453,7 +360,7 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	// Warm up: open every client's connection, load every learner into the
 	// service's cache, create the bare streams.
 	for _, name := range []string{"store", "service", "http", "net/http", "floor"} {
-		if _, _, err := benchClients(clients, 3, peers[name]); err != nil {
+		if _, _, err := loadbench.Clients(clients, 3, peers[name]); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -470,11 +377,11 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 					commits = bareCommits
 				}
 				r := runs[name]
-				n0, e0 := len(r.lat), r.elapsed
+				n0, e0 := len(r.Lat), r.Elapsed
 				if err := r.measureWrites(commits, clients, per, peers[name]); err != nil {
 					b.Fatal(err)
 				}
-				perSec := float64(len(r.lat)-n0) / (r.elapsed - e0).Seconds()
+				perSec := float64(len(r.Lat)-n0) / (r.Elapsed - e0).Seconds()
 				switch name {
 				case "http":
 					rate[0] = perSec
@@ -491,47 +398,47 @@ func BenchmarkEvidenceWritesHTTP(b *testing.B) {
 	h, nh, fl, sv, st := runs["http"], runs["net/http"], runs["floor"], runs["service"], runs["store"]
 	ratio, lo, hi, conf := medianInterval(ratios)
 	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(h.perSec(), "http-writes/s")
-	b.ReportMetric(micros(h.pct(0.50)), "http-p50-µs")
-	b.ReportMetric(micros(h.pct(0.99)), "http-p99-µs")
-	b.ReportMetric(nh.perSec(), "nethttp-writes/s")
-	b.ReportMetric(fl.perSec(), "http-alone-requests/s")
-	b.ReportMetric(sv.perSec(), "service-writes/s")
-	b.ReportMetric(st.perSec(), "store-appends/s")
-	b.ReportMetric(micros(st.pct(0.50)), "store-p50-µs")
-	b.ReportMetric(micros(st.pct(0.99)), "store-p99-µs")
+	b.ReportMetric(h.PerSec(), "http-writes/s")
+	b.ReportMetric(loadbench.Micros(h.Pct(0.50)), "http-p50-µs")
+	b.ReportMetric(loadbench.Micros(h.Pct(0.99)), "http-p99-µs")
+	b.ReportMetric(nh.PerSec(), "nethttp-writes/s")
+	b.ReportMetric(fl.PerSec(), "http-alone-requests/s")
+	b.ReportMetric(sv.PerSec(), "service-writes/s")
+	b.ReportMetric(st.PerSec(), "store-appends/s")
+	b.ReportMetric(loadbench.Micros(st.Pct(0.50)), "store-p50-µs")
+	b.ReportMetric(loadbench.Micros(st.Pct(0.99)), "store-p99-µs")
 	b.ReportMetric(ratio, "http/store")
 	b.ReportMetric(lo, "http/store-low")
 	b.ReportMetric(hi, "http/store-high")
-	b.ReportMetric(h.perSec()/st.perSec(), "http/store-pooled")
-	b.ReportMetric(sv.perSec()/st.perSec(), "service/store")
-	b.ReportMetric(micros(h.cpuPerOp()), "http-cpu-µs/write")
-	b.ReportMetric(micros(nh.cpuPerOp()), "nethttp-cpu-µs/write")
-	b.ReportMetric(micros(fl.cpuPerOp()), "http-alone-cpu-µs/request")
-	b.ReportMetric(micros(sv.cpuPerOp()), "service-cpu-µs/write")
-	b.ReportMetric(micros(st.cpuPerOp()), "store-cpu-µs/append")
-	b.ReportMetric(h.kbPerOp(), "http-KB/write")
-	b.ReportMetric(sv.kbPerOp(), "service-KB/write")
+	b.ReportMetric(h.PerSec()/st.PerSec(), "http/store-pooled")
+	b.ReportMetric(sv.PerSec()/st.PerSec(), "service/store")
+	b.ReportMetric(loadbench.Micros(h.CPUPerOp()), "http-cpu-µs/write")
+	b.ReportMetric(loadbench.Micros(nh.CPUPerOp()), "nethttp-cpu-µs/write")
+	b.ReportMetric(loadbench.Micros(fl.CPUPerOp()), "http-alone-cpu-µs/request")
+	b.ReportMetric(loadbench.Micros(sv.CPUPerOp()), "service-cpu-µs/write")
+	b.ReportMetric(loadbench.Micros(st.CPUPerOp()), "store-cpu-µs/append")
+	b.ReportMetric(h.KBPerOp(), "http-KB/write")
+	b.ReportMetric(sv.KBPerOp(), "service-KB/write")
 	b.ReportMetric(h.batch(), "http-appends/commit")
 	b.ReportMetric(st.batch(), "store-appends/commit")
-	b.Logf("%d CPUs, %d clients x %d writes each peer", runtime.NumCPU(), clients, len(h.lat)/clients)
+	b.Logf("%d CPUs, %d clients x %d writes each peer", runtime.NumCPU(), clients, len(h.Lat)/clients)
 	for _, p := range []struct {
 		name string
 		r    *benchRun
 	}{{"HTTP", h}, {"net/http", nh}, {"HTTP alone", fl}, {"service", sv}, {"store", st}} {
 		// CPUs busy: HTTP's rate is about this over its CPU per write,
 		// the bare store's follows its commit time (docs/benchmarks.md).
-		busy := p.r.perSec() * p.r.cpuPerOp().Seconds()
+		busy := p.r.PerSec() * p.r.CPUPerOp().Seconds()
 		b.Logf("%-10s %6.0f writes/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4.0f µs/write (%.2f CPUs busy)  %5.1f KB/write  %5.1f appends/commit, %.2f ms/commit, %d GCs",
-			p.name, p.r.perSec(), ms(p.r.pct(0.50)), ms(p.r.pct(0.99)), micros(p.r.cpuPerOp()), busy, p.r.kbPerOp(), p.r.batch(), p.r.commitMs(), p.r.gcs)
+			p.name, p.r.PerSec(), loadbench.Ms(p.r.Pct(0.50)), loadbench.Ms(p.r.Pct(0.99)), loadbench.Micros(p.r.CPUPerOp()), busy, p.r.KBPerOp(), p.r.batch(), p.r.commitMs(), p.r.GCs)
 	}
-	b.Logf("HTTP target ≥ 5,000 writes/s: %s", met(h.perSec() >= 5000))
+	b.Logf("HTTP target ≥ 5,000 writes/s: %s", loadbench.Met(h.PerSec() >= 5000))
 	sorted := slices.Sorted(slices.Values(ratios))
 	b.Logf("HTTP/store by round, in order: %s; sorted: %s", fmtRatios(ratios), fmtRatios(sorted))
 	b.Logf("HTTP/store median of %d rounds %.2f (reported, no target), %.1f %% interval for the median %.2f-%.2f; pooled over the run %.2f",
-		len(ratios), ratio, 100*conf, lo, hi, h.perSec()/st.perSec())
+		len(ratios), ratio, 100*conf, lo, hi, h.PerSec()/st.PerSec())
 	b.Logf("pooled over the run: net/http/store %.2f, service/store %.2f, HTTP alone/store %.2f",
-		nh.perSec()/st.perSec(), sv.perSec()/st.perSec(), fl.perSec()/st.perSec())
+		nh.PerSec()/st.PerSec(), sv.PerSec()/st.PerSec(), fl.PerSec()/st.PerSec())
 }
 
 func fmtRatios(xs []float64) string {
@@ -574,8 +481,6 @@ func medianInterval(xs []float64) (median, lo, hi, confidence float64) {
 	return median, s[k-1], s[n-k], confidence
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
 // benchPayload is ~500 bytes of compact JSON, like an evidence record with
 // an artifact and a note.
 func benchPayload() json.RawMessage {
@@ -584,13 +489,6 @@ func benchPayload() json.RawMessage {
 	const tail = `"}`
 	note := strings.Repeat("Explained why 3:4 and 6:8 name the same ratio with a table. ", 10)[:500-len(head)-len(tail)]
 	return json.RawMessage(head + note + tail)
-}
-
-func met(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "NOT met"
 }
 
 // BenchmarkGetMasteryP99: 8 keep-alive clients read the mastery of random
@@ -640,7 +538,7 @@ func BenchmarkGetMasteryP99(b *testing.B) {
 		return err
 	}
 	// Warm up: open the connections.
-	if _, _, err := benchClients(clients, min(20, per), get); err != nil {
+	if _, _, err := loadbench.Clients(clients, min(20, per), get); err != nil {
 		b.Fatal(err)
 	}
 
@@ -654,26 +552,26 @@ func BenchmarkGetMasteryP99(b *testing.B) {
 			if peer == "view" {
 				do, run = direct, &viewRun
 			}
-			if err := run.measure(clients, per, do); err != nil {
+			if err := run.Measure(clients, per, do); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	p99 := httpRun.pct(0.99)
+	p99 := httpRun.Pct(0.99)
 	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(micros(httpRun.pct(0.50)), "http-p50-µs")
-	b.ReportMetric(micros(p99), "http-p99-µs")
-	b.ReportMetric(httpRun.perSec(), "http-reads/s")
-	b.ReportMetric(micros(viewRun.pct(0.50)), "view-p50-µs")
-	b.ReportMetric(micros(viewRun.pct(0.99)), "view-p99-µs")
-	b.ReportMetric(viewRun.perSec(), "view-reads/s")
-	b.ReportMetric(micros(httpRun.cpuPerOp()), "http-cpu-µs/read")
-	b.ReportMetric(micros(viewRun.cpuPerOp()), "view-cpu-µs/read")
+	b.ReportMetric(loadbench.Micros(httpRun.Pct(0.50)), "http-p50-µs")
+	b.ReportMetric(loadbench.Micros(p99), "http-p99-µs")
+	b.ReportMetric(httpRun.PerSec(), "http-reads/s")
+	b.ReportMetric(loadbench.Micros(viewRun.Pct(0.50)), "view-p50-µs")
+	b.ReportMetric(loadbench.Micros(viewRun.Pct(0.99)), "view-p99-µs")
+	b.ReportMetric(viewRun.PerSec(), "view-reads/s")
+	b.ReportMetric(loadbench.Micros(httpRun.CPUPerOp()), "http-cpu-µs/read")
+	b.ReportMetric(loadbench.Micros(viewRun.CPUPerOp()), "view-cpu-µs/read")
 	b.Logf("%d CPUs, %d learners, %d clients x %d reads each peer; live heap %.0f MiB",
-		runtime.NumCPU(), len(learners), clients, len(httpRun.lat)/clients, float64(httpRun.heap)/(1<<20))
+		runtime.NumCPU(), len(learners), clients, len(httpRun.Lat)/clients, float64(httpRun.Heap)/(1<<20))
 	b.Logf("HTTP  p50 %6.3f ms  p99 %6.3f ms  %6.0f reads/s  CPU %4.0f µs/read (target p99 < 5 ms: %s; %d GCs)",
-		ms(httpRun.pct(0.50)), ms(p99), httpRun.perSec(), micros(httpRun.cpuPerOp()), met(p99 < 5*time.Millisecond), httpRun.gcs)
-	b.Logf("view  p50 %6.3f ms  p99 %6.3f ms  %6.0f reads/s  CPU %4.0f µs/read (%d GCs)", ms(viewRun.pct(0.50)), ms(viewRun.pct(0.99)), viewRun.perSec(), micros(viewRun.cpuPerOp()), viewRun.gcs)
+		loadbench.Ms(httpRun.Pct(0.50)), loadbench.Ms(p99), httpRun.PerSec(), loadbench.Micros(httpRun.CPUPerOp()), loadbench.Met(p99 < 5*time.Millisecond), httpRun.GCs)
+	b.Logf("view  p50 %6.3f ms  p99 %6.3f ms  %6.0f reads/s  CPU %4.0f µs/read (%d GCs)", loadbench.Ms(viewRun.Pct(0.50)), loadbench.Ms(viewRun.Pct(0.99)), viewRun.PerSec(), loadbench.Micros(viewRun.CPUPerOp()), viewRun.GCs)
 }
 
 func TestMedianInterval(t *testing.T) {

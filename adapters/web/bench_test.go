@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/loadbench"
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/web"
@@ -338,7 +339,7 @@ func BenchmarkPagesP99(b *testing.B) {
 	}
 
 	type result struct {
-		http, peer       benchRun
+		http, peer       loadbench.Run
 		maxHTML, sumHTML int
 		css              int
 	}
@@ -373,7 +374,7 @@ func BenchmarkPagesP99(b *testing.B) {
 			direct := func(c, i int) error { return kind.reads(ctx, picks[c][round*per+i]) }
 			// Warm up: open the connections, and count the style sheets
 			// the page links.
-			if _, _, err := benchClients(clients, 1, get); err != nil {
+			if _, _, err := loadbench.Clients(clients, 1, get); err != nil {
 				b.Fatal(err)
 			}
 			path, school := kind.path(picks[0][0])
@@ -393,7 +394,7 @@ func BenchmarkPagesP99(b *testing.B) {
 				if peer == "reads" {
 					do, run = direct, &res.peer
 				}
-				if err := run.measure(clients, per, do); err != nil {
+				if err := run.Measure(clients, per, do); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -404,87 +405,17 @@ func BenchmarkPagesP99(b *testing.B) {
 		runtime.NumCPU(), learnerCount, small, clients)
 	for ki, kind := range kinds {
 		r := &results[ki]
-		p99 := r.http.pct(0.99)
+		p99 := r.http.Pct(0.99)
 		kb := float64(r.maxHTML+r.css) / 1024
-		b.ReportMetric(ms(r.http.pct(0.50)), kind.name+"-p50-ms")
-		b.ReportMetric(ms(p99), kind.name+"-p99-ms")
-		b.ReportMetric(ms(r.peer.pct(0.50)), kind.name+"-reads-p50-ms")
-		b.ReportMetric(ms(r.peer.pct(0.99)), kind.name+"-reads-p99-ms")
+		b.ReportMetric(loadbench.Ms(r.http.Pct(0.50)), kind.name+"-p50-ms")
+		b.ReportMetric(loadbench.Ms(p99), kind.name+"-p99-ms")
+		b.ReportMetric(loadbench.Ms(r.peer.Pct(0.50)), kind.name+"-reads-p50-ms")
+		b.ReportMetric(loadbench.Ms(r.peer.Pct(0.99)), kind.name+"-reads-p99-ms")
 		b.ReportMetric(kb, kind.name+"-KB")
 		// One line per page: go test keeps only the first lines of a
 		// benchmark's log unless -v.
 		b.Logf("%-13s %5d GETs p50 %6.2f ms p99 %6.2f ms (target p99 < 50 ms: %s); reads p50 %6.3f ms p99 %6.3f ms; HTML %.1f KB largest (%.1f mean) + CSS %.1f KB = %.1f KB (bytes < 100 KB: %s)",
-			kind.name, len(r.http.lat), ms(r.http.pct(0.50)), ms(p99), met(p99 < 50*time.Millisecond), ms(r.peer.pct(0.50)), ms(r.peer.pct(0.99)),
-			float64(r.maxHTML)/1024, float64(r.sumHTML)/1024/float64(max(1, len(r.http.lat))), float64(r.css)/1024, kb, met(r.maxHTML+r.css < 100*1024))
+			kind.name, len(r.http.Lat), loadbench.Ms(r.http.Pct(0.50)), loadbench.Ms(p99), loadbench.Met(p99 < 50*time.Millisecond), loadbench.Ms(r.peer.Pct(0.50)), loadbench.Ms(r.peer.Pct(0.99)),
+			float64(r.maxHTML)/1024, float64(r.sumHTML)/1024/float64(max(1, len(r.http.Lat))), float64(r.css)/1024, kb, loadbench.Met(r.maxHTML+r.css < 100*1024))
 	}
-}
-
-// benchClients runs clients goroutines that each call do(c, i) for i in
-// [0, per) once all are ready, and returns the latencies and the wall time.
-func benchClients(clients, per int, do func(c, i int) error) ([]time.Duration, time.Duration, error) {
-	lat := make([][]time.Duration, clients)
-	errs := make(chan error, clients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for c := range clients {
-		lat[c] = make([]time.Duration, 0, per)
-		wg.Go(func() {
-			<-start
-			for i := range per {
-				t0 := time.Now()
-				if err := do(c, i); err != nil {
-					errs <- err
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		})
-	}
-	t0 := time.Now()
-	close(start)
-	wg.Wait()
-	elapsed := time.Since(t0)
-	close(errs)
-	return slices.Concat(lat...), elapsed, <-errs
-}
-
-// benchRun accumulates a peer's runs.
-type benchRun struct {
-	lat     []time.Duration
-	elapsed time.Duration
-	gcs     uint32 // garbage collections while it ran
-}
-
-// measure runs clients × per calls of do and adds them to r.
-func (r *benchRun) measure(clients, per int, do func(c, i int) error) error {
-	var m0, m1 runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m0)
-	lat, elapsed, err := benchClients(clients, per, do)
-	runtime.ReadMemStats(&m1)
-	r.gcs += m1.NumGC - m0.NumGC
-	r.lat = append(r.lat, lat...)
-	r.elapsed += elapsed
-	return err
-}
-
-func (r *benchRun) perSec() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
-
-func (r *benchRun) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	s := slices.Clone(r.lat)
-	slices.Sort(s)
-	i := int(p*float64(len(s))+0.999999) - 1
-	return s[max(0, min(i, len(s)-1))]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func met(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "NOT met"
 }
