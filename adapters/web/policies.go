@@ -36,15 +36,28 @@ type policyRow struct {
 	Also string
 }
 
-// policyNames are the research policies as the page names them.
-var policyNames = map[string]string{
-	"latest": "Latest", "highest": "Highest", "mean": "Average", "weighted-average": "Weighted average",
-	"decaying-average": "Decaying average", "n-mastery": "N times at proficient", "power-law": "Power law", "bkt": "Knowledge tracing",
+// policyName is a research policy as the page names it.
+func policyName(id string) string {
+	switch id {
+	case "latest":
+		return "Latest"
+	case "highest":
+		return "Highest"
+	case "mean":
+		return "Average"
+	case "weighted-average":
+		return "Weighted average"
+	case "decaying-average":
+		return "Decaying average"
+	case "n-mastery":
+		return "N times at proficient"
+	case "power-law":
+		return "Power law"
+	case "bkt":
+		return "Knowledge tracing"
+	}
+	return id
 }
-
-// paramOrder shows knowledge tracing's parameters in the order its model
-// is written in; the others have one parameter each.
-var paramOrder = []string{"w", "n", "pL0", "pT", "pS", "pG", "threshold"}
 
 // policiesPage reads /learners/{learnerId}/standards/{standardId}/policies:
 // the official rule beside each research policy (projections/policy, with
@@ -134,10 +147,7 @@ func (s *Server) officialRow(r *http.Request, o projections.OfficialRule, sc sca
 
 // researchRow is one research policy's result, said in words.
 func researchRow(res policy.Result, sc scaleWords, scores int, evidence map[uuid.UUID]evidenceItem) policyRow {
-	name := policyNames[res.Policy]
-	if name == "" {
-		name = res.Policy
-	}
+	name := policyName(res.Policy)
 	row := policyRow{Name: name, Value: "none", Met: res.Mastered, Params: paramWords(res.Params)}
 	for _, raw := range res.EvidenceIDs {
 		if eid, err := uuid.Parse(raw); err == nil {
@@ -255,8 +265,11 @@ func paramWords(params map[string]float64) string {
 	for k := range params {
 		keys = append(keys, k)
 	}
+	// Knowledge tracing's parameters in the order its model is written
+	// in; the other policies have one parameter each.
+	order := []string{"w", "n", "pL0", "pT", "pS", "pG", "threshold"}
 	slices.SortFunc(keys, func(a, b string) int {
-		ia, ib := slices.Index(paramOrder, a), slices.Index(paramOrder, b)
+		ia, ib := slices.Index(order, a), slices.Index(order, b)
 		if ia != ib {
 			return ia - ib
 		}
