@@ -439,3 +439,20 @@ func TestToolsNeedALedger(t *testing.T) {
 		t.Error("a tool created a store in an empty directory")
 	}
 }
+
+// demoCopy is a copy of the demo's data directory for one test, and the
+// demo's tokens by role, as its export lines show them once (the tokens
+// file keeps digests only).
+func demoCopy(t *testing.T) (dir string, tokens map[string]string) {
+	t.Helper()
+	shared, guide := demoData(t)
+	dir = filepath.Join(t.TempDir(), "data")
+	if err := os.CopyFS(dir, os.DirFS(shared)); err != nil {
+		t.Fatal(err)
+	}
+	tokens = map[string]string{}
+	for _, m := range exportLine.FindAllStringSubmatch(guide, -1) {
+		tokens[strings.ToLower(strings.TrimSuffix(m[1], "_TOKEN"))] = m[2]
+	}
+	return dir, tokens
+}

@@ -4,8 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,15 +16,7 @@ import (
 // API's port: each role's home page links its pages, and they show the
 // demo school.
 func TestServeShowsPagesOnTheAPIPort(t *testing.T) {
-	shared, guide := demoData(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := os.CopyFS(dir, os.DirFS(shared)); err != nil {
-		t.Fatal(err)
-	}
-	tokens := map[string]string{}
-	for _, m := range exportLine.FindAllStringSubmatch(guide, -1) {
-		tokens[strings.ToLower(strings.TrimSuffix(m[1], "_TOKEN"))] = m[2]
-	}
+	dir, tokens := demoCopy(t)
 	base, stop := startServe(t, "--data", dir)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path, session string) (int, string) {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,17 +129,7 @@ func collect(t *testing.T, url, token string, schools []string) researcherView {
 // inclusion proof for every event, the research export), with free text
 // left out and then shared, and tries to map a pseudonym back to a learner.
 func TestResearcherCannotReidentify(t *testing.T) {
-	shared, guide := demoData(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := os.CopyFS(dir, os.DirFS(shared)); err != nil {
-		t.Fatal(err)
-	}
-	// The tokens file keeps digests only: the demo shows each token once,
-	// as an export line.
-	tokens := map[string]string{}
-	for _, m := range exportLine.FindAllStringSubmatch(guide, -1) {
-		tokens[strings.ToLower(strings.TrimSuffix(m[1], "_TOKEN"))] = m[2]
-	}
+	dir, tokens := demoCopy(t)
 
 	// What the ledger knows: every enrolled learner and every school.
 	store := openStore(t, dir)

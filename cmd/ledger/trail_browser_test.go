@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,15 +19,7 @@ import (
 // seventy-odd) and wait for the in-browser verification's overall verdict.
 func TestDemoClaimsVerifyInBrowser(t *testing.T) {
 	browser := browsertest.New(t)
-	shared, guide := demoData(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := os.CopyFS(dir, os.DirFS(shared)); err != nil {
-		t.Fatal(err)
-	}
-	tokens := map[string]string{}
-	for _, m := range exportLine.FindAllStringSubmatch(guide, -1) {
-		tokens[strings.ToLower(strings.TrimSuffix(m[1], "_TOKEN"))] = m[2]
-	}
+	dir, tokens := demoCopy(t)
 	auditor := tokens[domain.RoleAuditor]
 	base, stop := startServe(t, "--data", dir)
 	t.Cleanup(func() { _ = stop() })

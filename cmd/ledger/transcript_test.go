@@ -3,8 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,18 +21,10 @@ var learnerLink = regexp.MustCompile(`<a href="/learners/(l-\d+)">`)
 // verifies with the log's key (serve hands the pages the API's credentials),
 // and, in Chromium, the page prints on one sheet of A4 and of Letter.
 func TestDemoTranscripts(t *testing.T) {
-	shared, guide := demoData(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	if err := os.CopyFS(dir, os.DirFS(shared)); err != nil {
-		t.Fatal(err)
-	}
-	tokens := map[string]string{}
-	for _, m := range exportLine.FindAllStringSubmatch(guide, -1) {
-		tokens[strings.ToLower(strings.TrimSuffix(m[1], "_TOKEN"))] = m[2]
-	}
+	dir, tokens := demoCopy(t)
 	auditor := tokens["auditor"]
 	if auditor == "" {
-		t.Fatalf("the demo printed no auditor token:\n%s", guide)
+		t.Fatalf("the demo printed no auditor token: %v", tokens)
 	}
 	base, _ := startServe(t, "--data", dir)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
