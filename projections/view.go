@@ -37,11 +37,13 @@ type View struct {
 	history map[string][]pastEvent
 }
 
-// pastEvent is what folding a learner's event again needs.
+// pastEvent is what folding a learner's event again needs. The actor is
+// kept because a readiness request records who asked.
 type pastEvent struct {
 	id                     uuid.UUID
 	revision               uint64
 	occurredAt, recordedAt time.Time
+	actor                  domain.Actor
 	ev                     domain.Event
 }
 
@@ -116,7 +118,7 @@ func (v *View) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 			return fmt.Errorf("view: %w", err)
 		}
 		v.learners[id] = l
-		v.history[id] = append(v.history[id], pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, ev: ev})
+		v.history[id] = append(v.history[id], pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, actor: e.Actor, ev: ev})
 	}
 	return nil
 }
@@ -298,7 +300,7 @@ func (v *View) stateAt(ctx context.Context, learnerID string, asOf time.Time) (*
 	stream := domain.LearnerStream(learnerID)
 	l := &domain.LearnerState{}
 	for _, p := range past[:n] {
-		e := domain.RecordedEvent{ID: p.id, Type: p.ev.EventType(), Stream: stream, Revision: p.revision, OccurredAt: p.occurredAt, RecordedAt: p.recordedAt}
+		e := domain.RecordedEvent{ID: p.id, Type: p.ev.EventType(), Stream: stream, Revision: p.revision, OccurredAt: p.occurredAt, RecordedAt: p.recordedAt, Actor: p.actor}
 		if err := l.ApplyDecoded(e, p.ev); err != nil {
 			return nil, nil, fmt.Errorf("fold learner %q: %w", learnerID, err)
 		}
