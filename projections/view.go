@@ -37,14 +37,16 @@ type View struct {
 	history map[string][]pastEvent
 }
 
-// pastEvent is what folding a learner's event again needs. The actor is
-// kept because a readiness request records who asked.
+// pastEvent is what folding a learner's event again needs.
 type pastEvent struct {
 	id                     uuid.UUID
 	revision               uint64
 	occurredAt, recordedAt time.Time
-	actor                  domain.Actor
-	ev                     domain.Event
+	// actor is set for a readiness request only, the one event whose
+	// fold reads the envelope's actor (who asked): a pointer, so that the
+	// history of every other event grows by a word, not by an Actor.
+	actor *domain.Actor
+	ev    domain.Event
 }
 
 // standardEntry keeps a standard's few events too, so that its state at any
@@ -118,7 +120,12 @@ func (v *View) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 			return fmt.Errorf("view: %w", err)
 		}
 		v.learners[id] = l
-		v.history[id] = append(v.history[id], pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, actor: e.Actor, ev: ev})
+		past := pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, ev: ev}
+		if _, ok := ev.(domain.ReadinessRequested); ok {
+			actor := e.Actor
+			past.actor = &actor
+		}
+		v.history[id] = append(v.history[id], past)
 	}
 	return nil
 }
@@ -300,7 +307,10 @@ func (v *View) stateAt(ctx context.Context, learnerID string, asOf time.Time) (*
 	stream := domain.LearnerStream(learnerID)
 	l := &domain.LearnerState{}
 	for _, p := range past[:n] {
-		e := domain.RecordedEvent{ID: p.id, Type: p.ev.EventType(), Stream: stream, Revision: p.revision, OccurredAt: p.occurredAt, RecordedAt: p.recordedAt, Actor: p.actor}
+		e := domain.RecordedEvent{ID: p.id, Type: p.ev.EventType(), Stream: stream, Revision: p.revision, OccurredAt: p.occurredAt, RecordedAt: p.recordedAt}
+		if p.actor != nil {
+			e.Actor = *p.actor
+		}
 		if err := l.ApplyDecoded(e, p.ev); err != nil {
 			return nil, nil, fmt.Errorf("fold learner %q: %w", learnerID, err)
 		}
