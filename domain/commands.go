@@ -477,15 +477,43 @@ func (c ErasePersonalData) Validate(now time.Time) error {
 	return v.err()
 }
 
-// The agreement and the summative attempt.
+// The request, the agreement and the summative attempt.
+
+// RequestReadiness records the learner asking to be assessed on a standard,
+// citing current evidence of it. Its event id is the request's id.
+type RequestReadiness struct {
+	Meta
+	StandardID  string      `json:"standardId"`
+	EvidenceIDs []uuid.UUID `json:"evidenceIds"`
+	Note        string      `json:"note,omitempty"`
+}
+
+// Validate checks the command's fields without state. Returns
+// *ValidationError (ErrInvalid) naming every malformed field. A request
+// must cite at least one piece of evidence: pointing at it is what makes
+// it a request rather than a wish.
+func (c RequestReadiness) Validate(now time.Time) error {
+	var v validator
+	v.meta(c.Meta, now)
+	v.id("standardId", c.StandardID)
+	if len(c.EvidenceIDs) == 0 {
+		v.add("evidenceIds", "must list at least one evidence id")
+	}
+	v.uuids("evidenceIds", c.EvidenceIDs)
+	v.optionalText("note", c.Note, MaxTextLen)
+	return v.err()
+}
 
 // AgreeReadiness records that the teacher (the actor) and the learner agree
 // the learner is ready for the summative assessment of a standard.
+// RequestID, optional, names the learner's open readiness request that the
+// agreement answers.
 type AgreeReadiness struct {
 	Meta
-	StandardID       string `json:"standardId"`
-	LearnerConfirmed bool   `json:"learnerConfirmed"`
-	Note             string `json:"note,omitempty"`
+	StandardID       string    `json:"standardId"`
+	LearnerConfirmed bool      `json:"learnerConfirmed"`
+	RequestID        uuid.UUID `json:"requestId,omitzero"`
+	Note             string    `json:"note,omitempty"`
 }
 
 // Validate checks the command's fields without state. Returns

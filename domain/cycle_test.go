@@ -82,7 +82,9 @@ func TestDecisionsDoNotMutateState(t *testing.T) {
 	e := f.evidence("c2", 3)
 	f.goal("g1", stdID)
 	f.plan("p1", "g1")
-	f.agree()
+	req := f.request(learnerAct, e)
+	f.request(teacher, e)
+	f.agreeTo(req)
 	twinL := foldLearner(t, f.events)
 	twinS := &StandardState{}
 	for _, r := range f.stdEvents {
@@ -102,6 +104,8 @@ func TestDecisionsDoNotMutateState(t *testing.T) {
 	_, _ = ReviewGoal{Meta: m, GoalID: "g1", Reflection: "r"}.Decide(f.l, f.now)
 	_, _ = UpdateProfile{Meta: m, Profile: Profile{DisplayName: "Sam"}}.Decide(f.l, f.now)
 	_, _ = AgreeReadiness{Meta: m, StandardID: stdID, LearnerConfirmed: true}.Decide(f.l, f.std, f.now)
+	_, _ = AgreeReadiness{Meta: m, StandardID: stdID, LearnerConfirmed: true, RequestID: req}.Decide(f.l, f.std, f.now)
+	_, _ = RequestReadiness{Meta: m, StandardID: stdID, EvidenceIDs: []uuid.UUID{e}}.Decide(f.l, f.std, f.now)
 	_, _ = RecordSummativeAttempt{Meta: m, StandardID: stdID, Level: intp(4)}.Decide(f.l, f.std, f.now)
 	_, _ = WithdrawLearner{Meta: Meta{Actor: admin}}.Decide(f.l, f.now)
 	_, _ = ReviseStandard{Meta: Meta{Actor: admin}, Statement: "s", Components: componentsOf("c9")}.Decide(f.std, f.now)
@@ -113,5 +117,19 @@ func TestDecisionsDoNotMutateState(t *testing.T) {
 	}
 	if !reflect.DeepEqual(f.std, twinS) {
 		t.Error("a decision changed the standard state")
+	}
+
+	// With a request open: deciding, and changing the mastery view's copy
+	// of the request, leave the state as folded.
+	g := newFixture(t, "c1")
+	ev := g.evidence("c1", 3)
+	open := g.request(learnerAct, ev)
+	twinG := foldLearner(t, g.events)
+	_, _ = RequestReadiness{Meta: m, StandardID: stdID, EvidenceIDs: []uuid.UUID{ev}}.Decide(g.l, g.std, g.now)
+	_, _ = AgreeReadiness{Meta: m, StandardID: stdID, LearnerConfirmed: true, RequestID: open}.Decide(g.l, g.std, g.now)
+	view := g.l.Mastery(g.std)
+	view.OpenRequests[0].EvidenceIDs[0] = uuid.Nil
+	if !reflect.DeepEqual(g.l, twinG) {
+		t.Error("a decision, or a change to the mastery view, changed the learner state with a request open")
 	}
 }

@@ -495,6 +495,69 @@ func (c ErasePersonalData) Decide(l *LearnerState, now time.Time) (LearnerPerson
 	return LearnerPersonalDataErased{Reason: c.Reason}, nil
 }
 
+// Decide turns the command into the learner's request to be assessed on
+// std, citing current evidence of it. A learner may ask for themself and a
+// teacher on the learner's behalf. A second request on the same standard
+// while one is open is allowed: the learner may point at newer evidence, and
+// the next agreement closes them all. A request while an agreement is open
+// is refused: the learner is already signed up, and the request would stay
+// open until an agreement after the attempt.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field; *RuleError
+// RuleRoleNotPermitted unless the actor is a teacher or a learner; an error
+// wrapping ErrNotFound if the learner is not enrolled; *RuleError
+// RuleLearnerWithdrawn, RuleUnknownStandard, RuleStandardRetired,
+// RuleAlreadyMet (met is final), RuleAgreementOpen (naming the open
+// agreement), or RuleUnknownEvidence, RuleEvidenceRetracted or
+// RuleEvidenceOtherStandard for a cited evidence id.
+func (c RequestReadiness) Decide(l *LearnerState, std *StandardState, now time.Time) (ReadinessRequested, error) {
+	if err := c.Validate(now); err != nil {
+		return ReadinessRequested{}, err
+	}
+	if err := requireRole(c.Actor, "request readiness", RoleTeacher, RoleLearner); err != nil {
+		return ReadinessRequested{}, err
+	}
+	if err := l.writable(); err != nil {
+		return ReadinessRequested{}, err
+	}
+	if err := openStandard(std, c.StandardID, "readiness requests"); err != nil {
+		return ReadinessRequested{}, err
+	}
+	p := l.Standards[std.ID]
+	if p != nil && p.Met != nil {
+		return ReadinessRequested{}, ruleErr(RuleAlreadyMet, "learner %q already met standard %q (revision %d) with attempt %s",
+			l.ID, std.ID, p.Met.StandardRevision, p.Met.AttemptID)
+	}
+	if p != nil && p.OpenAgreement != nil {
+		return ReadinessRequested{}, ruleErr(RuleAgreementOpen,
+			"agreement %s on standard %q is open: the learner is already signed up for the summative attempt",
+			p.OpenAgreement.ID, std.ID)
+	}
+	if err := l.currentEvidence(c.EvidenceIDs, std.ID); err != nil {
+		return ReadinessRequested{}, err
+	}
+	return ReadinessRequested{
+		StandardID:       std.ID,
+		StandardRevision: std.Revision,
+		EvidenceIDs:      copyOrEmpty(c.EvidenceIDs),
+		Note:             c.Note,
+	}, nil
+}
+
+// openRequest resolves the request an agreement on standardID names.
+func (s *LearnerState) openRequest(id uuid.UUID, standardID string) error {
+	r := s.Requests[id]
+	switch {
+	case r == nil:
+		return ruleErr(RuleUnknownRequest, "learner %q has no readiness request %s", s.ID, id)
+	case r.StandardID != standardID:
+		return ruleErr(RuleRequestOtherStandard, "readiness request %s is about standard %q, not %q", id, r.StandardID, standardID)
+	case !r.Open():
+		return ruleErr(RuleRequestClosed, "readiness request %s was already answered by agreement %s", id, r.ClosedBy)
+	}
+	return nil
+}
+
 // Decide turns the command into an agreement that the learner is ready for
 // the summative assessment of std (invariants 2 and 4). Every component of
 // std's current revision must be covered: by current evidence at or above
@@ -509,8 +572,10 @@ func (c ErasePersonalData) Decide(l *LearnerState, now time.Time) (LearnerPerson
 // ErrNotFound if the learner is not enrolled; *RuleError
 // RuleLearnerWithdrawn, RuleLearnerNotConfirmed unless LearnerConfirmed,
 // RuleUnknownStandard, RuleStandardRetired, RuleAlreadyMet (met is final),
-// RuleAgreementOpen (naming the open agreement), or RuleMissingComponents
-// with MissingComponents sorted.
+// RuleAgreementOpen (naming the open agreement), RuleUnknownRequest,
+// RuleRequestOtherStandard or RuleRequestClosed for a RequestID that is not
+// an open request of the learner on std, or RuleMissingComponents with
+// MissingComponents sorted. The agreement closes every open request on std.
 func (c AgreeReadiness) Decide(l *LearnerState, std *StandardState, now time.Time) (ReadinessAgreed, error) {
 	if err := c.Validate(now); err != nil {
 		return ReadinessAgreed{}, err
@@ -538,6 +603,11 @@ func (c AgreeReadiness) Decide(l *LearnerState, std *StandardState, now time.Tim
 			"agreement %s on standard %q is still open; a summative attempt must consume it before another agreement",
 			p.OpenAgreement.ID, std.ID)
 	}
+	if c.RequestID != uuid.Nil {
+		if err := l.openRequest(c.RequestID, std.ID); err != nil {
+			return ReadinessAgreed{}, err
+		}
+	}
 	components := make([]AgreedComponent, 0, len(std.Components))
 	var missing []string
 	for _, comp := range std.Components {
@@ -562,6 +632,7 @@ func (c AgreeReadiness) Decide(l *LearnerState, std *StandardState, now time.Tim
 		Components:       components,
 		Teacher:          c.Actor.Name,
 		LearnerConfirmed: true,
+		RequestID:        c.RequestID,
 		Note:             c.Note,
 	}, nil
 }

@@ -193,6 +193,12 @@ const (
 	// Personal data: a profile update, or a second erasure, after the
 	// learner's personal data was erased.
 	RulePersonalDataErased = "personal-data-erased"
+
+	// Readiness requests: an agreement that names a request must name an
+	// open request of the same learner on the same standard.
+	RuleUnknownRequest       = "unknown-request"
+	RuleRequestOtherStandard = "request-other-standard"
+	RuleRequestClosed        = "request-closed"
 )
 
 func ruleErr(rule, format string, args ...any) *RuleError {

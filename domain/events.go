@@ -50,6 +50,9 @@ const (
 	// TypeResearchSharingSet is a school's choice of what the research
 	// copy shares, added after DOMAIN.md's catalog.
 	TypeResearchSharingSet = "ResearchSharingSet"
+	// TypeReadinessRequested is the learner's ask to be assessed on a
+	// standard, from DOMAIN.md's "The school's cycle".
+	TypeReadinessRequested = "ReadinessRequested"
 )
 
 // Component is one step of a standard's learning progression.
@@ -431,6 +434,20 @@ type LearnerPersonalDataErased struct {
 
 // The agreement and the summative attempt.
 
+// ReadinessRequested is the learner asking to be assessed on a standard,
+// pointing at the evidence they think shows it; a teacher may record it on
+// the learner's behalf (the envelope's actor says who). The event's id is
+// the request's id. It stays open until an agreement on the standard
+// answers it: the one that names it in RequestID, or any later agreement
+// on the same standard, since the learner is then signed up either way.
+// StandardRevision is the revision current when the request was made.
+type ReadinessRequested struct {
+	StandardID       string      `json:"standardId"`
+	StandardRevision int         `json:"standardRevision"`
+	EvidenceIDs      []uuid.UUID `json:"evidenceIds"`
+	Note             string      `json:"note,omitempty"`
+}
+
 // AgreedComponent is what an agreement found for one component: the current
 // evidence at or above the proficient level, and whether a pre-assessment
 // covered it. At least one of the two holds.
@@ -444,12 +461,16 @@ type AgreedComponent struct {
 // mastered every component of the standard's revision, and that the learner
 // signs up for the summative assessment. Teacher is the confirming teacher's
 // name; LearnerConfirmed is the learner's side and is always true.
+// RequestID, when not the nil UUID, is the readiness request the agreement
+// answers. It is omitted when zero, so that an agreement without one
+// encodes to the same bytes as before requests existed.
 type ReadinessAgreed struct {
 	StandardID       string            `json:"standardId"`
 	StandardRevision int               `json:"standardRevision"`
 	Components       []AgreedComponent `json:"components"`
 	Teacher          string            `json:"teacher"`
 	LearnerConfirmed bool              `json:"learnerConfirmed"`
+	RequestID        uuid.UUID         `json:"requestId,omitzero"`
 	Note             string            `json:"note,omitempty"`
 }
 
@@ -506,6 +527,7 @@ func (ReadinessAgreed) EventType() string           { return TypeReadinessAgreed
 func (SummativeAttemptRecorded) EventType() string  { return TypeSummativeAttemptRecorded }
 func (LearnerPersonalDataErased) EventType() string { return TypeLearnerPersonalDataErased }
 func (ResearchSharingSet) EventType() string        { return TypeResearchSharingSet }
+func (ReadinessRequested) EventType() string        { return TypeReadinessRequested }
 
 var decoders = map[string]func([]byte) (Event, error){
 	TypeStandardPublished:         decodeAs[StandardPublished],
@@ -529,6 +551,7 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeSummativeAttemptRecorded:  decodeAs[SummativeAttemptRecorded],
 	TypeLearnerPersonalDataErased: decodeAs[LearnerPersonalDataErased],
 	TypeResearchSharingSet:        decodeAs[ResearchSharingSet],
+	TypeReadinessRequested:        decodeAs[ReadinessRequested],
 }
 
 // EventTypes lists every type name of the catalog, sorted.

@@ -39,7 +39,8 @@ func sampleEvents() []Event {
 		GoalReviewed{GoalID: "g1", Reflection: "needed more time", NextGoal: "rates"},
 		LearnerProfileUpdated{Personal: &Profile{DisplayName: "Sam", Interests: []string{"cooking"}, LearningPreferences: []string{"visual"},
 			BackgroundKnowledge: "fractions", CollegeCareerGoals: "chef"}},
-		ReadinessAgreed{StandardID: stdID, StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, Note: "ready",
+		ReadinessRequested{StandardID: stdID, StandardRevision: 1, EvidenceIDs: []uuid.UUID{uid(4)}, Note: "I can explain ratios now"},
+		ReadinessAgreed{StandardID: stdID, StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, RequestID: uid(7), Note: "ready",
 			Components: []AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{}, PreAssessed: true}, {ID: "c2", EvidenceIDs: []uuid.UUID{uid(4)}}}},
 		SummativeAttemptRecorded{StandardID: stdID, StandardRevision: 1, AgreementID: uid(6), Level: 3, Proficient: 3, Meets: true,
 			Assessor: "Mr Okafor", Artifact: art, Note: "solid"},
@@ -78,8 +79,8 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 21 {
-		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure and the research sharing setting", len(EventTypes()))
+	if len(EventTypes()) != 22 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting and the readiness request", len(EventTypes()))
 	}
 	t.Run("sealed profile", func(t *testing.T) {
 		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))
@@ -185,6 +186,8 @@ func TestEventJSONNames(t *testing.T) {
 		{sealedSample(), []string{`"sealed":{"alg":"A256GCM","nonce":"`, `"ciphertext":"`}},
 		{LearnerPersonalDataErased{Reason: ErasureOther}, []string{`"reason":"other"`}},
 		{ReadinessAgreed{}, []string{`"standardRevision"`, `"components"`, `"teacher"`, `"learnerConfirmed"`}},
+		{ReadinessAgreed{RequestID: uid(7)}, []string{`"requestId":"` + uid(7).String() + `"`}},
+		{ReadinessRequested{}, []string{`"standardId"`, `"standardRevision"`, `"evidenceIds"`}},
 		{SummativeAttemptRecorded{}, []string{`"agreementId"`, `"meets"`, `"proficient"`, `"standardRevision"`}},
 		{EvidenceRecorded{}, []string{`"standardId"`, `"componentId"`, `"level"`, `"source"`, `"standardRevision"`}},
 		{GoalSet{}, []string{`"goalId"`, `"targetDate"`, `"standardIds"`}},
@@ -195,6 +198,23 @@ func TestEventJSONNames(t *testing.T) {
 				t.Errorf("%s: %s lacks %s", tc.e.EventType(), b, w)
 			}
 		}
+	}
+}
+
+// An agreement that names no request encodes to exactly the bytes it did
+// before requests existed, so the hashes of stored agreements still verify
+// when they are encoded again.
+func TestAgreementWithoutRequestKeepsItsBytes(t *testing.T) {
+	e := ReadinessAgreed{StandardID: stdID, StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true,
+		Components: []AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{uid(4)}}}}
+	b, err := EncodeJSON(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"standardId":"math-6-rp-1","standardRevision":1,"components":[{"id":"c1","evidenceIds":["` + uid(4).String() +
+		`"],"preAssessed":false}],"teacher":"Ms Rivera","learnerConfirmed":true}`
+	if string(b) != want {
+		t.Errorf("encoded\n%s\nwant\n%s", b, want)
 	}
 }
 

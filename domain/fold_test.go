@@ -161,7 +161,7 @@ func TestMasteryJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"learnerId", "standardId", "status", "components", "openAgreement", "attempts", "standardRevision", "metAt", "recordedAt"} {
+	for _, k := range []string{"learnerId", "standardId", "status", "components", "openAgreement", "openRequests", "attempts", "standardRevision", "metAt", "recordedAt"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("mastery JSON lacks %q: %s", k, b)
 		}
@@ -187,6 +187,7 @@ func TestStandardsOf(t *testing.T) {
 	}{
 		{EvidenceRetracted{StandardID: stdID}, []string{stdID}},
 		{FeedbackGiven{StandardID: stdID}, []string{stdID}},
+		{ReadinessRequested{StandardID: stdID}, []string{stdID}},
 		{PlanAdjusted{PlanID: "p1", GoalID: "g1"}, []string{stdID}},
 		{GoalReviewed{GoalID: "g1"}, []string{stdID}},
 		{GoalSet{StandardIDs: []string{"a", "b"}}, []string{"a", "b"}},
@@ -225,6 +226,8 @@ func TestLearnerFoldRefuses(t *testing.T) {
 		"retraction of unknown":    next(EvidenceRetracted{EvidenceID: uid(77), StandardID: stdID, ComponentID: "c1", Reason: "r"}),
 		"attempt without agreement": next(SummativeAttemptRecorded{StandardID: stdID, StandardRevision: 1, AgreementID: uid(78),
 			Level: 3, Proficient: 3, Meets: true}),
+		"agreement answering an unknown request": next(ReadinessAgreed{StandardID: stdID, StandardRevision: 1, Teacher: "Ms Rivera",
+			LearnerConfirmed: true, RequestID: uid(79), Components: []AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{f.events[1].ID}}}}),
 		"plan of unknown goal":  next(PlanDrafted{PlanID: "p1", GoalID: "g9"}),
 		"evaluation of unknown": next(GoalEvaluated{GoalID: "g9", Result: GoalMet}),
 		"adjustment of unknown": next(PlanAdjusted{PlanID: "p9", GoalID: "g9"}),

@@ -22,9 +22,10 @@ import (
 )
 
 var (
-	fzT0      = time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)
-	fzTeacher = domain.Actor{Role: domain.RoleTeacher, Name: "Ms Rivera"}
-	fzAdmin   = domain.Actor{Role: domain.RoleAdmin, Name: "Office"}
+	fzT0           = time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)
+	fzTeacher      = domain.Actor{Role: domain.RoleTeacher, Name: "Ms Rivera"}
+	fzAdmin        = domain.Actor{Role: domain.RoleAdmin, Name: "Office"}
+	fzLearnerActor = domain.Actor{Role: domain.RoleLearner, Name: fzLearner}
 )
 
 const (
@@ -71,6 +72,9 @@ func fzSamples() []domain.Event {
 			BackgroundKnowledge: "fractions", CollegeCareerGoals: "chef"}},
 		domain.ReadinessAgreed{StandardID: "math-6-rp-2", StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, Note: "ready",
 			Components: []domain.AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{}, PreAssessed: true}, {ID: "c2", EvidenceIDs: []uuid.UUID{fzID(2)}}}},
+		domain.ReadinessRequested{StandardID: fzStandard, StandardRevision: 1, EvidenceIDs: []uuid.UUID{fzID(2)}, Note: "ready to show it"},
+		domain.ReadinessAgreed{StandardID: "math-6-rp-2", StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, RequestID: fzID(8),
+			Components: []domain.AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{fzID(2)}}}},
 		domain.SummativeAttemptRecorded{StandardID: fzStandard, StandardRevision: 1, AgreementID: fzID(3), Level: 3, Proficient: 3, Meets: true,
 			Assessor: "Mr Okafor", Artifact: art, Note: "solid"},
 		domain.LearnerProfileUpdated{Sealed: &domain.SealedProfile{Alg: domain.SealAlgA256GCM,
@@ -110,8 +114,9 @@ func fzBases() []base {
 	return []base{
 		{"new learner", ls, func() folder { return &domain.LearnerState{} }, none},
 		// A learner with evidence (id 2), an open agreement (id 3) on
-		// fzStandard, goal g1 and plan p1, so that retractions, attempts and
-		// plan events can resolve.
+		// fzStandard, goal g1, plan p1 and an open readiness request (id 8)
+		// on math-6-rp-2, so that retractions, attempts, plan events and an
+		// agreement naming a request can resolve.
 		{"learner", ls, func() folder { return &domain.LearnerState{} }, func(tb testing.TB) []domain.RecordedEvent {
 			return []domain.RecordedEvent{
 				fzRecord(tb, ls, 0, fzID(1), fzAdmin, domain.LearnerEnrolled{LearnerID: fzLearner, SchoolID: fzSchool, Cohort: "grade-6"}),
@@ -121,6 +126,7 @@ func fzBases() []base {
 				fzRecord(tb, ls, 3, fzID(4), fzTeacher, domain.GoalSet{GoalID: "g1", Specific: "s", Measurable: "m", Achievable: "a", Relevant: "r",
 					TargetDate: "2026-10-15", Evaluate: "e", Review: "rv", StandardIDs: []string{fzStandard}}),
 				fzRecord(tb, ls, 4, fzID(5), fzTeacher, domain.PlanDrafted{PlanID: "p1", GoalID: "g1", Plan: "p", Learn: "l", Check: "c", Adjust: "a"}),
+				fzRecord(tb, ls, 5, fzID(8), fzLearnerActor, domain.ReadinessRequested{StandardID: "math-6-rp-2", StandardRevision: 1, EvidenceIDs: []uuid.UUID{fzID(2)}}),
 			}
 		}},
 		{"new standard", ss, func() folder { return &domain.StandardState{} }, none},
@@ -178,6 +184,10 @@ func FuzzDecodeStoredEvent(f *testing.F) {
 		{domain.TypeEvidenceRetracted, `{"evidenceId":"00000000-0000-4000-8000-000000000099","reason":"r"}`},
 		{domain.TypeSummativeAttemptRecorded, `{"standardId":"math-6-rp-1","agreementId":"00000000-0000-4000-8000-000000000003","level":2,"meets":false}`},
 		{domain.TypeReadinessAgreed, `{"standardId":"math-6-rp-1","components":null}`},
+		{domain.TypeReadinessAgreed, `{"standardId":"math-6-rp-2","requestId":"00000000-0000-0000-0000-000000000000"}`},
+		{domain.TypeReadinessAgreed, `{"standardId":"math-6-rp-2","requestId":null}`},
+		{domain.TypeReadinessRequested, `{"standardId":"math-6-rp-1","evidenceIds":null}`},
+		{domain.TypeReadinessRequested, `{"standardId":"math-6-rp-1","evidenceIds":["00000000-0000-4000-8000-000000000099"]}`},
 		{domain.TypeLearnerProfileUpdated, `{"personal":null}`},
 		{domain.TypeLearnerProfileUpdated, `{"personal":{"displayName":"","interests":[],"learningPreferences":null}}`},
 		{domain.TypeLearnerProfileUpdated, `{"personal":null,"sealed":{"alg":"A256GCM","nonce":"MDEyMzQ1Njc4OWFi","ciphertext":"MDEyMzQ1Njc4OWFiY2RlZg=="}}`},

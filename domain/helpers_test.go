@@ -221,6 +221,24 @@ func (f *fixture) agree() uuid.UUID {
 	return f.appendLearner(m, ev)
 }
 
+// request records a readiness request by a, citing evidence.
+func (f *fixture) request(a Actor, evidence ...uuid.UUID) uuid.UUID {
+	f.t.Helper()
+	m := f.meta(a)
+	ev, err := RequestReadiness{Meta: m, StandardID: stdID, EvidenceIDs: evidence}.Decide(f.l, f.std, f.now)
+	f.ok(err)
+	return f.appendLearner(m, ev)
+}
+
+// agreeTo records an agreement that names the request it answers.
+func (f *fixture) agreeTo(request uuid.UUID) uuid.UUID {
+	f.t.Helper()
+	m := f.meta(teacher)
+	ev, err := AgreeReadiness{Meta: m, StandardID: stdID, LearnerConfirmed: true, RequestID: request}.Decide(f.l, f.std, f.now)
+	f.ok(err)
+	return f.appendLearner(m, ev)
+}
+
 func (f *fixture) attempt(level int) uuid.UUID {
 	f.t.Helper()
 	m := f.meta(teacher)

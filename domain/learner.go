@@ -30,6 +30,8 @@ type LearnerState struct {
 	Standards map[string]*StandardProgress
 	// Evidence indexes every piece of evidence, retracted or not, by id.
 	Evidence map[uuid.UUID]*Evidence
+	// Requests indexes every readiness request, open or closed, by id.
+	Requests map[uuid.UUID]*Request
 	Goals    map[string]*Goal
 	Plans    map[string]*Plan
 	// Version is the number of events applied; see Expected.
@@ -50,7 +52,10 @@ type StandardProgress struct {
 	Agreements []*Agreement
 	// OpenAgreement is the agreement not yet consumed by an attempt, or nil.
 	OpenAgreement *Agreement
-	Attempts      []*Attempt
+	// OpenRequests are the readiness requests no agreement has answered
+	// yet, in stream order.
+	OpenRequests []*Request
+	Attempts     []*Attempt
 	// Met is the claim, set by the first attempt that meets and never
 	// cleared.
 	Met *Met
@@ -81,12 +86,34 @@ type Agreement struct {
 	StandardRevision int               `json:"standardRevision"`
 	Components       []AgreedComponent `json:"components"`
 	Teacher          string            `json:"teacher"`
-	OccurredAt       time.Time         `json:"occurredAt"`
-	RecordedAt       time.Time         `json:"recordedAt"`
+	// RequestID is the readiness request the agreement names as the one
+	// it answers; omitted when it names none.
+	RequestID  uuid.UUID `json:"requestId,omitzero"`
+	OccurredAt time.Time `json:"occurredAt"`
+	RecordedAt time.Time `json:"recordedAt"`
 	// ConsumedBy is the id of the attempt that consumed the agreement, or
 	// uuid.Nil while it is open.
 	ConsumedBy uuid.UUID `json:"-"`
 }
+
+// Request is a ReadinessRequested as the learner's stream holds it.
+type Request struct {
+	ID               uuid.UUID   `json:"requestId"`
+	StandardID       string      `json:"-"`
+	StandardRevision int         `json:"standardRevision"`
+	EvidenceIDs      []uuid.UUID `json:"evidenceIds"`
+	// RequestedBy is who recorded the request: the learner, or a teacher
+	// on their behalf.
+	RequestedBy Actor     `json:"requestedBy"`
+	OccurredAt  time.Time `json:"occurredAt"`
+	RecordedAt  time.Time `json:"recordedAt"`
+	// ClosedBy is the id of the agreement that closed the request, or
+	// uuid.Nil while it is open.
+	ClosedBy uuid.UUID `json:"-"`
+}
+
+// Open reports whether no agreement has answered the request yet.
+func (r *Request) Open() bool { return r.ClosedBy == uuid.Nil }
 
 // Attempt is a SummativeAttemptRecorded as the learner's stream holds it.
 type Attempt struct {
@@ -162,6 +189,8 @@ func (s *LearnerState) StandardsOf(e Event) []string {
 		return []string{e.StandardID}
 	case FeedbackGiven:
 		return []string{e.StandardID}
+	case ReadinessRequested:
+		return []string{e.StandardID}
 	case ReadinessAgreed:
 		return []string{e.StandardID}
 	case SummativeAttemptRecorded:
@@ -205,8 +234,9 @@ func (s *LearnerState) progress(standardID string) *StandardProgress {
 // the stream, belongs to another stream, is not a learner event, comes before
 // the enrolment, or names what the stream does not hold (a retraction of
 // unknown or retracted evidence, an attempt that does not consume the open
-// agreement, a plan of an unknown goal, a goal or plan id used twice, a
-// second erasure or a profile update after one).
+// agreement, an agreement that names a request that is not open on its
+// standard, a plan of an unknown goal, a goal, plan or request id used twice,
+// a second erasure or a profile update after one).
 func (s *LearnerState) Apply(e RecordedEvent) error {
 	if e.Revision != s.Version {
 		return foldErr(e, "revision %d where %d was due", e.Revision, s.Version)
@@ -290,21 +320,52 @@ func (s *LearnerState) apply(e RecordedEvent, ev Event) error {
 			return foldErr(e, "evidence %s was already retracted by %s", ev.EvidenceID, ed.RetractedBy)
 		}
 		ed.RetractedBy = e.ID
+	case ReadinessRequested:
+		if s.Requests[e.ID] != nil {
+			return foldErr(e, "readiness request %s is recorded twice", e.ID)
+		}
+		r := &Request{
+			ID:               e.ID,
+			StandardID:       ev.StandardID,
+			StandardRevision: ev.StandardRevision,
+			EvidenceIDs:      slices.Clone(ev.EvidenceIDs),
+			RequestedBy:      e.Actor,
+			OccurredAt:       e.OccurredAt,
+			RecordedAt:       e.RecordedAt,
+		}
+		if s.Requests == nil {
+			s.Requests = make(map[uuid.UUID]*Request)
+		}
+		s.Requests[e.ID] = r
+		p := s.progress(ev.StandardID)
+		p.OpenRequests = append(p.OpenRequests, r)
 	case ReadinessAgreed:
 		if p := s.Standards[ev.StandardID]; p != nil && p.OpenAgreement != nil {
 			return foldErr(e, "agreement while %s is open", p.OpenAgreement.ID)
+		}
+		if ev.RequestID != uuid.Nil {
+			if r := s.Requests[ev.RequestID]; r == nil || r.StandardID != ev.StandardID || !r.Open() {
+				return foldErr(e, "agreement answers %s, which is not an open request on %s", ev.RequestID, ev.StandardID)
+			}
 		}
 		a := &Agreement{
 			ID:               e.ID,
 			StandardRevision: ev.StandardRevision,
 			Components:       slices.Clone(ev.Components),
 			Teacher:          ev.Teacher,
+			RequestID:        ev.RequestID,
 			OccurredAt:       e.OccurredAt,
 			RecordedAt:       e.RecordedAt,
 		}
 		p := s.progress(ev.StandardID)
 		p.Agreements = append(p.Agreements, a)
 		p.OpenAgreement = a
+		// The agreement answers the learner's asks on the standard, named
+		// or not: each request is closed by the first agreement after it.
+		for _, r := range p.OpenRequests {
+			r.ClosedBy = e.ID
+		}
+		p.OpenRequests = nil
 	case SummativeAttemptRecorded:
 		p := s.Standards[ev.StandardID]
 		if p == nil || p.OpenAgreement == nil || p.OpenAgreement.ID != ev.AgreementID {

@@ -34,6 +34,10 @@ type Mastery struct {
 	Components []ComponentMastery `json:"components"`
 	// OpenAgreement is null unless Status is ready.
 	OpenAgreement *Agreement `json:"openAgreement"`
+	// OpenRequests are the learner's readiness requests on the standard
+	// that no agreement has answered yet, in stream order; empty, never
+	// null, when there are none.
+	OpenRequests []Request `json:"openRequests"`
 	// Attempts are every summative attempt, in stream order.
 	Attempts []Attempt `json:"attempts"`
 	// StandardRevision is the revision the status refers to: the one met,
@@ -70,10 +74,11 @@ type ComponentMastery struct {
 // component's id, whichever revision it was recorded against.
 func (s *LearnerState) Mastery(std *StandardState) Mastery {
 	m := Mastery{
-		LearnerID:  s.ID,
-		Status:     StatusNotStarted,
-		Components: []ComponentMastery{},
-		Attempts:   []Attempt{},
+		LearnerID:    s.ID,
+		Status:       StatusNotStarted,
+		Components:   []ComponentMastery{},
+		OpenRequests: []Request{},
+		Attempts:     []Attempt{},
 	}
 	if std == nil {
 		return m
@@ -85,6 +90,11 @@ func (s *LearnerState) Mastery(std *StandardState) Mastery {
 		m.Status = StatusInProgress
 		for _, a := range p.Attempts {
 			m.Attempts = append(m.Attempts, *a)
+		}
+		for _, r := range p.OpenRequests {
+			cp := *r
+			cp.EvidenceIDs = slices.Clone(r.EvidenceIDs)
+			m.OpenRequests = append(m.OpenRequests, cp)
 		}
 		switch {
 		case p.Met != nil:

@@ -42,7 +42,11 @@ type pastEvent struct {
 	id                     uuid.UUID
 	revision               uint64
 	occurredAt, recordedAt time.Time
-	ev                     domain.Event
+	// actor is set for a readiness request only, the one event whose
+	// fold reads the envelope's actor (who asked): a pointer, so that the
+	// history of every other event grows by a word, not by an Actor.
+	actor *domain.Actor
+	ev    domain.Event
 }
 
 // standardEntry keeps a standard's few events too, so that its state at any
@@ -116,7 +120,12 @@ func (v *View) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 			return fmt.Errorf("view: %w", err)
 		}
 		v.learners[id] = l
-		v.history[id] = append(v.history[id], pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, ev: ev})
+		past := pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, ev: ev}
+		if _, ok := ev.(domain.ReadinessRequested); ok {
+			actor := e.Actor
+			past.actor = &actor
+		}
+		v.history[id] = append(v.history[id], past)
 	}
 	return nil
 }
@@ -299,6 +308,9 @@ func (v *View) stateAt(ctx context.Context, learnerID string, asOf time.Time) (*
 	l := &domain.LearnerState{}
 	for _, p := range past[:n] {
 		e := domain.RecordedEvent{ID: p.id, Type: p.ev.EventType(), Stream: stream, Revision: p.revision, OccurredAt: p.occurredAt, RecordedAt: p.recordedAt}
+		if p.actor != nil {
+			e.Actor = *p.actor
+		}
 		if err := l.ApplyDecoded(e, p.ev); err != nil {
 			return nil, nil, fmt.Errorf("fold learner %q: %w", learnerID, err)
 		}

@@ -115,6 +115,7 @@ func randomHistory(t *testing.T, w *world, rng *rand.Rand, n int) (learners, sta
 	}
 	goals := map[string][]string{}
 	plans := map[string][]string{}
+	requests := map[string][]uuid.UUID{} // "learner standard" → request ids
 	for i := range n {
 		w.advance(time.Duration(1+rng.IntN(120)) * time.Minute)
 		// Each learner works on one standard at a time, so that cycles get
@@ -142,8 +143,22 @@ func randomHistory(t *testing.T, w *world, rng *rand.Rand, n int) (learners, sta
 			_, err = w.svc.RetractEvidence(ctx, e.learner, domain.RetractEvidence{Meta: m, EvidenceID: e.id, Reason: "wrong rubric"}, nil)
 		case k < 52:
 			_, err = w.svc.RecordPreAssessment(ctx, l, domain.RecordPreAssessment{Meta: m, StandardID: std, Demonstrated: []string{"c1"}}, nil)
-		case k < 65:
-			_, err = w.svc.AgreeReadiness(ctx, l, domain.AgreeReadiness{Meta: m, StandardID: std, LearnerConfirmed: true}, nil)
+		case k < 60:
+			// Half the agreements name the learner's latest request on
+			// the standard, which may be closed already: then refused.
+			c := domain.AgreeReadiness{Meta: m, StandardID: std, LearnerConfirmed: true}
+			if r := requests[l+" "+std]; len(r) > 0 && rng.IntN(2) == 0 {
+				c.RequestID = r[len(r)-1]
+			}
+			_, err = w.svc.AgreeReadiness(ctx, l, c, nil)
+		case k < 65 && len(evidence) > 0:
+			// Evidence of any learner and standard: citing another's is
+			// refused, as it must be.
+			e := evidence[rng.IntN(len(evidence))]
+			rec, err = w.svc.RequestReadiness(ctx, l, domain.RequestReadiness{Meta: m, StandardID: std, EvidenceIDs: []uuid.UUID{e.id}}, nil)
+			if err == nil {
+				requests[l+" "+std] = append(requests[l+" "+std], rec.ID)
+			}
 		case k < 78:
 			_, err = w.svc.RecordSummativeAttempt(ctx, l, domain.RecordSummativeAttempt{Meta: m, StandardID: std, Level: lvl(2 + rng.IntN(3))}, nil)
 		case k < 84:

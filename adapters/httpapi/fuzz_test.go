@@ -326,6 +326,11 @@ func fzCommands() []fzCommand {
 				ev, err := c.Decide(w.learner, fzNow)
 				return ev, learnerTarget(w), err
 			}},
+		fzCase[domain.RequestReadiness]{"RequestReadiness", func(c *domain.RequestReadiness) { c.Actor = fzTeacher },
+			func(c domain.RequestReadiness, w *fzWorld) (domain.Event, fzTarget, error) {
+				ev, err := c.Decide(w.learner, w.standard(c.StandardID), fzNow)
+				return ev, learnerTarget(w), err
+			}},
 		fzCase[domain.AgreeReadiness]{"AgreeReadiness", func(c *domain.AgreeReadiness) { c.Actor = fzTeacher },
 			func(c domain.AgreeReadiness, w *fzWorld) (domain.Event, fzTarget, error) {
 				ev, err := c.Decide(w.learner, w.standard(c.StandardID), fzNow)
@@ -367,7 +372,10 @@ func fzSeeds() []string {
 		`{"reflection":"needed more time","nextGoal":"rates"}`,
 		`{"displayName":"Sam","interests":["cooking"],"learningPreferences":["visual"],"backgroundKnowledge":"fractions","collegeAndCareerGoals":"chef"}`,
 		`{"reason":"learner-request"}`,
+		`{"standardId":"math-6-rp-2","evidenceIds":["00000000-0000-4000-8000-000000000006","00000000-0000-4000-8000-000000000007"],"note":"ready to show it"}`,
 		`{"standardId":"math-6-rp-2","learnerConfirmed":true,"note":"ready"}`,
+		`{"standardId":"math-6-rp-2","learnerConfirmed":true,"requestId":"00000000-0000-4000-8000-000000000099"}`,
+		`{"standardId":"math-6-rp-2","learnerConfirmed":true,"requestId":null}`,
 		`{"standardId":"math-6-rp-1","level":3,` + art + `}`,
 		`{"standardId":"math-6-rp-1","level":2,"assessor":"Mr Okafor"}`,
 		// Tricky ones.

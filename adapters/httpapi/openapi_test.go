@@ -180,6 +180,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"EvaluateGoal":           domain.EvaluateGoal{},
 		"ReviewGoal":             domain.ReviewGoal{},
 		"UpdateProfile":          domain.UpdateProfile{},
+		"RequestReadiness":       domain.RequestReadiness{},
 		"AgreeReadiness":         domain.AgreeReadiness{},
 		"RecordSummativeAttempt": domain.RecordSummativeAttempt{},
 		"ErasePersonalData":      domain.ErasePersonalData{},
@@ -198,6 +199,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"Mastery":              domain.Mastery{},
 		"ComponentMastery":     domain.ComponentMastery{},
 		"Agreement":            domain.Agreement{},
+		"ReadinessRequest":     domain.Request{},
 		"AgreedComponent":      domain.AgreedComponent{},
 		"Attempt":              domain.Attempt{},
 		"LearnerMastery":       projections.LearnerMastery{},
@@ -235,12 +237,13 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"GoalReviewedData":              domain.GoalReviewed{},
 		"LearnerProfileUpdatedData":     domain.LearnerProfileUpdated{},
 		"ReadinessAgreedData":           domain.ReadinessAgreed{},
+		"ReadinessRequestedData":        domain.ReadinessRequested{},
 		"SummativeAttemptRecordedData":  domain.SummativeAttemptRecorded{},
 		"SealedProfile":                 domain.SealedProfile{},
 		"LearnerPersonalDataErasedData": domain.LearnerPersonalDataErased{},
 		"ResearchSharingSetData":        domain.ResearchSharingSet{},
 	}
-	if got, want := len(domain.EventTypes()), 21; got != want {
+	if got, want := len(domain.EventTypes()), 22; got != want {
 		t.Errorf("the catalog has %d event types, this test knows %d: add the new payload schema", got, want)
 	}
 	for _, name := range sortedKeys(types) {

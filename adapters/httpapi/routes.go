@@ -39,6 +39,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/learners/{learnerId}/plans/{planId}/adjustments", rule: access.TeacherOrLearner, handle: s.adjustPlan},
 		{method: "PUT", path: "/v1/learners/{learnerId}/profile", rule: access.TeacherOrLearner, handle: s.updateProfile},
 		{method: "DELETE", path: "/v1/learners/{learnerId}/personal-data", rule: access.AdminOfLearner, handle: s.erasePersonalData},
+		{method: "POST", path: "/v1/learners/{learnerId}/readiness-requests", rule: access.TeacherOrLearner, handle: s.requestReadiness},
 		{method: "POST", path: "/v1/learners/{learnerId}/agreements", rule: access.TeacherOfLearner, handle: s.agreeReadiness},
 		{method: "POST", path: "/v1/learners/{learnerId}/summative-attempts", rule: access.TeacherOfLearner, handle: s.recordAttempt},
 
@@ -415,6 +416,13 @@ func (s *Server) firstErasure(ctx context.Context, learnerID string) (domain.Rec
 		}
 	}
 	return domain.RecordedEvent{}, fmt.Errorf("learner %q is erased, but their stream holds no erasure", learnerID)
+}
+
+func (s *Server) requestReadiness(w http.ResponseWriter, r *http.Request) error {
+	var c domain.RequestReadiness
+	return learnerCommand(s, w, r, &c, func(a domain.Actor) { c.Actor = a }, func(ctx context.Context, l string, im *uint64) (domain.RecordedEvent, error) {
+		return s.cfg.Service.RequestReadiness(ctx, l, c, im)
+	})
 }
 
 func (s *Server) agreeReadiness(w http.ResponseWriter, r *http.Request) error {

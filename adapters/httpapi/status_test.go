@@ -162,6 +162,7 @@ func rolesAgainstRoutes(t *testing.T, a *api) {
 		{"POST", l + "/plans/p1/adjustments", obj{}, "teacher learner"},
 		{"PUT", l + "/profile", obj{}, "teacher learner"},
 		{"DELETE", l + "/personal-data", obj{}, "admin"},
+		{"POST", l + "/readiness-requests", obj{}, "teacher learner"},
 		{"POST", l + "/agreements", obj{}, "teacher"},
 		{"POST", l + "/summative-attempts", obj{}, "teacher"},
 		{"GET", l + "/mastery", nil, "admin teacher learner auditor"},

@@ -119,6 +119,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		sameDecode[domain.ReviewGoal](t, body)
 		sameDecode[domain.UpdateProfile](t, body)
 		sameDecode[domain.ErasePersonalData](t, body)
+		sameDecode[domain.RequestReadiness](t, body)
 		sameDecode[domain.AgreeReadiness](t, body)
 		sameDecode[domain.RecordSummativeAttempt](t, body)
 	})

@@ -97,10 +97,17 @@ var allowlist = map[string]fields{
 	domain.TypeGoalReviewed: {"goalId": keep, "reflection": textF, "nextGoal": textF},
 	// The teacher is the confirming teacher's name as their token gives it,
 	// the same as the envelope's actor, which the copy keeps.
+	// The request id is an event id, as evidence ids are; the request's
+	// timing is the envelope's.
 	domain.TypeReadinessAgreed: {
 		"standardId": keep, "standardRevision": keep,
 		"components": {of: fields{"id": keep, "evidenceIds": keep, "preAssessed": keep}},
-		"teacher":    keep, "learnerConfirmed": keep, "note": textF,
+		"teacher":    keep, "learnerConfirmed": keep, "requestId": keep, "note": textF,
+	},
+	// Who asked (the learner or a teacher) is the envelope's actor, which
+	// the copy pseudonymises; the note is the learner's own words.
+	domain.TypeReadinessRequested: {
+		"standardId": keep, "standardRevision": keep, "evidenceIds": keep, "note": textF,
 	},
 	domain.TypeSummativeAttemptRecorded: {
 		"standardId": keep, "standardRevision": keep, "agreementId": keep, "level": keep, "proficient": keep,

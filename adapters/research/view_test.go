@@ -122,12 +122,14 @@ func samples() []sample {
 			[]string{"note"}, []string{"goalId", "result", "evidenceIds"}},
 		{l1, learnerActor, domain.GoalReviewed{GoalID: "g1", Reflection: freeText, NextGoal: freeText}, []string{"reflection", "nextGoal"}, []string{"goalId"}},
 		{l1, teacher, domain.ReadinessAgreed{StandardID: "math-6-rp-1", StandardRevision: 1, Teacher: "Ms Rivera", LearnerConfirmed: true, Note: freeText,
-			Components: []domain.AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{uid(4)}}}},
-			[]string{"note"}, []string{"standardId", "standardRevision", "components", "teacher", "learnerConfirmed"}},
+			RequestID: uid(5), Components: []domain.AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{uid(4)}}}},
+			[]string{"note"}, []string{"standardId", "standardRevision", "components", "teacher", "learnerConfirmed", "requestId"}},
 		{l1, teacher, domain.SummativeAttemptRecorded{StandardID: "math-6-rp-1", StandardRevision: 1, AgreementID: uid(6), Level: 3, Proficient: 3,
 			Meets: true, Assessor: "Mr Okafor", Artifact: art, Note: freeText}, []string{"assessor", "note"},
 			[]string{"standardId", "standardRevision", "agreementId", "level", "proficient", "meets", "artifact"}},
 		{l1, admin, domain.LearnerPersonalDataErased{Reason: domain.ErasureLearnerRequest}, nil, []string{"reason"}},
+		{l1, learnerActor, domain.ReadinessRequested{StandardID: "math-6-rp-1", StandardRevision: 1, EvidenceIDs: []uuid.UUID{uid(4)}, Note: freeText},
+			[]string{"note"}, []string{"standardId", "standardRevision", "evidenceIds"}},
 	}
 }
 
@@ -209,6 +211,42 @@ func TestCopyLeavesOutIDsAndFreeTextByDefault(t *testing.T) {
 	c, _, _ = v.Copy(record(t, domain.LearnerStream("l-0001"), domain.Actor{Role: domain.RoleLearner, Name: "l-0001"}, samples()[13].ev, true))
 	if c.Actor.Name != p.Learner("l-0001") {
 		t.Errorf("learner actor %q, want the pseudonym", c.Actor.Name)
+	}
+}
+
+// A readiness request's copy keeps what a researcher measures (which
+// standard, which evidence, when, asked by a learner or a teacher) and
+// pseudonymises the learner who asked; the learner's note follows the
+// school's setting.
+func TestReadinessRequestCopy(t *testing.T) {
+	p := pseudonymizer(t)
+	learnerActor := domain.Actor{Role: domain.RoleLearner, Name: "l-0001"}
+	req := domain.ReadinessRequested{StandardID: "math-6-rp-1", StandardRevision: 1, EvidenceIDs: []uuid.UUID{uid(4), uid(5)}, Note: freeText}
+	e := record(t, domain.LearnerStream("l-0001"), learnerActor, req, true)
+	yes := true
+	for _, include := range []*bool{nil, &yes} {
+		c, keep, err := view(t, include).Copy(e)
+		if err != nil || !keep {
+			t.Fatalf("copy: keep %v, %v", keep, err)
+		}
+		if c.Actor.Role != domain.RoleLearner || c.Actor.Name != p.Learner("l-0001") {
+			t.Errorf("actor %+v, want the learner's pseudonym", c.Actor)
+		}
+		if !c.OccurredAt.Equal(e.OccurredAt) || !c.RecordedAt.Equal(e.RecordedAt) {
+			t.Errorf("dates %v %v, want the event's", c.OccurredAt, c.RecordedAt)
+		}
+		data := dataOf(t, c)
+		ids, _ := data["evidenceIds"].([]any)
+		if data["standardId"] != "math-6-rp-1" || len(ids) != 2 || ids[0] != uid(4).String() || ids[1] != uid(5).String() {
+			t.Errorf("data %s: want the standard and both evidence ids", c.Data)
+		}
+		note, shared := data["note"].(string)
+		switch {
+		case include == nil && shared:
+			t.Errorf("the note is shared though the school does not share free text: %s", c.Data)
+		case include != nil && (!shared || strings.Contains(note, "l-000")):
+			t.Errorf("shared note %q: want it, with learner ids pseudonymised", note)
+		}
 	}
 }
 

@@ -145,8 +145,9 @@ func clip(s string) string {
 }
 
 // eventSummary is one line about what an event of a replay says. Evidence,
-// agreements and attempts show the first 8 digits of their ids, so that a
-// retraction or an agreement can be traced to the evidence it names.
+// requests, agreements and attempts show the first 8 digits of their ids,
+// so that a retraction, a request or an agreement can be traced to what it
+// names.
 func eventSummary(e domain.RecordedEvent, ev domain.Event) string {
 	switch ev := ev.(type) {
 	case domain.PreAssessmentRecorded:
@@ -190,7 +191,17 @@ func eventSummary(e domain.RecordedEvent, ev domain.Event) string {
 			}
 			parts = append(parts, c.ID+" "+strings.Join(by, " "))
 		}
-		return fmt.Sprintf("agreement %s: %s", shortID(e.ID), strings.Join(parts, ", "))
+		s := fmt.Sprintf("agreement %s: %s", shortID(e.ID), strings.Join(parts, ", "))
+		if ev.RequestID != uuid.Nil {
+			s += "; answers request " + shortID(ev.RequestID)
+		}
+		return s
+	case domain.ReadinessRequested:
+		cited := make([]string, len(ev.EvidenceIDs))
+		for i, id := range ev.EvidenceIDs {
+			cited[i] = shortID(id)
+		}
+		return fmt.Sprintf("request %s: asks to be assessed, citing %s", shortID(e.ID), strings.Join(cited, " "))
 	case domain.SummativeAttemptRecorded:
 		result := "not yet"
 		if ev.Meets {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain"
 )
@@ -109,5 +110,22 @@ func TestToolsWhileAServerRuns(t *testing.T) {
 	err = run(t.Context(), []string{"demo", "--data", dir}, noEnv, io.Discard, io.Discard)
 	if !errors.Is(err, sqlite.ErrLocked) {
 		t.Errorf("demo while serving: got %v", err)
+	}
+}
+
+// A request's line cites its evidence, and an agreement's names the request
+// it answers, by the ids' first 8 digits, as the table shows them.
+func TestEventSummaryOfARequestAndItsAgreement(t *testing.T) {
+	reqID := uuid.MustParse("11111111-0000-4000-8000-000000000001")
+	evID := uuid.MustParse("22222222-0000-4000-8000-000000000002")
+	agrID := uuid.MustParse("33333333-0000-4000-8000-000000000003")
+	req := eventSummary(domain.RecordedEvent{ID: reqID}, domain.ReadinessRequested{StandardID: "s", StandardRevision: 1, EvidenceIDs: []uuid.UUID{evID}})
+	if req != "request 11111111: asks to be assessed, citing 22222222" {
+		t.Errorf("request: %q", req)
+	}
+	agr := eventSummary(domain.RecordedEvent{ID: agrID}, domain.ReadinessAgreed{StandardID: "s", RequestID: reqID,
+		Components: []domain.AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{evID}}}})
+	if agr != "agreement 33333333: c1 22222222; answers request 11111111" {
+		t.Errorf("agreement: %q", agr)
 	}
 }

@@ -191,6 +191,13 @@ func (s *Service) ErasePersonalData(ctx context.Context, learnerID string, c dom
 	})
 }
 
+// RequestReadiness records the learner's request to be assessed.
+func (s *Service) RequestReadiness(ctx context.Context, learnerID string, c domain.RequestReadiness, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, stds[c.StandardID], now)
+	})
+}
+
 // AgreeReadiness records the learner's and teacher's readiness agreement.
 func (s *Service) AgreeReadiness(ctx context.Context, learnerID string, c domain.AgreeReadiness, ifMatch *uint64) (domain.RecordedEvent, error) {
 	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, []string{c.StandardID}, func(l *domain.LearnerState, stds map[string]*domain.StandardState, now time.Time) (domain.Event, error) {

@@ -30,6 +30,7 @@ func TestEveryCatalogType(t *testing.T) {
 	hs.notYet("l1", "A", day(2))
 	hs.adjust("l1", "p1", "g1", day(2))
 	hs.revise("A", day(2))
+	hs.add(domain.LearnerStream("l1"), day(3), teacher, domain.ReadinessRequested{StandardID: "A", StandardRevision: 2, EvidenceIDs: []uuid.UUID{e}})
 	hs.meet("l1", "A", day(3), day(4))
 	hs.evaluate("l1", "g1", domain.GoalMet, day(4))
 	hs.review("l1", "g1", day(4))

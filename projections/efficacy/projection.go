@@ -297,6 +297,9 @@ func (p *Projection) applyLearner(l *learner, e domain.RecordedEvent, ev domain.
 		// and a retraction after met does not undo met: nothing to fold.
 	case domain.FeedbackGiven, domain.PlanDrafted, domain.GoalReviewed:
 		// Dialogue and planning text: no figure reads them.
+	case domain.ReadinessRequested:
+		// Time to mastery runs from the agreement, which the teacher
+		// confirms; the learner's ask does not start any clock.
 	case domain.LearnerProfileUpdated, domain.LearnerPersonalDataErased:
 		// Personal data, and its erasure: no figure reads them.
 	case domain.GoalSet:
