@@ -184,6 +184,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"RecordSummativeAttempt": domain.RecordSummativeAttempt{},
 		"ErasePersonalData":      domain.ErasePersonalData{},
 		"Component":              domain.Component{},
+		"CaseRef":                domain.CaseRef{},
 		"Scale":                  domain.Scale{},
 		"Level":                  domain.Level{},
 		"Artifact":               domain.Artifact{},
