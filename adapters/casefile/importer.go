@@ -269,10 +269,12 @@ func run(ctx context.Context, steps []step, opts Options) error {
 			}
 		}()
 	}
+	handed := 0
 feed:
 	for _, s := range steps {
 		select {
 		case next <- s:
+			handed++
 		case <-ctx.Done():
 			break feed
 		}
@@ -282,8 +284,11 @@ feed:
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	// The caller's context may have ended after the last step was handed
-	// out but before all were recorded; every step then reported.
+	if handed < len(steps) {
+		// Stopped by the caller's context before every step was handed
+		// out: the import is incomplete, which the caller must hear.
+		return fmt.Errorf("stopped after %d of %d commands: %w", handed, len(steps), context.Cause(ctx))
+	}
 	return nil
 }
 
