@@ -41,6 +41,8 @@ type PublishStandard struct {
 	Statement  string      `json:"statement"`
 	Components []Component `json:"components"`
 	Scale      *Scale      `json:"scale,omitempty"`
+	// Case, if set, names the CASE item the standard is imported from.
+	Case *CaseRef `json:"case,omitempty"`
 }
 
 // Validate checks the command's fields without state. Returns
@@ -55,6 +57,7 @@ func (c PublishStandard) Validate(now time.Time) error {
 	v.text("statement", c.Statement, MaxTextLen)
 	v.components("components", c.Components)
 	v.scale("scale", c.Scale)
+	v.caseRef("case", c.Case)
 	return v.err()
 }
 
@@ -65,6 +68,8 @@ type ReviseStandard struct {
 	Statement  string      `json:"statement"`
 	Components []Component `json:"components"`
 	Reason     string      `json:"reason,omitempty"`
+	// Case, if set, names the CASE item the revision is imported from.
+	Case *CaseRef `json:"case,omitempty"`
 }
 
 // Validate checks the command's fields without state. Returns
@@ -75,6 +80,7 @@ func (c ReviseStandard) Validate(now time.Time) error {
 	v.text("statement", c.Statement, MaxTextLen)
 	v.components("components", c.Components)
 	v.optionalText("reason", c.Reason, MaxTextLen)
+	v.caseRef("case", c.Case)
 	return v.err()
 }
 

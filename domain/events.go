@@ -59,6 +59,25 @@ const (
 type Component struct {
 	ID        string `json:"id"`
 	Statement string `json:"statement"`
+	// CaseIdentifier and CaseURI name the CASE CFItem a component was
+	// imported from (adapters/casefile), so that an auditor can trace it
+	// to the published framework. Empty, and then left out of the JSON,
+	// for components written by hand: events stored before these fields
+	// existed keep their bytes and hashes.
+	CaseIdentifier string `json:"caseIdentifier,omitempty"`
+	CaseURI        string `json:"caseUri,omitempty"`
+}
+
+// CaseRef names the CASE framework document and item a standard was
+// imported from. An import recognises its own standards by it: which
+// items of a newer package are new, changed or missing.
+type CaseRef struct {
+	DocumentIdentifier string `json:"documentIdentifier"`
+	DocumentURI        string `json:"documentUri"`
+	ItemIdentifier     string `json:"itemIdentifier"`
+	ItemURI            string `json:"itemUri"`
+	// LastChangeDateTime is the item's own, as the package gave it.
+	LastChangeDateTime string `json:"lastChangeDateTime,omitempty"`
 }
 
 // Level is one step of a rubric scale.
@@ -143,6 +162,9 @@ type StandardPublished struct {
 	Statement  string      `json:"statement"`
 	Components []Component `json:"components"`
 	Scale      Scale       `json:"scale"`
+	// Case is set on a standard imported from a CASE package; omitted
+	// otherwise.
+	Case *CaseRef `json:"case,omitempty"`
 }
 
 // StandardRevised replaces a standard's statement and components. The
@@ -155,6 +177,8 @@ type StandardRevised struct {
 	Statement        string      `json:"statement"`
 	Components       []Component `json:"components"`
 	Reason           string      `json:"reason,omitempty"`
+	// Case is the CASE item the revision was imported from, if any.
+	Case *CaseRef `json:"case,omitempty"`
 }
 
 // StandardRetired closes a standard to new work; claims already made stay.

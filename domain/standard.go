@@ -25,6 +25,9 @@ type StandardState struct {
 	// Revisions holds every revision, Revisions[n-1] being revision n, so
 	// that a claim can show what the revision it met asked for.
 	Revisions []StandardRevision
+	// Case is the CASE item the current revision was imported from; nil
+	// for a standard written by hand.
+	Case *CaseRef
 	// Version is the number of events applied; see Expected.
 	Version uint64
 }
@@ -96,6 +99,7 @@ func (s *StandardState) Apply(e RecordedEvent) error {
 		}
 		s.ID, s.Framework, s.Code, s.Title = ev.StandardID, ev.Framework, ev.Code, ev.Title
 		s.Scale = ev.Scale
+		s.Case = cloneCaseRef(ev.Case)
 		s.addRevision(1, ev.Statement, ev.Components)
 	case StandardRevised:
 		if !s.Published() {
@@ -103,6 +107,9 @@ func (s *StandardState) Apply(e RecordedEvent) error {
 		}
 		if ev.StandardRevision != s.Revision+1 {
 			return foldErr(e, "standard revision %d follows %d", ev.StandardRevision, s.Revision)
+		}
+		if ev.Case != nil {
+			s.Case = cloneCaseRef(ev.Case)
 		}
 		s.addRevision(ev.StandardRevision, ev.Statement, ev.Components)
 	case StandardRetired:
@@ -115,6 +122,16 @@ func (s *StandardState) Apply(e RecordedEvent) error {
 	}
 	s.Version++
 	return nil
+}
+
+// cloneCaseRef copies r, so that a state shares nothing with the event it
+// was folded from.
+func cloneCaseRef(r *CaseRef) *CaseRef {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	return &c
 }
 
 func (s *StandardState) addRevision(rev int, statement string, components []Component) {
@@ -150,6 +167,7 @@ func (c PublishStandard) Decide(now time.Time) (StandardPublished, error) {
 		Statement:  c.Statement,
 		Components: slices.Clone(c.Components),
 		Scale:      scale,
+		Case:       cloneCaseRef(c.Case),
 	}, nil
 }
 
@@ -178,6 +196,7 @@ func (c ReviseStandard) Decide(std *StandardState, now time.Time) (StandardRevis
 		Statement:        c.Statement,
 		Components:       slices.Clone(c.Components),
 		Reason:           c.Reason,
+		Case:             cloneCaseRef(c.Case),
 	}, nil
 }
 

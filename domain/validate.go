@@ -184,7 +184,22 @@ func (v *validator) components(field string, cs []Component) {
 		}
 		seen[c.ID] = true
 		v.text(f+".statement", c.Statement, MaxTextLen)
+		v.optionalText(f+".caseIdentifier", c.CaseIdentifier, MaxNameLen)
+		v.optionalText(f+".caseUri", c.CaseURI, MaxURILen)
 	}
+}
+
+// caseRef checks an optional CASE reference: when given, the document and
+// the item must each be named.
+func (v *validator) caseRef(field string, r *CaseRef) {
+	if r == nil {
+		return
+	}
+	v.text(field+".documentIdentifier", r.DocumentIdentifier, MaxNameLen)
+	v.optionalText(field+".documentUri", r.DocumentURI, MaxURILen)
+	v.text(field+".itemIdentifier", r.ItemIdentifier, MaxNameLen)
+	v.optionalText(field+".itemUri", r.ItemURI, MaxURILen)
+	v.optionalText(field+".lastChangeDateTime", r.LastChangeDateTime, MaxNameLen)
 }
 
 func (v *validator) scale(field string, s *Scale) {

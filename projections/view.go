@@ -177,13 +177,15 @@ type Standard struct {
 	Revision   int                       `json:"revision"`
 	Retired    bool                      `json:"retired"`
 	Revisions  []domain.StandardRevision `json:"revisions"`
+	// Case names the CASE item the current revision was imported from.
+	Case *domain.CaseRef `json:"case,omitempty"`
 }
 
 func standardOf(s *domain.StandardState) Standard {
 	return Standard{
 		StandardID: s.ID, Framework: s.Framework, Code: s.Code, Title: s.Title, Statement: s.Statement,
 		Components: slices.Clone(s.Components), Scale: s.Scale, Revision: s.Revision, Retired: s.Retired,
-		Revisions: slices.Clone(s.Revisions),
+		Revisions: slices.Clone(s.Revisions), Case: s.Case,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/masteryledger/ledger/adapters/casefile"
 	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/research"
@@ -185,6 +186,9 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"RecordSummativeAttempt": domain.RecordSummativeAttempt{},
 		"ErasePersonalData":      domain.ErasePersonalData{},
 		"Component":              domain.Component{},
+		"CaseRef":                domain.CaseRef{},
+		"CaseImportReport":       casefile.Report{},
+		"ImportCount":            casefile.Count{},
 		"Scale":                  domain.Scale{},
 		"Level":                  domain.Level{},
 		"Artifact":               domain.Artifact{},

@@ -97,6 +97,9 @@ type Server struct {
 	// engine's position never goes back, so from then on no request needs
 	// to ask it (and pay for a timer) before it is served.
 	started atomic.Bool
+	// caseParser holds the CASE schema, compiled at the first import
+	// rather than at every start (imports_case.go).
+	caseParser caseParser
 }
 
 // NewServer returns the service's HTTP handler.
@@ -144,6 +147,9 @@ type route struct {
 	// rule is who may call it (adapters/access, shared with the pages).
 	rule   access.Rule
 	handle func(http.ResponseWriter, *http.Request) error
+	// maxBody, if set, is the route's own body limit in place of
+	// MaxBodyBytes: an import's file is larger than any command.
+	maxBody int64
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -169,7 +175,11 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		// once for all of them.
 		info := &requestInfo{id: id, route: name, base: s.cfg.Logger}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
-		body := &trackedBody{ReadCloser: http.MaxBytesReader(w, r.Body, MaxBodyBytes), unread: r.ContentLength != 0}
+		limit := int64(MaxBodyBytes)
+		if rt.maxBody > 0 {
+			limit = rt.maxBody
+		}
+		body := &trackedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), unread: r.ContentLength != 0}
 		r.Body = body
 		sw := &statusWriter{ResponseWriter: w, r: r, body: body}
 
@@ -177,8 +187,8 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		// read: reading it to find out would let a client that sends
 		// less than it declares hold the request open.
 		var err error
-		if r.ContentLength > MaxBodyBytes {
-			err = &http.MaxBytesError{Limit: MaxBodyBytes}
+		if r.ContentLength > limit {
+			err = &http.MaxBytesError{Limit: limit}
 		}
 		if err == nil {
 			err = s.caughtUp(r, rt)
