@@ -25,7 +25,9 @@ type FileError struct {
 	// Line is 1-based, as an editor counts; 1 is the header.
 	Line int
 	// Column is the 1-based number of the field (a spreadsheet's column);
-	// 0 when the fault is a column the header lacks, which Name names.
+	// 0 when the fault is a column the header lacks, which Name names. In
+	// a fault of the CSV syntax itself, where no field can be told apart,
+	// it is the 1-based byte of the line, as encoding/csv counts.
 	Column int
 	// Name is the column's header name, when there is one.
 	Name    string
