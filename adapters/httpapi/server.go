@@ -144,6 +144,9 @@ type route struct {
 	// rule is who may call it (adapters/access, shared with the pages).
 	rule   access.Rule
 	handle func(http.ResponseWriter, *http.Request) error
+	// maxBody, if set, replaces MaxBodyBytes for this route: an import's
+	// archive is larger than any command.
+	maxBody int64
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -169,7 +172,11 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		// once for all of them.
 		info := &requestInfo{id: id, route: name, base: s.cfg.Logger}
 		r = r.WithContext(context.WithValue(r.Context(), requestKey{}, info))
-		body := &trackedBody{ReadCloser: http.MaxBytesReader(w, r.Body, MaxBodyBytes), unread: r.ContentLength != 0}
+		limit := int64(MaxBodyBytes)
+		if rt.maxBody > 0 {
+			limit = rt.maxBody
+		}
+		body := &trackedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), unread: r.ContentLength != 0}
 		r.Body = body
 		sw := &statusWriter{ResponseWriter: w, r: r, body: body}
 
@@ -177,8 +184,8 @@ func (s *Server) wrap(rt route, h func(http.ResponseWriter, *http.Request) error
 		// read: reading it to find out would let a client that sends
 		// less than it declares hold the request open.
 		var err error
-		if r.ContentLength > MaxBodyBytes {
-			err = &http.MaxBytesError{Limit: MaxBodyBytes}
+		if r.ContentLength > limit {
+			err = &http.MaxBytesError{Limit: limit}
 		}
 		if err == nil {
 			err = s.caughtUp(r, rt)

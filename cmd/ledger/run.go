@@ -32,6 +32,7 @@ commands:
            check offline, with a consistency proof, that a newer checkpoint extends an older one
   backup   copy a data directory, while the service runs, into one file with a manifest (--out)
   restore  check a backup file and write it into a new data directory (--in, --data)
+  import   bring schools and learners in from another system (ledger import oneroster), service stopped
 
 Run 'ledger <command> -h' for a command's flags.
 `
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBackup(ctx, args[1:], getenv, stdout, stderr)
 	case "restore":
 		return runRestore(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
