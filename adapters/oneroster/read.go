@@ -518,7 +518,10 @@ func (r *reader) readUsers() error {
 	if !r.m.usesRoles {
 		// 1.1: the role and the orgs are the user's own columns.
 		if err := t.require("role", "orgSourcedIds"); err != nil {
-			err.(*FileError).Message += " (the manifest declares no roles file, so users.csv must say each user's role)"
+			var fe *FileError
+			if errors.As(err, &fe) {
+				fe.Message += " (the manifest declares no roles file, so users.csv must say each user's role)"
+			}
 			return err
 		}
 	}
