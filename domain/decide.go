@@ -444,16 +444,21 @@ func (c ReviewGoal) Decide(l *LearnerState, now time.Time) (GoalReviewed, error)
 // Decide turns the command into a replacement of the learner's profile, in
 // plain text: the command service seals it before it is stored.
 //
+// An admin may record it too: a roster import (adapters/oneroster) brings
+// the names the school's information system holds, and enrolment is the
+// admin's. The HTTP route for profiles stays the teacher's and the
+// learner's; only the import writes profiles as an admin.
+//
 // Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
-// RuleRoleNotPermitted unless the actor is a teacher or a learner, an error
-// wrapping ErrNotFound if the learner is not enrolled, and *RuleError
-// RuleLearnerWithdrawn or RulePersonalDataErased (erasure is final: a new
-// profile would be sealed under a key that no longer exists).
+// RuleRoleNotPermitted unless the actor is a teacher, a learner or an admin,
+// an error wrapping ErrNotFound if the learner is not enrolled, and
+// *RuleError RuleLearnerWithdrawn or RulePersonalDataErased (erasure is
+// final: a new profile would be sealed under a key that no longer exists).
 func (c UpdateProfile) Decide(l *LearnerState, now time.Time) (LearnerProfileUpdated, error) {
 	if err := c.Validate(now); err != nil {
 		return LearnerProfileUpdated{}, err
 	}
-	if err := requireRole(c.Actor, "update a profile", RoleTeacher, RoleLearner); err != nil {
+	if err := requireRole(c.Actor, "update a profile", RoleTeacher, RoleLearner, RoleAdmin); err != nil {
 		return LearnerProfileUpdated{}, err
 	}
 	if err := l.writable(); err != nil {

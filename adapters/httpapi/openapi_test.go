@@ -14,6 +14,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/casefile"
 	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/httpapi"
+	"github.com/masteryledger/ledger/adapters/oneroster"
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
@@ -196,6 +197,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"ProfileFields":          domain.Profile{},
 		// Responses.
 		"WriteResult":          httpapi.WriteResult{},
+		"OneRosterReport":      oneroster.Report{},
+		"ImportIds":            oneroster.IDs{},
 		"Problem":              httpapi.Problem{},
 		"FieldError":           domain.FieldError{},
 		"Standard":             projections.Standard{},

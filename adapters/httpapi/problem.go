@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/adapters/oneroster"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 )
@@ -78,6 +79,8 @@ func problemFor(err error) (p Problem, internal bool) {
 	case errors.As(err, &tooLarge):
 		p.Status, p.Type = http.StatusRequestEntityTooLarge, "too-large"
 		p.Detail = fmt.Sprintf("the request body is over the limit of %d bytes", tooLarge.Limit)
+	case errors.Is(err, oneroster.ErrArchiveTooLarge):
+		p.Status, p.Type, p.Detail = http.StatusRequestEntityTooLarge, "too-large", err.Error()
 	case errors.As(err, &validation):
 		p.Status, p.Type, p.Detail = http.StatusBadRequest, "invalid", "the request has malformed fields"
 		p.Errors = append(p.Errors, validation.Errors...)

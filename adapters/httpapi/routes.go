@@ -53,6 +53,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/events", rule: access.Feed, handle: s.getFeed},
 
 		{method: "POST", path: "/v1/imports/case", rule: access.AdminOnly, handle: s.importCase, maxBody: MaxCaseImportBytes},
+		{method: "POST", path: "/v1/imports/oneroster", rule: access.AdminOnly, maxBody: MaxImportBytes, handle: s.importOneRoster},
 
 		{method: "GET", path: "/v1/log/key", public: true, handle: s.getLogKey},
 		{method: "GET", path: "/v1/log/checkpoint", public: true, handle: s.getCheckpoint},

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,9 +52,13 @@ func (e *DestroyedError) Is(target error) bool { return target == ErrDestroyed }
 // directory unless they share it whole (see docs/storage.md).
 type Store struct {
 	dir string
-	// mu serialises creation and destruction, so that a key is never made
-	// while it is being destroyed, nor made twice.
-	mu sync.Mutex
+	// stripes serialise creation and destruction per learner, so that a
+	// key is never made while it is being destroyed, nor made twice. A
+	// learner's lock is one of a fixed set, picked by a hash of the id:
+	// keys of different learners are made (and synced to disk) side by
+	// side, which a roster import of thousands of learners needs, while
+	// the set never grows.
+	stripes [lockStripes]sync.Mutex
 }
 
 // Open returns the store in dir, creating the directory (mode 0700) if it
@@ -67,6 +72,16 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("key store %s: %w", dir, err)
 	}
 	return &Store{dir: dir}, nil
+}
+
+// lockStripes is how many learners' keys may be made at once.
+const lockStripes = 64
+
+// lock returns the lock of learnerID's key.
+func (s *Store) lock(learnerID string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(learnerID))
+	return &s.stripes[h.Sum32()%lockStripes]
 }
 
 // Dir is the directory the keys are kept in.
@@ -116,8 +131,9 @@ func (s *Store) key(ctx context.Context, learnerID string, create bool) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mu := s.lock(learnerID)
+	mu.Lock()
+	defer mu.Unlock()
 	// The tombstone is checked first: a crash in the middle of Destroy can
 	// leave the key file behind it, zeroed or not, and it must not count.
 	if destroyed, err := exists(tombPath); err != nil {
@@ -176,8 +192,9 @@ func (s *Store) Destroy(ctx context.Context, learnerID string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mu := s.lock(learnerID)
+	mu.Lock()
+	defer mu.Unlock()
 	// The tombstone goes first and durably: from the moment it is on disk
 	// the key is refused, even if the process dies before the rest.
 	if done, err := exists(tombPath); err != nil {

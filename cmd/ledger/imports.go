@@ -12,7 +12,8 @@ import (
 const importUsage = `usage: ledger import <kind> [flags] FILE
 
 kinds:
-  case    a CASE 1.1 CFPackage (JSON): competency frameworks become standards
+  case       a CASE 1.1 CFPackage (JSON): competency frameworks become standards
+  oneroster  schools and learners from a OneRoster 1.1 or 1.2 bulk CSV set (a zip or a directory)
 
 Run 'ledger import <kind> -h' for a kind's flags. An import writes to the data
 directory, so the service must be stopped; POST /v1/imports/<kind> imports
@@ -20,7 +21,7 @@ through a running one.
 `
 
 // runImport is `ledger import <kind>`: it hands each kind of import to its
-// own command, each in its own file.
+// own command, each in its own import_<kind>.go.
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, importUsage)
@@ -29,8 +30,8 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	switch args[0] {
 	case "case":
 		return runImportCase(ctx, args[1:], getenv, stdout, stderr)
-	// Other kinds of import (OneRoster rosters) are dispatched here, each
-	// to a runImport<Kind> in its own import_<kind>.go.
+	case "oneroster":
+		return runImportOneRoster(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, importUsage)
 		return nil

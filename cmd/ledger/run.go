@@ -32,8 +32,9 @@ commands:
            check offline, with a consistency proof, that a newer checkpoint extends an older one
   backup   copy a data directory, while the service runs, into one file with a manifest (--out)
   restore  check a backup file and write it into a new data directory (--in, --data)
-  import   bring standards in from a CASE 1.1 package with the service stopped
-           (ledger import case --data DIR [--dry-run] [--retire-missing] FILE)
+  import   bring data in from the systems a school already has, with the service stopped:
+           standards from a CASE 1.1 package (ledger import case --data DIR [--dry-run] [--retire-missing] FILE),
+           schools and learners from OneRoster 1.1/1.2 bulk CSV (ledger import oneroster --data DIR ZIP|DIR)
 
 Run 'ledger <command> -h' for a command's flags.
 `
