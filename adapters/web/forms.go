@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -118,8 +119,8 @@ func (f formPage) ErrorOf(control string) string {
 
 func (e formError) words() string {
 	m := e.Message
-	if e.Field != "" && e.Field != e.Control {
-		m = e.Field + " " + m
+	if e.Field != "" {
+		m = e.Field + ": " + m
 	}
 	if e.Rule != "" {
 		m += " (rule " + e.Rule + ")"
@@ -190,6 +191,27 @@ func (f form) controlOf(name string) (control, label string) {
 	return "", ""
 }
 
+// partWords says which part of a control a field error names, for a
+// control that holds a list ("components[1].id" of the components' textarea
+// is "line 2, id"); "" for the control itself.
+func partWords(field, control string) string {
+	rest := strings.TrimPrefix(field, control)
+	if control == "" || rest == "" {
+		return ""
+	}
+	var words []string
+	for _, part := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == ']' }) {
+		name, index, ok := strings.Cut(part, "[")
+		if name != "" {
+			words = append(words, name)
+		}
+		if n, err := strconv.Atoi(index); ok && err == nil {
+			words = append(words, "line "+strconv.Itoa(n+1))
+		}
+	}
+	return strings.Join(words, ", ")
+}
+
 // refusal turns a command's error into what the form shows: the status
 // and the errors, each tied to its control. ok is false for an error that
 // is no fault of the form's values (an unknown subject, a store down),
@@ -204,12 +226,9 @@ func (f form) refusal(err error) (status int, errs []formError, ok bool) {
 	case errors.As(err, &invalid):
 		for _, fe := range invalid.Errors {
 			c, l := f.controlOf(fe.Field)
-			e := formError{Field: fe.Field, Control: c, Label: l, Message: fe.Message}
-			if c == fe.Field || c == "" {
-				e.Field = ""
-				if c == "" {
-					e.Message = fe.Field + " " + fe.Message
-				}
+			e := formError{Field: partWords(fe.Field, c), Control: c, Label: l, Message: fe.Message}
+			if c == "" {
+				e.Field, e.Message = "", fe.Field+" "+fe.Message
 			}
 			errs = append(errs, e)
 		}
