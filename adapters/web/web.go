@@ -50,7 +50,8 @@ type Config struct {
 	// Projection and StartPosition: until the read model has applied the
 	// store's last position at start, a page waits for it (up to
 	// StartTimeout, then the 503 page), so a restarted service never shows
-	// a half-rebuilt record, as the API does (httpapi.Config).
+	// a half-rebuilt record, as the API does (httpapi.Config). A form's
+	// write waits on Projection too, so the page it leads to shows it.
 	Projection    httpapi.Waiter
 	StartPosition uint64
 	// StartTimeout bounds that wait. Default 5 s.
