@@ -26,11 +26,14 @@ const (
 type adminPage struct {
 	Standards []projections.Standard
 	Schools   []projections.SchoolRecord
+	// Forms is false on a server without a command service, which offers
+	// no form.
+	Forms bool
 }
 
 // adminPage reads /admin.
 func (s *Server) adminPage(_ *http.Request, _ access.Principal) (any, error) {
-	return adminPage{Standards: s.cfg.View.Standards(), Schools: s.cfg.View.Schools()}, nil
+	return adminPage{Standards: s.cfg.View.Standards(), Schools: s.cfg.View.Schools(), Forms: s.cfg.Service != nil}, nil
 }
 
 // adminForm is what the admin's forms show: the standard or school of the

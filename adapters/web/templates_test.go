@@ -74,7 +74,7 @@ func TestTemplatesExecute(t *testing.T) {
 			Rows: []trailRow{{ID: "e1", Words: "Evidence recorded", Details: []string{"Note: n"}, Occurred: when, Recorded: when, Mark: "met", MarkWords: "met",
 				Retracts: "e0", RetractsOnPage: true, Retracted: true, Hash: "0123456789abcdef"}}},
 		"verify": nil,
-		"admin":  adminPage{Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}}, Schools: []projections.SchoolRecord{{ID: "north", Name: "North"}}},
+		"admin":  adminPage{Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}}, Schools: []projections.SchoolRecord{{ID: "north", Name: "North"}}, Forms: true},
 	}
 	std := projections.Standard{StandardID: "s1", Code: "6.RP.A.1", Title: "Ratios", Components: []domain.Component{{ID: "c1", Statement: "Describe"}},
 		Scale: domain.DefaultScale()}
