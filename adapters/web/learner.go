@@ -18,6 +18,39 @@ type learnerPage struct {
 	Goals []projections.GoalRecord
 	// Reviewed counts the goals whose cycle is closed.
 	Reviewed int
+	// Actions are the forms the principal may send about this learner.
+	Actions actions
+}
+
+// actions says which forms about a learner a principal may send, by the
+// rules of adapters/access the forms are checked under: a page offers a
+// form only to whom may send it.
+type actions struct {
+	// Teach: the teacher's forms (pre-assessment, evidence from any
+	// source, retraction, feedback, agreement, summative attempt).
+	Teach bool
+	// Write: the forms a learner sends about themself too (evidence from
+	// self, goals, plans, adjustments, evaluations, reviews, profile).
+	Write bool
+	// Withdraw: the admin's withdrawal.
+	Withdraw bool
+}
+
+// Any reports whether any form is offered.
+func (a actions) Any() bool { return a.Teach || a.Write || a.Withdraw }
+
+// actionsOn is the forms p may send about learner id; none when the
+// server has no command service to send them to.
+func (s *Server) actionsOn(p access.Principal, id string) actions {
+	if s.cfg.Service == nil {
+		return actions{}
+	}
+	vars := map[string]string{"learnerId": id}
+	return actions{
+		Teach:    s.may(p, access.TeacherOfLearner, vars),
+		Write:    s.may(p, access.TeacherOrLearner, vars),
+		Withdraw: s.may(p, access.AdminOfLearner, vars),
+	}
 }
 
 // standardRow is one standard of the learner's page.
@@ -42,7 +75,7 @@ type componentRow struct {
 // learnerPage reads /learners/{learnerId}: every standard's status and
 // coverage, the latest evidence, and the current goals and plans, from the
 // projections the API reads.
-func (s *Server) learnerPage(r *http.Request, _ access.Principal) (any, error) {
+func (s *Server) learnerPage(r *http.Request, p access.Principal) (any, error) {
 	id := mux.Vars(r)["learnerId"]
 	v := s.cfg.View
 	l, err := v.Learner(id)
@@ -61,7 +94,11 @@ func (s *Server) learnerPage(r *http.Request, _ access.Principal) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := learnerPage{Learner: l}
+	out := learnerPage{Learner: l, Actions: s.actionsOn(p, id)}
+	if l.Withdrawn {
+		// A withdrawn learner's record takes no more writes.
+		out.Actions = actions{}
+	}
 	if sc, err := v.School(l.SchoolID); err == nil {
 		out.SchoolName = sc.Name
 	}

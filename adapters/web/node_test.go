@@ -137,13 +137,14 @@ func startNode(t *testing.T, o nodeOptions) *node {
 	metrics := httpapi.NewMetrics(nil)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	svc := service.New(store, nil)
 	api := httpapi.NewServer(httpapi.Config{
-		Service: service.New(store, nil), View: view, Efficacy: eff, Events: store, Projection: engine, Research: rv,
+		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine, Research: rv,
 		Tokens: tokens, Metrics: metrics, Secure: o.secure, Logger: logger,
 	})
 	clk := &clock{now: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
 	pages, err := web.New(web.Config{
-		View: view, Efficacy: eff, Research: rv, Tokens: tokens, Secure: o.secure, Metrics: metrics, Logger: logger,
+		View: view, Service: svc, Efficacy: eff, Research: rv, Tokens: tokens, Secure: o.secure, Metrics: metrics, Logger: logger,
 		Now: clk.Now, MaxSessions: o.maxSessions,
 		Projection: engine, StartPosition: o.startPosition, StartTimeout: o.startTimeout,
 	})

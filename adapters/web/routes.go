@@ -46,6 +46,7 @@ func (s *Server) pages() []page {
 		{path: "/schools/{schoolId}/efficacy", rule: access.SchoolFigures, template: "efficacy", link: "Collective efficacy", load: s.efficacyPage},
 		{path: trailPath, rule: access.LearnerRecord, template: "trail", load: s.trailPage},
 		{path: "/verify", public: true, template: "verify", load: s.verifyPage},
+		{path: adminPath, rule: access.AdminOnly, template: "admin", link: "Standards, schools and enrolment", load: s.adminPage},
 	}
 }
 

@@ -41,6 +41,8 @@ func funcs() template.FuncMap {
 		"date":        func(t time.Time) string { return t.UTC().Format("2 January 2006") },
 		"roleWords":   roleWords,
 		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"controlID":   ControlID,
+		"day":         func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"when":        func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
 		"latest": func(a []domain.PlanAdjusted) domain.PlanAdjusted {
 			if len(a) == 0 {
@@ -51,7 +53,7 @@ func funcs() template.FuncMap {
 	}
 }
 
-// parseTemplates parses templates/layout.html with each file of
+// parseTemplates parses templates/layout.html and templates/common with each file of
 // templates/pages of the embedded files into a template named for the file
 // (learner.html is "learner"). Returns an error naming the file that does
 // not parse.
@@ -64,10 +66,16 @@ func parseTemplatesFS(fsys fs.FS) (*templates, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: list templates: %w", err)
 	}
+	common, err := fs.Glob(fsys, "templates/common/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: list partials: %w", err)
+	}
 	t := &templates{byName: make(map[string]*template.Template, len(names))}
 	for _, file := range names {
 		name := strings.TrimSuffix(path.Base(file), ".html")
-		tmpl, err := template.New(name).Funcs(funcs()).ParseFS(fsys, "templates/layout.html", file)
+		// The partials of templates/common (the forms' controls) are
+		// parsed with every page, as the layout is.
+		tmpl, err := template.New(name).Funcs(funcs()).ParseFS(fsys, append(append([]string{"templates/layout.html"}, common...), file)...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", file, err)
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"net/url"
 	"testing"
 	"time"
 
@@ -73,6 +74,36 @@ func TestTemplatesExecute(t *testing.T) {
 			Rows: []trailRow{{ID: "e1", Words: "Evidence recorded", Details: []string{"Note: n"}, Occurred: when, Recorded: when, Mark: "met", MarkWords: "met",
 				Retracts: "e0", RetractsOnPage: true, Retracted: true, Hash: "0123456789abcdef"}}},
 		"verify": nil,
+		"admin":  adminPage{Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}}, Schools: []projections.SchoolRecord{{ID: "north", Name: "North"}}, Forms: true},
+	}
+	std := projections.Standard{StandardID: "s1", Code: "6.RP.A.1", Title: "Ratios", Components: []domain.Component{{ID: "c1", Statement: "Describe"}},
+		Scale: domain.DefaultScale()}
+	ev := evidenceChoice{ID: "e1", Standard: "6.RP.A.1", ComponentID: "c1", Level: 3, LevelWords: "3 (Proficient)", Source: domain.SourceSelf, Occurred: when}
+	sf := standardForm{LearnerID: "l-0001", Standard: std, Status: domain.StatusInProgress, Levels: std.Scale.Levels, Proficient: "3 (Proficient)",
+		Teacher: true, Sources: []domain.Source{domain.SourceTeacher}, Components: []coverRow{{ID: "c1", Covered: true, PreAssessed: true, Evidence: []evidenceChoice{ev}},
+			{ID: "c2"}}, Missing: []string{"c2"}, Open: &domain.Agreement{OccurredAt: when}, Attempts: 2, Evidence: []evidenceChoice{ev}, Retracting: &ev, TrailPath: "/t"}
+	goal := projections.GoalRecord{ID: "g1", Specific: "ratios", Result: domain.GoalMet}
+	lf := learnerForm{LearnerID: "l-0001", Standards: []projections.Standard{std}, Goals: []projections.GoalRecord{goal}, Goal: &goal,
+		Plan: &projections.PlanRecord{ID: "p1", Adjustments: []domain.PlanAdjusted{{}}}, Evidence: []evidenceChoice{ev}}
+	af := adminForm{Standard: &std, School: &projections.SchoolRecord{ID: "north", Name: "North"}}
+	// Every form with an error on each of its controls and one on none,
+	// as a refusal shows it.
+	for _, f := range (&Server{}).forms() {
+		var data any
+		switch f.template {
+		case "form-goal", "form-evaluation", "form-review", "form-plan", "form-adjustment", "form-profile", "form-withdrawal":
+			data = lf
+		case "form-publish", "form-revision", "form-retirement", "form-register", "form-enrol":
+			data = af
+		default:
+			data = sf
+		}
+		page := formPage{Action: "/x", EventID: "id", Data: data, values: url.Values{"level": {"3"}}}
+		for _, fl := range f.fields {
+			page.Errors = append(page.Errors, formError{Control: fl.name, Label: fl.label, Message: "is wrong", Rule: "some-rule"})
+		}
+		page.Errors = append(page.Errors, formError{Message: "no field"})
+		pages[f.template] = page
 	}
 	for name := range tm.byName {
 		page, ok := pages[name]

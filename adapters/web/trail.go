@@ -23,6 +23,8 @@ type trailPage struct {
 	Status     domain.Status
 	Rows       []trailRow
 	ReplayPath string
+	// Actions are the forms the principal may send about this claim.
+	Actions actions
 }
 
 // trailRow is one event of the replay, in words.
@@ -48,6 +50,9 @@ type trailRow struct {
 	RetractsOnPage bool
 	// Retracted is set on evidence a later row retracts.
 	Retracted bool
+	// Evidence marks a row of recorded evidence, which a teacher may
+	// retract while it stands.
+	Evidence bool
 }
 
 // Short is the hash as the row shows it; the full hash is beside it.
@@ -60,7 +65,7 @@ func (r trailRow) Short() string {
 
 // trailPage reads /learners/{learnerId}/standards/{standardId}: the replay
 // projection the API's GET …/replay reads, put in words.
-func (s *Server) trailPage(r *http.Request, _ access.Principal) (any, error) {
+func (s *Server) trailPage(r *http.Request, p access.Principal) (any, error) {
 	vars := mux.Vars(r)
 	learnerID, standardID := vars["learnerId"], vars["standardId"]
 	v := s.cfg.View
@@ -73,7 +78,7 @@ func (s *Server) trailPage(r *http.Request, _ access.Principal) (any, error) {
 		return nil, err
 	}
 	out := trailPage{LearnerID: learnerID, Standard: std, Status: rep.Status,
-		ReplayPath: "/learners/" + learnerID + "/standards/" + standardID + "/replay.json"}
+		ReplayPath: "/learners/" + learnerID + "/standards/" + standardID + "/replay.json", Actions: s.actionsOn(p, learnerID)}
 	labels := map[int]string{}
 	for _, l := range std.Scale.Levels {
 		labels[l.Level] = l.Label
@@ -103,6 +108,7 @@ func (s *Server) trailPage(r *http.Request, _ access.Principal) (any, error) {
 			row.Details = nonEmpty("Note: ", d.Note)
 		case domain.EvidenceRecorded:
 			row.Words = fmt.Sprintf("Evidence recorded: component %s at %s, source %s%s", d.ComponentID, level(d.Level), d.Source, by)
+			row.Evidence = true
 			if d.Source == domain.SourceSelf {
 				row.Words += " (self-assessed)"
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
 )
@@ -24,6 +25,14 @@ import (
 type Config struct {
 	// View is the read model the API reads too.
 	View *projections.View
+	// Service is the command service the API writes through; the forms
+	// of the workspace write through it too. Without it the pages offer
+	// no form, and the forms' paths are 404 pages.
+	Service *service.Service
+	// WriteTimeout bounds how long a form's write waits for the read
+	// model to show it before the page it leads to is sent (the API's
+	// ReadYourWritesTimeout). Default 5 s.
+	WriteTimeout time.Duration
 	// Efficacy is the efficacy projection the API reads; without it the
 	// efficacy page is a 500 page.
 	Efficacy *efficacy.Projection
@@ -41,7 +50,8 @@ type Config struct {
 	// Projection and StartPosition: until the read model has applied the
 	// store's last position at start, a page waits for it (up to
 	// StartTimeout, then the 503 page), so a restarted service never shows
-	// a half-rebuilt record, as the API does (httpapi.Config).
+	// a half-rebuilt record, as the API does (httpapi.Config). A form's
+	// write waits on Projection too, so the page it leads to shows it.
 	Projection    httpapi.Waiter
 	StartPosition uint64
 	// StartTimeout bounds that wait. Default 5 s.
@@ -112,6 +122,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = 5 * time.Second
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 5 * time.Second
+	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 10000
 	}
@@ -131,6 +144,16 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("web: page %s names template %q, which does not exist", p.path, p.template)
 		}
 		s.router.Handle(p.path, s.wrap("GET "+p.path, s.page(p))).Methods(http.MethodGet, http.MethodHead)
+	}
+	if cfg.Service != nil {
+		for _, f := range s.forms() {
+			if _, ok := t.byName[f.template]; !ok {
+				return nil, fmt.Errorf("web: form %s names template %q, which does not exist", f.path, f.template)
+			}
+			h := s.formHandler(f)
+			s.router.Handle(f.path, s.wrap("GET "+f.path, h)).Methods(http.MethodGet, http.MethodHead)
+			s.router.Handle(f.path, s.wrap("POST "+f.path, h)).Methods(http.MethodPost)
+		}
 	}
 	s.router.Handle(trailPath+"/replay.json", s.wrap("GET "+trailPath+"/replay.json", s.trailJSON)).Methods(http.MethodGet, http.MethodHead)
 	// The transcript's OB 3.0 file is JSON, not a page of the table.

@@ -259,8 +259,8 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log, Secure: n.secure,
 	})
 	pages, err := web.New(web.Config{
-		View: n.view, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,
-		Projection: n.engine, StartPosition: n.startPos, StartTimeout: 30 * time.Second,
+		View: n.view, Service: n.svc, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,
+		Projection: n.engine, StartPosition: n.startPos, StartTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
