@@ -38,7 +38,6 @@ type templates struct {
 func funcs() template.FuncMap {
 	return template.FuncMap{
 		"statusWords": statusWords,
-		"statusClass": statusClass,
 		"date":        func(t time.Time) string { return t.UTC().Format("2 January 2006") },
 		"roleWords":   roleWords,
 		"rfc3339":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
@@ -140,9 +139,10 @@ func (t *templates) execute(buf *bytes.Buffer, name string, data layoutData) err
 }
 
 // statusClass is the short class of a status's cell in a school's table
-// (static/style.css), "" for not started, which needs no style: the
-// table repeats it for every learner and standard, so each byte counts
-// hundreds of times, and the words in the cell say the status anyway.
+// (static/style.css, learnerRow.Cells), "" for not started, which needs
+// no style: the table repeats it for every learner and standard, so each
+// byte counts hundreds of times, and the words in the cell say the status
+// anyway.
 func statusClass(s domain.Status) string {
 	switch s {
 	case domain.StatusInProgress:
