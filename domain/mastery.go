@@ -86,8 +86,8 @@ func (s *LearnerState) Mastery(std *StandardState) Mastery {
 	m.StandardID = std.ID
 	m.StandardRevision = std.Revision
 	p := s.Standards[std.ID]
+	m.Status = statusOf(p)
 	if p != nil {
-		m.Status = StatusInProgress
 		for _, a := range p.Attempts {
 			m.Attempts = append(m.Attempts, *a)
 		}
@@ -98,12 +98,10 @@ func (s *LearnerState) Mastery(std *StandardState) Mastery {
 		}
 		switch {
 		case p.Met != nil:
-			m.Status = StatusMet
 			m.StandardRevision = p.Met.StandardRevision
 			metAt, recordedAt := p.Met.MetAt, p.Met.RecordedAt
 			m.MetAt, m.RecordedAt = &metAt, &recordedAt
 		case p.OpenAgreement != nil:
-			m.Status = StatusReady
 			m.StandardRevision = p.OpenAgreement.StandardRevision
 			a := *p.OpenAgreement
 			a.Components = slices.Clone(a.Components)
@@ -122,6 +120,27 @@ func (s *LearnerState) Mastery(std *StandardState) Mastery {
 		})
 	}
 	return m
+}
+
+// Status is the learner's status on a standard, as Mastery gives it,
+// without building the rest of the mastery view: a table of many learners
+// needs the status alone.
+func (s *LearnerState) Status(standardID string) Status {
+	return statusOf(s.Standards[standardID])
+}
+
+// statusOf is the one rule of a status, which Mastery and Status share. p
+// may be nil: nothing names the standard yet.
+func statusOf(p *StandardProgress) Status {
+	switch {
+	case p == nil:
+		return StatusNotStarted
+	case p.Met != nil:
+		return StatusMet
+	case p.OpenAgreement != nil:
+		return StatusReady
+	}
+	return StatusInProgress
 }
 
 // coverage is what a learner's record shows for one component.

@@ -1,7 +1,9 @@
 package projections
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -122,18 +124,86 @@ func (v *View) SchoolLearners(schoolID string) ([]Learner, error) {
 	if !v.schools[schoolID].Registered() {
 		return nil, fmt.Errorf("school %q is not registered: %w", schoolID, domain.ErrNotFound)
 	}
-	var out []Learner
-	for _, l := range v.learners {
-		if l.Enrolled() && l.SchoolID == schoolID {
-			out = append(out, Learner{ID: l.ID, SchoolID: l.SchoolID, Cohort: l.Cohort, Revision: l.Version - 1, Withdrawn: l.Withdrawn})
+	roster := v.rosters[schoolID]
+	out := make([]Learner, 0, len(roster))
+	for _, l := range roster {
+		out = append(out, learnerOf(l))
+	}
+	return out, nil
+}
+
+func learnerOf(l *domain.LearnerState) Learner {
+	return Learner{ID: l.ID, SchoolID: l.SchoolID, Cohort: l.Cohort, Revision: l.Version - 1, Withdrawn: l.Withdrawn}
+}
+
+// enrolLocked adds a learner just enrolled to their school's roster, in
+// the roster's order. The caller holds the write lock.
+func (v *View) enrolLocked(l *domain.LearnerState) {
+	roster := v.rosters[l.SchoolID]
+	i, _ := slices.BinarySearchFunc(roster, l, compareRoster)
+	v.rosters[l.SchoolID] = slices.Insert(roster, i, l)
+}
+
+// compareRoster orders a roster: by cohort, then by id.
+func compareRoster(a, b *domain.LearnerState) int {
+	if c := cmp.Compare(a.Cohort, b.Cohort); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// SchoolCohorts returns the cohorts of the learners enrolled at a school,
+// withdrawn ones too, sorted. Returns an error wrapping ErrNotFound if the
+// school is not registered.
+func (v *View) SchoolCohorts(schoolID string) ([]string, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if !v.schools[schoolID].Registered() {
+		return nil, fmt.Errorf("school %q is not registered: %w", schoolID, domain.ErrNotFound)
+	}
+	var out []string
+	for _, l := range v.rosters[schoolID] {
+		if n := len(out); n == 0 || out[n-1] != l.Cohort {
+			out = append(out, l.Cohort)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Cohort != out[j].Cohort {
-			return out[i].Cohort < out[j].Cohort
+	return out, nil
+}
+
+// SchoolRow is one learner's row of a school's table.
+type SchoolRow struct {
+	Learner
+	// Statuses are the learner's status on each standard asked for, in
+	// the order asked.
+	Statuses []domain.Status
+}
+
+// SchoolTable returns the learners of one cohort of a school (withdrawn
+// ones too), sorted by id, each with their status on each of standardIDs,
+// the status Mastery gives. The statuses are read from the learners'
+// states as the events keep them, not folded into a whole mastery view
+// per learner: a table of hundreds of learners needs the status alone.
+// A cohort that no learner of the school is in has no rows. Returns an
+// error wrapping ErrNotFound if the school is not registered.
+func (v *View) SchoolTable(schoolID, cohort string, standardIDs []string) ([]SchoolRow, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if !v.schools[schoolID].Registered() {
+		return nil, fmt.Errorf("school %q is not registered: %w", schoolID, domain.ErrNotFound)
+	}
+	roster := v.rosters[schoolID]
+	i, _ := slices.BinarySearchFunc(roster, cohort, func(l *domain.LearnerState, c string) int { return cmp.Compare(l.Cohort, c) })
+	var out []SchoolRow
+	for _, l := range roster[i:] {
+		if l.Cohort != cohort {
+			break
 		}
-		return out[i].ID < out[j].ID
-	})
+		row := SchoolRow{Learner: learnerOf(l), Statuses: make([]domain.Status, len(standardIDs))}
+		for j, id := range standardIDs {
+			row.Statuses[j] = l.Status(id)
+		}
+		out = append(out, row)
+	}
 	return out, nil
 }
 

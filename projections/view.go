@@ -35,6 +35,12 @@ type View struct {
 	// bytes or hashes, so that "as of" folds them again without reading
 	// the store or parsing JSON. Entries are never changed once appended.
 	history map[string][]pastEvent
+	// rosters holds each school's learners, withdrawn ones too, sorted by
+	// cohort then id as they enrol (a cohort is set once, at enrolment),
+	// so that a school's table is read in order instead of scanning and
+	// sorting every learner of the ledger on each request. The states are
+	// the live ones of learners.
+	rosters map[string][]*domain.LearnerState
 }
 
 // pastEvent is what folding a learner's event again needs.
@@ -66,6 +72,7 @@ func NewView(src StreamReader) *View {
 		schools:   make(map[string]*domain.SchoolState),
 		learners:  make(map[string]*domain.LearnerState),
 		history:   make(map[string][]pastEvent),
+		rosters:   make(map[string][]*domain.LearnerState),
 	}
 }
 
@@ -116,10 +123,14 @@ func (v *View) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 		if l == nil {
 			l = &domain.LearnerState{}
 		}
+		enrolled := l.Enrolled()
 		if err := l.ApplyDecoded(e, ev); err != nil {
 			return fmt.Errorf("view: %w", err)
 		}
 		v.learners[id] = l
+		if !enrolled && l.Enrolled() {
+			v.enrolLocked(l)
+		}
 		past := pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, ev: ev}
 		if _, ok := ev.(domain.ReadinessRequested); ok {
 			actor := e.Actor

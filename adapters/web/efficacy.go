@@ -95,15 +95,15 @@ func (s *Server) efficacyPage(r *http.Request, p access.Principal) (any, error) 
 		Cohort: values.Get("cohort"), Period: values.Get("period"), From: values.Get("from"), To: values.Get("to"),
 		WinsLimit: values.Get("winsLimit"),
 	}}
-	// The cohorts to choose from are the whole school's: a report of one
-	// cohort counts that cohort only.
-	all, err := s.efficacyReport(id, efficacy.Query{WinsLimit: 1}, researcher)
+	// The cohorts to choose from are the whole school's (a report of one
+	// cohort counts that cohort only), the cohorts of every learner
+	// enrolled, as the report's enrolment counts them: read from the view,
+	// not from a second report of the whole school.
+	cohorts, err := s.cfg.View.SchoolCohorts(id)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range all.Enrolled.Cohorts {
-		out.Filters.Cohorts = append(out.Filters.Cohorts, c.Cohort)
-	}
+	out.Filters.Cohorts = cohorts
 	if c := out.Filters.Cohort; c != "" && !slices.Contains(out.Filters.Cohorts, c) {
 		out.Filters.Cohorts = append(out.Filters.Cohorts, c)
 	}
@@ -139,8 +139,22 @@ func (s *Server) efficacyPage(r *http.Request, p access.Principal) (any, error) 
 // copy (adapters/research), read back from the very JSON the API sends a
 // researcher, so that the page shows no more than the API and names each
 // learner by the feed's pseudonym.
+//
+// The report is kept (reportCache) until an event changes the school's
+// figures; the research copy is made on each request from the report
+// kept, as the research view's pseudonyms and sharing are its own.
 func (s *Server) efficacyReport(id string, q efficacy.Query, researcher bool) (efficacy.Report, error) {
-	report, err := s.cfg.Efficacy.School(id, q)
+	version, position := s.cfg.Efficacy.SchoolVersion(id)
+	report, err := s.reports.get(id, q, version, func() (efficacy.Report, error) {
+		return s.cfg.Efficacy.School(id, q)
+	})
+	if err == nil {
+		// The position is the projection's as of the version, as a
+		// report read now would give it: the events since the report was
+		// read changed none of its figures. (The report is a copy; the
+		// one kept is not changed.)
+		report.Position = max(report.Position, position)
+	}
 	if err != nil || !researcher {
 		return report, err
 	}

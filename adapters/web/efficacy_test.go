@@ -353,3 +353,61 @@ func TestChartStyleSheet(t *testing.T) {
 		t.Error("the layout does not link chart.css")
 	}
 }
+
+// TestEfficacyPageFollowsEvents: the page's figures (kept between
+// requests until the school's figures change) show each new event of the
+// school at once, for every filter already read; another school's event
+// changes none of them.
+func TestEfficacyPageFollowsEvents(t *testing.T) {
+	n := startNode(t, nodeOptions{})
+	n.seedEfficacy(t)
+	session := n.signIn(t, teacherToken)
+	get := func(query string) string {
+		t.Helper()
+		resp := n.get(t, "/schools/north/efficacy?"+query, session)
+		if resp.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", query, resp.status, resp.body)
+		}
+		return resp.body
+	}
+	post := func(token, path, body string) {
+		t.Helper()
+		resp := n.do(t, "POST", path, strings.NewReader(body), http.Header{
+			"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}})
+		if resp.status != http.StatusCreated {
+			t.Fatalf("POST %s: %d %s", path, resp.status, resp.body)
+		}
+	}
+	// Read twice each, so that the second is the report kept.
+	for range 2 {
+		if all := get(""); !strings.Contains(all, "Learners enrolled: 2.") {
+			t.Fatal("North's figures do not count its 2 learners")
+		}
+		if six := get("cohort=grade-6"); !strings.Contains(six, "No wins yet.") || strings.Contains(six, "<td>l-0001</td>") {
+			t.Fatal("grade-6 has a win before any")
+		}
+	}
+	before := get("")
+
+	// Another school's events: North's figures are what they were.
+	post(adminToken, "/v1/schools/south/learners", `{"learnerId":"l-0901","cohort":"grade-6"}`)
+	post(otherTeacher, "/v1/learners/l-0900/evidence", `{"standardId":"math-6-rp-1","componentId":"c1","level":3,"source":"teacher"}`)
+	if after := get(""); after != before {
+		t.Error("South's events changed North's page")
+	}
+
+	// North's: a learner enrols, and l-0001 meets the standard.
+	post(adminToken, "/v1/schools/north/learners", `{"learnerId":"l-0003","cohort":"grade-6"}`)
+	if all := get(""); !strings.Contains(all, "Learners enrolled: 3.") {
+		t.Error("a learner enrolled at North is not counted")
+	}
+	post(teacherToken, "/v1/learners/l-0001/evidence", `{"standardId":"math-6-rp-1","componentId":"c2","level":3,"source":"teacher"}`)
+	post(teacherToken, "/v1/learners/l-0001/agreements", `{"standardId":"math-6-rp-1","learnerConfirmed":true}`)
+	post(teacherToken, "/v1/learners/l-0001/summative-attempts", `{"standardId":"math-6-rp-1","level":3}`)
+	if six := get("cohort=grade-6"); strings.Contains(six, "No wins yet.") || !strings.Contains(six, "<td>l-0001</td>") {
+		t.Error("l-0001's win is not in grade-6's figures")
+	}
+	if all := get(""); !strings.Contains(all, "<td>l-0001</td>") || !strings.Contains(all, "<td>l-0002</td>") {
+		t.Error("the whole school's wins lack l-0001's or l-0002's")
+	}
+}

@@ -21,9 +21,16 @@ func TestPagesByRole(t *testing.T) {
 		"6.RP.A.1: Ratios", "in progress", "1 of 2 components covered", "c1 (Describe a ratio): covered, best level 3",
 		"Latest evidence: level 3 on c1, from teacher", "Explain ratios in my own words", "Practise ratio tables",
 		`href="/learners/l-0001/standards/math-6-rp-1"`}
-	schoolPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-6", "<caption>Cohort grade-7",
-		`<th scope="col"><abbr title="Ratios">6.RP.A.1</abbr></th>`, `<a href="/learners/l-0001">l-0001</a>`, "in progress",
-		`<td class="status status-ready">ready</td>`, `<a href="/learners/l-0002/standards/math-6-rp-1">l-0002 on 6.RP.A.1</a>`}
+	// The school's page shows one cohort, the first by default, and links
+	// to each cohort's.
+	schoolPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-6",
+		`<a href="/schools/north?cohort=grade-6" aria-current="page">Cohort grade-6</a>`, `<a href="/schools/north?cohort=grade-7">Cohort grade-7</a>`,
+		`<th scope="col"><abbr title="Ratios">6.RP.A.1</abbr></th>`, `<a href="/learners/l-0001">l-0001</a>`, `<td class="p">in progress</td>`,
+		"No learner of the cohort has an open readiness agreement."}
+	cohortPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-7",
+		`<a href="/schools/north?cohort=grade-7" aria-current="page">Cohort grade-7</a>`,
+		`<a href="/learners/l-0002">l-0002</a>`, `<td class="r">ready</td>`,
+		`<a href="/learners/l-0002/standards/math-6-rp-1">l-0002 on 6.RP.A.1</a>`}
 	const forbidden, notFound = "<h1>Forbidden</h1>", "<h1>Not Found</h1>"
 
 	cases := []struct {
@@ -42,7 +49,12 @@ func TestPagesByRole(t *testing.T) {
 			"other-learner": 403, "auditor": 404, "researcher": 403}, nil, nil},
 		{"/learners/not%20an%20id", map[string]int{"admin": 404, "teacher": 404, "auditor": 404}, nil, nil},
 		{"/schools/north", map[string]int{"admin": 200, "teacher": 200, "teacher-of-south": 403, "learner": 403,
-			"other-learner": 403, "auditor": 200, "researcher": 403}, schoolPage, []string{"l-0900"}},
+			"other-learner": 403, "auditor": 200, "researcher": 403}, schoolPage, []string{"l-0900", `href="/learners/l-0002"`, "<caption>Cohort grade-7"}},
+		{"/schools/north?cohort=grade-7", map[string]int{"admin": 200, "teacher": 200, "teacher-of-south": 403, "learner": 403,
+			"auditor": 200, "researcher": 403}, cohortPage, []string{"l-0900", `href="/learners/l-0001"`, "<caption>Cohort grade-6"}},
+		// A cohort that no learner of the school is in is the 404 page;
+		// the access rule is checked first, as for an unknown school.
+		{"/schools/north?cohort=grade-9", map[string]int{"admin": 404, "teacher": 404, "teacher-of-south": 403, "researcher": 403}, nil, nil},
 		{"/schools/nowhere", map[string]int{"admin": 404, "auditor": 404, "teacher": 403, "learner": 403, "researcher": 403}, nil, nil},
 		{"/no/such/page", map[string]int{"admin": 404, "learner": 404}, nil, nil},
 	}

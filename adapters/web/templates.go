@@ -146,6 +146,23 @@ func (t *templates) execute(buf *bytes.Buffer, name string, data layoutData) err
 	return tmpl.ExecuteTemplate(buf, "layout", data)
 }
 
+// statusClass is the short class of a status's cell in a school's table
+// (static/style.css, learnerRow.Cells), "" for not started, which needs
+// no style: the table repeats it for every learner and standard, so each
+// byte counts hundreds of times, and the words in the cell say the status
+// anyway.
+func statusClass(s domain.Status) string {
+	switch s {
+	case domain.StatusInProgress:
+		return "p"
+	case domain.StatusReady:
+		return "r"
+	case domain.StatusMet:
+		return "m"
+	}
+	return ""
+}
+
 // statusWords is a mastery status as the pages say it.
 func statusWords(s domain.Status) string {
 	switch s {

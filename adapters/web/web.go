@@ -84,7 +84,15 @@ type Server struct {
 	// started is set once the read model has applied StartPosition; its
 	// position never goes back, so no later request needs to ask.
 	started atomic.Bool
+	// reports keeps the efficacy page's reports until their school's
+	// figures change.
+	reports *reportCache
 }
+
+// reportCacheSize bounds the efficacy reports a Server keeps: a school's
+// default page and a few filters each, for a few dozen schools. A report
+// is some tens of kilobytes whatever the size of the school.
+const reportCacheSize = 128
 
 // Errors a page answers with, each mapped to one status in statusOf.
 var (
@@ -136,6 +144,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		templates: t,
 		sessions:  newSessions(cfg.Now, cfg.SessionIdle, cfg.SessionMaxAge, cfg.MaxSessions),
+		reports:   newReportCache(reportCacheSize),
 		cop:       http.NewCrossOriginProtection(),
 		router:    mux.NewRouter(),
 	}

@@ -27,6 +27,10 @@ type Projection struct {
 	// are small and indexed, not keyed by strings.
 	ids   []string
 	index map[string]int32
+	// standardsAt is the position of the last event of a standard's
+	// stream: a standard's code, title and retirement are in every
+	// school's figures.
+	standardsAt uint64
 }
 
 var _ projections.Model = (*Projection)(nil)
@@ -57,6 +61,10 @@ type school struct {
 	// over them is deterministic.
 	learners  []*learner
 	responses []response
+	// changedAt is the position of the last event of the school's stream
+	// or of one of its learners' streams: with standardsAt, the last
+	// event that can change the school's figures (SchoolVersion).
+	changedAt uint64
 }
 
 // response is one EfficacySurveyRecorded.
@@ -72,6 +80,7 @@ type response struct {
 
 type learner struct {
 	id, cohort  string
+	school      *school
 	enrolledAt  time.Time
 	withdrawn   bool
 	withdrawnAt time.Time
@@ -165,7 +174,38 @@ func (p *Projection) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error
 		return err
 	}
 	p.position = e.Position
+	switch category {
+	case domain.StandardCategory:
+		p.standardsAt = e.Position
+	case domain.SchoolCategory:
+		if s := p.schools[id]; s != nil {
+			s.changedAt = e.Position
+		}
+	case domain.LearnerCategory:
+		if l := p.learners[id]; l != nil {
+			l.school.changedAt = e.Position
+		}
+	}
 	return nil
+}
+
+// SchoolVersion returns the global position of the last event applied
+// that can change the school's report, whatever the query (an event of the
+// school's stream, of one of its learners' streams or of a standard's
+// stream), and the projection's position, read together. Two reads of
+// School with the same query at the same version give the same figures, so
+// that a reader may keep a report until the version moves, and give it
+// position as its Report.Position: the events since the report was read
+// changed none of its figures. Events of other schools and of their
+// learners leave the version as it is. The version is 0 for a school the
+// projection has seen nothing of.
+func (p *Projection) SchoolVersion(schoolID string) (version, position uint64) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if s := p.schools[schoolID]; s != nil {
+		version = max(s.changedAt, p.standardsAt)
+	}
+	return version, p.position
 }
 
 func refuse(e domain.RecordedEvent, format string, args ...any) error {
@@ -247,9 +287,9 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 		if p.learners[id] != nil {
 			return refuse(e, "learner %s is enrolled twice", id)
 		}
-		l := &learner{id: id, cohort: ev.Cohort, enrolledAt: e.OccurredAt, lastAt: e.OccurredAt}
-		p.learners[id] = l
 		s := p.school(ev.SchoolID)
+		l := &learner{id: id, cohort: ev.Cohort, school: s, enrolledAt: e.OccurredAt, lastAt: e.OccurredAt}
+		p.learners[id] = l
 		s.learners = append(s.learners, l)
 		return nil
 	}
