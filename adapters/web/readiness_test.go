@@ -155,3 +155,25 @@ func TestReadinessRequestOnce(t *testing.T) {
 		t.Errorf("sent twice, wrote %d events", got)
 	}
 }
+
+// TestReadinessRequestByTeacher: a teacher records the request on the
+// learner's behalf, and the trail says so.
+func TestReadinessRequestByTeacher(t *testing.T) {
+	n := startNode(t, nodeOptions{})
+	teacher := n.signIn(t, teacherToken)
+	const std = "/learners/l-0001/standards/math-6-rp-1"
+	evidence := regexp.MustCompile(`name="evidenceIds" value="([0-9a-f-]{36})"`).FindStringSubmatch(n.get(t, std+"/readiness-request", teacher).body)
+	if evidence == nil {
+		t.Fatal("the form offers no evidence")
+	}
+	resp := n.send(t, std+"/readiness-request", teacher, n.csrf(t, teacher), "", url.Values{"evidenceIds": {evidence[1]}})
+	if resp.status != http.StatusSeeOther {
+		t.Fatalf("%d %s", resp.status, resp.body)
+	}
+	trail := n.get(t, std, teacher).body
+	for _, s := range []string{"pointing at 1 piece of evidence, by Ms Rivera on the learner&#39;s behalf.", "Open request: Ms Rivera, for the learner, asked to be assessed"} {
+		if !strings.Contains(trail, s) {
+			t.Errorf("the trail lacks %q", s)
+		}
+	}
+}
