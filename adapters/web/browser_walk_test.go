@@ -32,7 +32,7 @@ var pendingPage = regexp.MustCompile(`^/learners/[^/]+/standards/[^/]+$`)
 // (walkCheck) and with their errors shown; the walk does not open them
 // again, which would double its time on two cores for no check it does
 // not make.
-var formPage = regexp.MustCompile(`^/(learners/[^/]+/(standards/[^/]+/(evidence|pre-assessment|feedback|agreement|summative-attempt|evidence/[^/]+/retraction)|` +
+var formPage = regexp.MustCompile(`^/(learners/[^/]+/(standards/[^/]+/(evidence|pre-assessment|feedback|agreement|readiness-request|summative-attempt|evidence/[^/]+/retraction)|` +
 	`goals|goals/[^/]+/(evaluation|review)|plans|plans/[^/]+/adjustments|profile|withdrawal)|standards|standards/[^/]+/(revision|retirement)|schools|schools/[^/]+/learners)(\?.*)?$`)
 
 // walkRole is one role's walk: its token, how many links its home page

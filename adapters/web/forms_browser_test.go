@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/web/browsertest"
+	"github.com/masteryledger/ledger/domain"
 )
 
 // TestFormsInBrowser drives the workspace's forms in Chromium, signed in
@@ -31,6 +34,8 @@ func TestFormsInBrowser(t *testing.T) {
 	n.apiWrite(t, teacherToken, "/v1/learners/l-0003/goals", `{"goalId":"g1","specific":"Use ratio language","measurable":"two explanations",
 		"achievable":"yes","relevant":"yes","targetDate":"2026-11-01","evaluate":"with my teacher","review":"in November","standardIds":["math-6-rp-1"]}`)
 	n.apiWrite(t, teacherToken, "/v1/learners/l-0003/plans", `{"planId":"p1","goalId":"g1","plan":"ratio tables","learn":"lesson 3","check":"quiz","adjust":"ask for help"}`)
+	// l-0003 signs in too, to ask to be assessed.
+	learner3 := n.addToken(t, httpapi.Credential{Token: "learner-0003-0123456789", Role: domain.RoleLearner, Learner: "l-0003", Name: "learner three"})
 	browser := browsertest.New(t)
 
 	t.Run("teacher to met", func(t *testing.T) {
@@ -72,12 +77,60 @@ func TestFormsInBrowser(t *testing.T) {
 		browsertest.WaitFor(ctx, t, `(document.getElementById('f-components-error') || {textContent: ''}).textContent.includes('c2') && document.getElementById('f-components-error').textContent.includes('missing-components')`)
 		browsertest.Axe(ctx, t, "agreement form refused")
 
-		// The rest of the evidence, then the agreement.
+		// The rest of the evidence.
 		formOpen(ctx, t, n.url+std+"/evidence", http.StatusOK)
 		browsertest.Do(ctx, t, chromedp.Click(chromedp.CSS("#f-componentId-c2")), chromedp.Click(chromedp.CSS("#f-level-4")))
 		formSend(ctx, t, "evidence on c2", http.StatusOK)
-		formAgree(ctx, t, n.url+std)
-		formSees(ctx, t, std, "Readiness agreed")
+
+		// The learner asks to be assessed, from their page, with the
+		// keyboard alone: sent empty first and refused, then pointing at
+		// both pieces of evidence.
+		lctx := formSession(browser, t, n.url, learner3)
+		lreqs := browsertest.Requests(lctx, t)
+		formOpen(lctx, t, n.url+"/learners/l-0003", http.StatusOK)
+		if got := walkSubmit(lctx, t, "the link to the request", chromedp.Click(chromedp.CSS(`a[href="`+std+`/readiness-request"]`))); got != http.StatusOK {
+			t.Fatalf("the link to the request: status %d", got)
+		}
+		walkCheck(lctx, t, "request form")
+		formSend(lctx, t, "a request pointing at nothing", http.StatusBadRequest)
+		browsertest.WaitFor(lctx, t, `(document.getElementById('f-evidenceIds-error') || {textContent: ''}).textContent.includes('at least one')`)
+		browsertest.Axe(lctx, t, "request form refused")
+		boxes, err := walkEval[[]string](lctx, `Array.from(document.querySelectorAll('input[name=evidenceIds]'), e => e.id)`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(boxes) != 2 {
+			t.Fatalf("the request form offers %d pieces of evidence, want 2", len(boxes))
+		}
+		for _, id := range boxes {
+			formTabTo(lctx, t, id)
+			browsertest.Do(lctx, t, chromedp.KeyEvent(" "))
+		}
+		formTabTo(lctx, t, "f-note")
+		browsertest.Do(lctx, t, chromedp.KeyEvent("both are shown"))
+		if got := walkSubmit(lctx, t, "the keyboard", chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter)); got != http.StatusOK {
+			t.Fatalf("the request sent with the keyboard: status %d", got)
+		}
+		formSees(lctx, t, std, "Asked to be assessed on 6.RP.A.1, pointing at 2 pieces of evidence, by l-0003", "Note: both are shown",
+			"Open request: l-0003 asked to be assessed")
+
+		// The teacher finds it on the school page and agrees from it,
+		// naming the request.
+		formOpen(ctx, t, n.url+"/schools/north?cohort=grade-6", http.StatusOK)
+		formSees(ctx, t, "/schools/north", "Asked to be assessed in cohort grade-6", "l-0003 on 6.RP.A.1, asked on")
+		if got := walkSubmit(ctx, t, "the link to agree", chromedp.Click(chromedp.CSS(`a[href^="`+std+`/agreement?request="]`))); got != http.StatusOK {
+			t.Fatalf("the link to agree from the request: status %d", got)
+		}
+		formSees(ctx, t, std+"/agreement", "This agreement answers the request to be assessed that l-0003, a learner, made on")
+		walkCheck(ctx, t, "agreement form from a request")
+		browsertest.Do(ctx, t, chromedp.Click(chromedp.CSS("#f-learnerConfirmed-yes")))
+		formSend(ctx, t, "agreement answering the request", http.StatusOK)
+		formSees(ctx, t, std, "Readiness agreed", "Answers the request of l-0003 of")
+
+		// The learner sees the request answered.
+		formOpen(lctx, t, n.url+std, http.StatusOK)
+		formSees(lctx, t, std, "Answered by the agreement of Ms Rivera of")
+		lreqs.SameOrigin(t, n.url)
 
 		// A not-yet attempt, a plan adjustment, a new agreement, an
 		// attempt that meets.
@@ -97,16 +150,16 @@ func TestFormsInBrowser(t *testing.T) {
 		formOpen(ctx, t, n.url+"/learners/l-0003/transcript", http.StatusOK)
 		formSees(ctx, t, "/learners/l-0003/transcript", "6.RP.A.1", "Ratios")
 		formOpen(ctx, t, n.url+std, http.StatusOK)
-		formSees(ctx, t, std, "Evidence recorded: component c1", "Evidence recorded: component c2", "A not-yet attempt",
-			"Plan adjusted after a not-yet attempt", "The attempt that met the standard")
+		formSees(ctx, t, std, "Evidence recorded: component c1", "Evidence recorded: component c2", "Asked to be assessed",
+			"Answers the request of l-0003", "A not-yet attempt", "Plan adjusted after a not-yet attempt", "The attempt that met the standard")
 		rows, err := walkEval[int](ctx, `document.querySelectorAll('li.trail-event').length`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Goal, plan, 2 evidence, agreement, attempt, adjustment,
-		// agreement, attempt.
-		if rows != 9 {
-			t.Errorf("the trail shows %d events, want 9", rows)
+		// Goal, plan, 2 evidence, request, agreement, attempt,
+		// adjustment, agreement, attempt.
+		if rows != 10 {
+			t.Errorf("the trail shows %d events, want 10", rows)
 		}
 		reqs.SameOrigin(t, n.url)
 	})
@@ -232,6 +285,19 @@ func TestFormsInBrowser(t *testing.T) {
 		formSees(ctx, t, "/learners/l-0500", "Withdrawn.")
 		reqs.SameOrigin(t, n.url)
 	})
+}
+
+// addToken adds a credential to the node's tokens file and reloads it, as
+// an operator adds a token to a running server; it returns the token.
+func (n *node) addToken(t *testing.T, c httpapi.Credential) string {
+	t.Helper()
+	if _, err := httpapi.AddTokens(n.tokensPath, []httpapi.Credential{c}, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.tokens.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	return c.Token
 }
 
 // The forms shown again with their errors are checked with axe-core

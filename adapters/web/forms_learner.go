@@ -26,6 +26,7 @@ const (
 	retractionPath    = standardForms + "/evidence/{evidenceId}/retraction"
 	feedbackPath      = standardForms + "/feedback"
 	agreementPath     = standardForms + "/agreement"
+	requestPath       = standardForms + "/readiness-request"
 	attemptPath       = standardForms + "/summative-attempt"
 	goalPath          = learnerForms + "/goals"
 	evaluationPath    = learnerForms + "/goals/{goalId}/evaluation"
@@ -38,13 +39,6 @@ const (
 
 // forms is every form of the workspace, in one place. Adding a form: a
 // template in templates/pages, a load and a submit, and a line here.
-//
-// The learner's "ask to be assessed" form (ReadinessRequested, POST
-// /v1/learners/{learnerId}/readiness-requests) belongs here beside the
-// agreement, under access.TeacherOrLearner, reached from the learner's
-// page and the trail (readinessRequestPath in standardActions); the
-// agreement form then offers the open request it answers, and the
-// school page lists the open requests.
 func (s *Server) forms() []form {
 	artifactFields := []field{{"artifact.uri", "Artifact address"}, {"artifact.sha256", "Artifact SHA-256"}, {"artifact.mediaType", "Artifact media type"}}
 	return []form{
@@ -62,10 +56,18 @@ func (s *Server) forms() []form {
 		{path: feedbackPath, rule: access.TeacherOfLearner, api: "POST /v1/learners/{learnerId}/feedback", template: "form-feedback",
 			fields: []field{{"evidenceIds", "Evidence discussed"}, {"strengths", "Strengths"}, {"nextSteps", "Next steps"}, {"causes", "Causes"}},
 			load:   s.loadStandardForm, submit: s.submitFeedback},
+		// The learner asks to be assessed, pointing at evidence; a teacher
+		// may send it on the learner's behalf, as the API allows.
+		{path: requestPath, rule: access.TeacherOrLearner, api: "POST /v1/learners/{learnerId}/readiness-requests", template: "form-readiness-request",
+			fields:     []field{{"evidenceIds", "Evidence that shows it"}, {"note", "Note"}},
+			ruleFields: map[string]string{domain.RuleAgreementOpen: "evidenceIds", domain.RuleAlreadyMet: "evidenceIds"},
+			load:       s.loadStandardForm, submit: s.submitRequest},
 		{path: agreementPath, rule: access.TeacherOfLearner, api: "POST /v1/learners/{learnerId}/agreements", template: "form-agreement",
-			fields:     []field{{"components", "Components of the standard"}, {"learnerConfirmed", "The learner's confirmation"}, {"note", "Note"}},
-			ruleFields: map[string]string{domain.RuleAgreementOpen: "components", domain.RuleAlreadyMet: "components"},
-			load:       s.loadStandardForm, submit: s.submitAgreement},
+			fields: []field{{"components", "Components of the standard"}, {"requestId", "The request it answers"},
+				{"learnerConfirmed", "The learner's confirmation"}, {"note", "Note"}},
+			ruleFields: map[string]string{domain.RuleAgreementOpen: "components", domain.RuleAlreadyMet: "components",
+				domain.RuleUnknownRequest: "requestId", domain.RuleRequestOtherStandard: "requestId", domain.RuleRequestClosed: "requestId"},
+			load: s.loadStandardForm, submit: s.submitAgreement},
 		{path: attemptPath, rule: access.TeacherOfLearner, api: "POST /v1/learners/{learnerId}/summative-attempts", template: "form-attempt",
 			fields:     append([]field{{"level", "Level"}, {"assessor", "Assessor"}, {"note", "Note"}}, artifactFields...),
 			ruleFields: map[string]string{domain.RuleNoOpenAgreement: "level", domain.RuleAlreadyMet: "level"},
@@ -143,6 +145,15 @@ type coverRow struct {
 	Evidence      []evidenceChoice
 }
 
+// requestChoice is an open readiness request as a form shows it: who
+// asked, when, and the evidence it points at.
+type requestChoice struct {
+	ID       string
+	By       domain.Actor
+	Occurred time.Time
+	Evidence []evidenceChoice
+}
+
 // standardForm is what the forms about a learner and one standard show.
 type standardForm struct {
 	LearnerID string
@@ -163,6 +174,12 @@ type standardForm struct {
 	// Open is the open agreement, if any; Attempts counts attempts.
 	Open     *domain.Agreement
 	Attempts int
+	// Requests are the learner's open readiness requests on the
+	// standard, oldest first. Request is the one the agreement form
+	// answers (named by ?request= when reached from it, or by the posted
+	// requestId), nil if none or if that request is no longer open.
+	Requests []requestChoice
+	Request  *requestChoice
 	// Evidence is the current evidence of the standard, newest first.
 	Evidence []evidenceChoice
 	// Retracting is the evidence a retraction form is about.
@@ -235,6 +252,24 @@ func (s *Server) loadStandardForm(r *http.Request, p access.Principal) (any, url
 		}
 		out.Components = append(out.Components, row)
 	}
+	requested := r.URL.Query().Get("request")
+	if r.Method == http.MethodPost {
+		requested = r.PostForm.Get("requestId")
+	}
+	for _, req := range m.OpenRequests {
+		rc := requestChoice{ID: req.ID.String(), By: req.RequestedBy, Occurred: req.OccurredAt}
+		for _, id := range req.EvidenceIDs {
+			if e := byID[id]; e != nil {
+				rc.Evidence = append(rc.Evidence, *e)
+			}
+		}
+		out.Requests = append(out.Requests, rc)
+	}
+	for i := range out.Requests {
+		if out.Requests[i].ID == requested {
+			out.Request = &out.Requests[i]
+		}
+	}
 	if id, ok := vars["evidenceId"]; ok {
 		eid, err := uuid.Parse(id)
 		if err != nil || byID[eid] == nil {
@@ -251,6 +286,14 @@ func (s *Server) loadStandardForm(r *http.Request, p access.Principal) (any, url
 	}
 	if c := r.URL.Query().Get("component"); c != "" {
 		defaults.Set("componentId", c)
+	}
+	// Reached from an open request: the agreement names it, and the
+	// feedback starts from the evidence the learner pointed at.
+	if out.Request != nil {
+		defaults.Set("requestId", out.Request.ID)
+		for _, e := range out.Request.Evidence {
+			defaults.Add("evidenceIds", e.ID)
+		}
 	}
 	return out, defaults, nil
 }
@@ -321,9 +364,29 @@ func (s *Server) submitFeedback(r *http.Request, _ access.Principal, meta domain
 	return rec, trailAt(r, rec.ID), err
 }
 
+func (s *Server) submitRequest(r *http.Request, _ access.Principal, meta domain.Meta) (domain.RecordedEvent, string, error) {
+	vars := mux.Vars(r)
+	var ps parsed
+	c := domain.RequestReadiness{Meta: meta, StandardID: vars["standardId"], EvidenceIDs: ps.uuids(r, "evidenceIds"), Note: text(r, "note")}
+	if err := ps.err(); err != nil {
+		return domain.RecordedEvent{}, "", err
+	}
+	rec, err := s.cfg.Service.RequestReadiness(r.Context(), vars["learnerId"], c, nil)
+	return rec, trailAt(r, rec.ID), err
+}
+
 func (s *Server) submitAgreement(r *http.Request, _ access.Principal, meta domain.Meta) (domain.RecordedEvent, string, error) {
 	vars := mux.Vars(r)
 	c := domain.AgreeReadiness{Meta: meta, StandardID: vars["standardId"], LearnerConfirmed: r.PostForm.Get("learnerConfirmed") == "true", Note: text(r, "note")}
+	if id := text(r, "requestId"); id != "" {
+		// Sent from a request: the domain checks the request is open and
+		// on this standard; here only that it is an id at all.
+		rid, err := uuid.Parse(id)
+		if err != nil {
+			return domain.RecordedEvent{}, "", &domain.ValidationError{Errors: []domain.FieldError{{Field: "requestId", Message: "is not a request id"}}}
+		}
+		c.RequestID = rid
+	}
 	rec, err := s.cfg.Service.AgreeReadiness(r.Context(), vars["learnerId"], c, nil)
 	return rec, trailAt(r, rec.ID), err
 }

@@ -81,6 +81,8 @@ func TestFormsByRole(t *testing.T) {
 	n := startNode(t, nodeOptions{})
 	// Evidence for the retraction to retract; the seeded evidence stays.
 	retract := n.apiWrite(t, teacherToken, "/v1/learners/l-0001/evidence", `{"standardId":"math-6-rp-1","componentId":"c1","level":2,"source":"teacher"}`)
+	// Evidence for the requests to be assessed to point at.
+	shown := n.apiWrite(t, teacherToken, "/v1/learners/l-0001/evidence", `{"standardId":"math-6-rp-1","componentId":"c1","level":3,"source":"teacher"}`)
 	sessions := map[string]string{}
 	csrf := map[string]string{}
 	for _, r := range roles {
@@ -110,6 +112,11 @@ func TestFormsByRole(t *testing.T) {
 		{std + "/evidence/" + retract + "/retraction", []string{"teacher"}, true, func(string) url.Values { return url.Values{"reason": {"wrong rubric"}} }, std + "#event-"},
 		{std + "/feedback", []string{"teacher"}, true, func(string) url.Values {
 			return url.Values{"strengths": {"clear tables"}, "nextSteps": {"use ratio language"}, "causes": {"missed the lesson"}}
+		}, std + "#event-"},
+		// Before the agreement, which closes the requests and refuses
+		// more while it is open.
+		{std + "/readiness-request", []string{"teacher", "learner"}, true, func(string) url.Values {
+			return url.Values{"evidenceIds": {shown}, "note": {"c1 is shown"}}
 		}, std + "#event-"},
 		{std + "/agreement", []string{"teacher"}, true, func(string) url.Values { return url.Values{"learnerConfirmed": {"true"}} }, std + "#event-"},
 		{std + "/summative-attempt", []string{"teacher"}, true, func(string) url.Values { return url.Values{"level": {"2"}} }, std + "#event-"},
@@ -303,6 +310,16 @@ func TestFormRefusals(t *testing.T) {
 			[]string{"64 lower-case hex digits"}},
 		{"a learner's evidence from a teacher", learner, std + "/evidence", url.Values{"componentId": {"c2"}, "level": {"3"}, "source": {"teacher"}}, 422, "f-source",
 			[]string{"self-evidence-only"}},
+		{"a request to be assessed pointing at nothing", learner, std + "/readiness-request", url.Values{"note": {"kept"}}, 400, "f-evidenceIds",
+			[]string{"must list at least one evidence id", ">kept</textarea>"}},
+		{"a request while an agreement is open", teacher, "/learners/l-0002/standards/math-6-rp-1/readiness-request",
+			url.Values{"evidenceIds": {uuid.NewString()}}, 422, "f-evidenceIds", []string{"agreement-open"}},
+		{"a request pointing at evidence that is not there", learner, std + "/readiness-request",
+			url.Values{"evidenceIds": {uuid.NewString()}}, 422, "f-evidenceIds", []string{"unknown-evidence"}},
+		{"an agreement naming a request that is not there", teacher, std + "/agreement", url.Values{"learnerConfirmed": {"true"}, "requestId": {uuid.NewString()}},
+			422, "f-requestId", []string{"unknown-request", "is not an open request of this learner"}},
+		{"an agreement naming a request by no id", teacher, std + "/agreement", url.Values{"learnerConfirmed": {"true"}, "requestId": {"abc"}},
+			400, "f-requestId", []string{"is not a request id"}},
 		{"an attempt without an agreement", teacher, std + "/summative-attempt", url.Values{"level": {"3"}}, 422, "f-level",
 			[]string{"no-open-agreement"}},
 		{"a goal id taken", learner, "/learners/l-0001/goals", url.Values{"goalId": {"g1"}, "specific": {"s"}, "measurable": {"m"}, "achievable": {"a"},

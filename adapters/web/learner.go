@@ -63,6 +63,12 @@ type standardRow struct {
 	Latest *projections.EvidenceRecord
 	// Attempts counts summative attempts.
 	Attempts int
+	// Requests are the learner's readiness requests on the standard that
+	// no agreement has answered yet; CanAsk, whether the request form is
+	// offered (the principal may send it, and the claim is in progress:
+	// not met, no agreement open).
+	Requests []domain.Request
+	CanAsk   bool
 }
 
 type componentRow struct {
@@ -103,7 +109,8 @@ func (s *Server) learnerPage(r *http.Request, p access.Principal) (any, error) {
 		out.SchoolName = sc.Name
 	}
 	for _, sm := range m.Standards {
-		row := standardRow{ID: sm.StandardID, Status: sm.Status, Total: len(sm.Components), Attempts: len(sm.Attempts)}
+		row := standardRow{ID: sm.StandardID, Status: sm.Status, Total: len(sm.Components), Attempts: len(sm.Attempts),
+			Requests: sm.OpenRequests, CanAsk: out.Actions.Write && sm.Status == domain.StatusInProgress}
 		statements := map[string]string{}
 		if std, err := v.Standard(sm.StandardID); err == nil {
 			row.Code, row.Title = std.Code, std.Title

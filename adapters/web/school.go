@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/masteryledger/ledger/adapters/access"
@@ -29,10 +30,24 @@ type schoolPage struct {
 	// Ready lists each learner of the cohort and standard with an open
 	// readiness agreement: a summative attempt to schedule.
 	Ready []readyRow
+	// Asked lists the cohort's readiness requests no agreement has
+	// answered yet, by learner then standard: the teachers' answers due.
+	Asked []askedRow
+	// Teach: the principal may answer a request (the agreement and
+	// feedback forms); the list shows the links to them only then.
+	Teach bool
 }
 
 type readyRow struct {
 	LearnerID, StandardID, Code string
+}
+
+// askedRow is one open readiness request of the cohort.
+type askedRow struct {
+	LearnerID, StandardID, Code string
+	ID                          string
+	Occurred                    time.Time
+	Evidence                    int
 }
 
 type learnerRow struct {
@@ -63,7 +78,7 @@ func (r learnerRow) Cells() template.HTML {
 // schoolPage reads /schools/{schoolId}[?cohort=…]: the learners of one
 // cohort (the first by default) with a status per standard, the status the
 // API's mastery gives, read from the view's table of the school.
-func (s *Server) schoolPage(r *http.Request, _ access.Principal) (any, error) {
+func (s *Server) schoolPage(r *http.Request, p access.Principal) (any, error) {
 	id := mux.Vars(r)["schoolId"]
 	v := s.cfg.View
 	sc, err := v.School(id)
@@ -74,7 +89,9 @@ func (s *Server) schoolPage(r *http.Request, _ access.Principal) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := schoolPage{ID: sc.ID, Name: sc.Name, Cohorts: cohorts}
+	// A teacher who reads this page is of this school (SchoolRoster), so
+	// every learner listed is theirs to answer, as TeacherOfLearner asks.
+	out := schoolPage{ID: sc.ID, Name: sc.Name, Cohorts: cohorts, Teach: s.cfg.Service != nil && access.TeacherOfLearner.Allows(p.Role)}
 	var ids []string
 	for _, std := range v.Standards() {
 		if !std.Retired {
@@ -102,9 +119,23 @@ func (s *Server) schoolPage(r *http.Request, _ access.Principal) (any, error) {
 	for _, row := range rows {
 		out.Learners = append(out.Learners, learnerRow{ID: row.ID, Withdrawn: row.Withdrawn, Statuses: row.Statuses})
 		for i, st := range row.Statuses {
-			if st == domain.StatusReady {
-				std := out.Standards[i]
+			std := out.Standards[i]
+			switch st {
+			case domain.StatusReady:
 				out.Ready = append(out.Ready, readyRow{LearnerID: row.ID, StandardID: std.StandardID, Code: std.Code})
+			case domain.StatusInProgress:
+				// Only a claim in progress can hold an open request: one
+				// met or agreed refuses it, an agreement closes it. The
+				// request is read from the learner's live state in the view
+				// for these cells alone, not from a replay.
+				m, err := v.StandardMastery(r.Context(), row.ID, std.StandardID, nil)
+				if err != nil {
+					return nil, fmt.Errorf("school %q: open requests of %q on %q: %w", id, row.ID, std.StandardID, err)
+				}
+				for _, q := range m.OpenRequests {
+					out.Asked = append(out.Asked, askedRow{LearnerID: row.ID, StandardID: std.StandardID, Code: std.Code,
+						ID: q.ID.String(), Occurred: q.OccurredAt, Evidence: len(q.EvidenceIDs)})
+				}
 			}
 		}
 	}

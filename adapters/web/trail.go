@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/domain"
@@ -23,8 +24,30 @@ type trailPage struct {
 	Status     domain.Status
 	Rows       []trailRow
 	ReplayPath string
-	// Actions are the forms the principal may send about this claim.
+	// Actions are the forms the principal may send about this claim;
+	// CanAsk, whether the request to be assessed is offered: to whom may
+	// send it, while the claim is in progress (not met, no agreement
+	// open).
 	Actions actions
+	CanAsk  bool
+	// Open are the readiness requests no agreement has answered yet,
+	// oldest first.
+	Open []openRequest
+}
+
+// openRequest is a readiness request still waiting for its answer.
+type openRequest struct {
+	ID       string
+	By       domain.Actor
+	Occurred time.Time
+	Evidence int
+}
+
+// pointer is a link from one row to another event of the claim, and
+// whether that event's row is on the page to link to.
+type pointer struct {
+	ID, Words string
+	OnPage    bool
 }
 
 // trailRow is one event of the replay, in words.
@@ -53,6 +76,12 @@ type trailRow struct {
 	// Evidence marks a row of recorded evidence, which a teacher may
 	// retract while it stands.
 	Evidence bool
+	// Points are the evidence a readiness request points at; AnsweredBy
+	// the agreement that answered the request, once one has; Answers the
+	// request an agreement names as the one it answers.
+	Points     []pointer
+	AnsweredBy *pointer
+	Answers    *pointer
 }
 
 // Short is the hash as the row shows it; the full hash is beside it.
@@ -89,7 +118,13 @@ func (s *Server) trailPage(r *http.Request, p access.Principal) (any, error) {
 		}
 		return "level " + strconv.Itoa(n)
 	}
+	out.CanAsk = out.Actions.Write && rep.Status == domain.StatusInProgress
 	index := map[string]int{}
+	// evidence says each piece of evidence in words, for the requests
+	// that point at it; open holds the rows of the requests no agreement
+	// has answered yet.
+	evidence := map[string]string{}
+	var open []int
 	notYet := false
 	for _, e := range rep.Events {
 		row := trailRow{ID: e.ID.String(), Type: e.Type, Occurred: e.OccurredAt, Recorded: e.RecordedAt,
@@ -108,6 +143,7 @@ func (s *Server) trailPage(r *http.Request, p access.Principal) (any, error) {
 			row.Details = nonEmpty("Note: ", d.Note)
 		case domain.EvidenceRecorded:
 			row.Words = fmt.Sprintf("Evidence recorded: component %s at %s, source %s%s", d.ComponentID, level(d.Level), d.Source, by)
+			evidence[row.ID] = fmt.Sprintf("component %s at %s, source %s, %s", d.ComponentID, level(d.Level), d.Source, e.OccurredAt.UTC().Format("2 Jan 2006"))
 			row.Evidence = true
 			if d.Source == domain.SourceSelf {
 				row.Words += " (self-assessed)"
@@ -152,6 +188,21 @@ func (s *Server) trailPage(r *http.Request, p access.Principal) (any, error) {
 		case domain.GoalReviewed:
 			row.Words = fmt.Sprintf("Goal %s reviewed%s", d.GoalID, by)
 			row.Details = append(nonEmpty("Reflection: ", d.Reflection), nonEmpty("Next goal: ", d.NextGoal)...)
+		case domain.ReadinessRequested:
+			if e.Actor.Role == domain.RoleTeacher {
+				by += " on the learner's behalf"
+			}
+			row.Words = fmt.Sprintf("Asked to be assessed on %s, pointing at %d piece%s of evidence%s", std.Code, len(d.EvidenceIDs), plural(len(d.EvidenceIDs)), by)
+			for _, id := range d.EvidenceIDs {
+				p := pointer{ID: id.String(), Words: evidence[id.String()]}
+				_, p.OnPage = index[p.ID]
+				if p.Words == "" {
+					p.Words = "evidence " + p.ID
+				}
+				row.Points = append(row.Points, p)
+			}
+			row.Details = nonEmpty("Note: ", d.Note)
+			open = append(open, len(out.Rows))
 		case domain.ReadinessAgreed:
 			if d.LearnerConfirmed {
 				row.Words = fmt.Sprintf("Readiness agreed: teacher %s and the learner agree the components are mastered, and the learner signs up for the summative attempt%s", d.Teacher, by)
@@ -160,6 +211,20 @@ func (s *Server) trailPage(r *http.Request, p access.Principal) (any, error) {
 			}
 			row.Details = []string{fmt.Sprintf("Rests on %d piece%s of evidence", len(d.EvidenceIDs()), plural(len(d.EvidenceIDs())))}
 			row.Details = append(row.Details, nonEmpty("Note: ", d.Note)...)
+			if d.RequestID != uuid.Nil {
+				p := pointer{ID: d.RequestID.String(), Words: "request " + d.RequestID.String()}
+				if i, ok := index[p.ID]; ok {
+					asked := out.Rows[i]
+					p.OnPage, p.Words = true, fmt.Sprintf("the request of %s of %s", asked.Actor.Name, asked.Occurred.UTC().Format("2 Jan 2006"))
+				}
+				row.Answers = &p
+			}
+			// An agreement answers every open request on the standard,
+			// named or not (domain/events.go, ReadinessRequested).
+			for _, i := range open {
+				out.Rows[i].AnsweredBy = &pointer{ID: row.ID, OnPage: true, Words: fmt.Sprintf("the agreement of %s of %s", d.Teacher, e.OccurredAt.UTC().Format("2 Jan 2006"))}
+			}
+			open = nil
 		case domain.SummativeAttemptRecorded:
 			if d.Meets {
 				row.Words = fmt.Sprintf("Summative attempt met the standard at %s%s", level(d.Level), by)
@@ -179,6 +244,10 @@ func (s *Server) trailPage(r *http.Request, p access.Principal) (any, error) {
 		}
 		index[row.ID] = len(out.Rows)
 		out.Rows = append(out.Rows, row)
+	}
+	for _, i := range open {
+		row := out.Rows[i]
+		out.Open = append(out.Open, openRequest{ID: row.ID, By: row.Actor, Occurred: row.Occurred, Evidence: len(row.Points)})
 	}
 	return out, nil
 }
