@@ -329,6 +329,22 @@ func TestServerMaxAppendSize(t *testing.T) {
 	}
 }
 
+// TestServerMaxAppendEventSize: a server since 25.0 also limits one event
+// (MaxAppendEventSize); its refusal is reported like the total's.
+func TestServerMaxAppendEventSize(t *testing.T) {
+	fake := esdbfake.StartTB(t, &esdbfake.Options{MaxAppendSize: 8 << 20, MaxAppendEventSize: 1 << 20})
+	st := openStore(t, fake.URL(), nil)
+	e := events(1)[0]
+	e.Data = json.RawMessage(`{"s":"` + strings.Repeat("x", domain.MaxEventDataSize-8) + `"}`)
+	_, err := st.Append(t.Context(), "learner-1", domain.NoStream{}, e)
+	if err == nil || !strings.Contains(err.Error(), "max append size") || !strings.Contains(err.Error(), "Maximum Append Event Size") {
+		t.Fatalf("Append of %d bytes: %v, want an error about the server's max append (event) size", len(e.Data), err)
+	}
+	if errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrConflict) || errors.Is(err, esdb.ErrUnavailable) {
+		t.Errorf("a server limit reported as the caller's fault or an outage: %v", err)
+	}
+}
+
 // TestServerWithoutStreamReadPositions: a server before 22.10 is refused at
 // Open, not after a first append.
 func TestServerWithoutStreamReadPositions(t *testing.T) {

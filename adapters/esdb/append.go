@@ -195,7 +195,7 @@ func (a *appender) attempt(ctx context.Context) (out []domain.RecordedEvent, ret
 		}
 		return nil, false, &domain.WrongExpectedRevisionError{Stream: a.stream, Expected: a.expected, Actual: actual}
 	case isMaxAppendSize(err):
-		return nil, false, fmt.Errorf("append to %s: the server refuses appends this large; raise its max append size (docs/esdb.md): %w", a.stream, err)
+		return nil, false, fmt.Errorf("append to %s: the server refuses appends this large; raise its max append size and max append event size together (docs/esdb.md): %w", a.stream, err)
 	default:
 		return nil, false, a.s.fail(ctx, a.c, err, "append to "+a.stream)
 	}

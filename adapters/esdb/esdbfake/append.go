@@ -93,7 +93,12 @@ func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
 		}
 		// The server counts an event as its data, its metadata and its
 		// type (stored in UTF-16).
-		size += len(pm.GetData()) + len(pm.GetCustomMetadata()) + 2*len(typ)
+		eventSize := len(pm.GetData()) + len(pm.GetCustomMetadata()) + 2*len(typ)
+		if limit := s.opts.MaxAppendEventSize; limit > 0 && eventSize > limit {
+			id, _ := uuidFromProto(pm.GetId())
+			return status.Errorf(codes.InvalidArgument, "Event with Id: %s, Size: %d, exceeds Maximum Append Event Size of %d.", id, eventSize, limit)
+		}
+		size += eventSize
 		if size > s.opts.MaxAppendSize {
 			_ = grpc.SetTrailer(srv.Context(), metadata.Pairs(
 				"exception", "maximum-append-size-exceeded",

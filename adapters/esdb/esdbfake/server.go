@@ -32,6 +32,11 @@ type Options struct {
 	// MaxAppendSize caps the bytes of one append. Default
 	// DefaultMaxAppendSize.
 	MaxAppendSize int
+	// MaxAppendEventSize caps the bytes of one event of an append, as
+	// servers since 25.0 do (their MaxAppendEventSize setting, default
+	// 16 MiB since 25.1). Zero means no per-event limit, as on 24.10, the
+	// version the fake reports by default.
+	MaxAppendEventSize int
 	// NoStreamReadPositions leaves positions out of stream reads, as
 	// servers before 22.10 do: commit and prepare position are 2^64-1 and
 	// the read event has "no position".
