@@ -248,12 +248,8 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, handle func(domain.
 		}
 		s.opts.Logger.Warn("eventstoredb subscription dropped; subscribing again", "after", last, "err", err)
 		if fruitless > 1 {
-			backoff := time.NewTimer(min(50*time.Millisecond<<(fruitless-2), 5*time.Second))
-			select {
-			case <-backoff.C:
-			case <-ctx.Done():
-				backoff.Stop()
-			}
+			// The error is ctx's, which the next round reports.
+			_ = s.opts.Sleep(ctx, min(50*time.Millisecond<<(fruitless-2), 5*time.Second))
 		}
 	}
 }
@@ -272,6 +268,7 @@ func (s *Store) subscribe(ctx context.Context, after uint64) (sub *esdbc.Subscri
 		err error
 	}
 	result := make(chan opened, 1)
+	ctx = leaderOnly(ctx)
 	go func() {
 		var from esdbc.AllPosition = esdbc.Start{}
 		if after > 0 {

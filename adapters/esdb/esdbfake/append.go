@@ -40,6 +40,11 @@ const (
 // Append follows the server's gRPC Append: an options message, then the
 // proposed events, then one answer.
 func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
+	if fwd, err := svc.s.route(srv.Context(), true); err != nil {
+		return err
+	} else if fwd != nil {
+		return (&streamsService{s: fwd}).Append(srv)
+	}
 	s := svc.s
 	first, err := srv.Recv()
 	if err != nil {

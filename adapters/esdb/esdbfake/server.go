@@ -64,6 +64,12 @@ type Server struct {
 	changed chan struct{} // closed and replaced at every commit
 	subs    map[*subscription]struct{}
 
+	// Cluster roles (cluster.go): leader is nil on the leader.
+	leader        *Server
+	lagging       bool
+	notLeader     int // requests refused as a follower
+	followerReads int // reads served as a follower
+
 	addr string
 	lis  net.Listener
 	grpc *grpc.Server
