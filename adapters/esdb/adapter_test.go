@@ -557,3 +557,20 @@ func TestAppendAfterEventsBeforeSalts(t *testing.T) {
 		t.Errorf("verified %d events, want 5", v.Count())
 	}
 }
+
+// TestLastPosition: the last ledger event's position in the namespace,
+// past other namespaces', other applications' and the claims' records.
+func TestLastPosition(t *testing.T) {
+	fake := esdbfake.StartTB(t, nil)
+	st := openStore(t, fake.URL(), nil)
+	if p, err := st.LastPosition(t.Context()); err != nil || p != 0 {
+		t.Fatalf("LastPosition of an empty namespace: %d, %v", p, err)
+	}
+	out := mustAppend(t, st, "learner-1", domain.NoStream{}, events(2)...)
+	other := openStore(t, fake.URL(), nil)
+	mustAppend(t, other, "learner-1", domain.NoStream{}, events(1)...)
+	fake.Inject("orders-1", esdbfake.Event{Type: "OrderPlaced", Data: []byte(`{}`)})
+	if p, err := st.LastPosition(t.Context()); err != nil || p != out[1].Position {
+		t.Errorf("LastPosition: %d, %v; want %d", p, err, out[1].Position)
+	}
+}

@@ -344,3 +344,46 @@ func wrapOp(op string, err error) error {
 	}
 	return err
 }
+
+// LastPosition is the position of the last of the ledger's events in this
+// namespace, 0 if there is none: what a node's read models must reach
+// before it serves, and the head its lag is measured from. It reads $all
+// backwards from the end until it meets one; the records after the last
+// ledger event are few (an append's claims come before its events), unless
+// another application writes to the same server.
+func (s *Store) LastPosition(ctx context.Context) (uint64, error) {
+	const op = "find the last position"
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	var last uint64
+	err := s.run(ctx, func(ctx context.Context, c *esdbc.Client) error {
+		rs, err := c.ReadAll(ctx, esdbc.ReadAllOptions{Direction: esdbc.Backwards, From: esdbc.End{}}, math.MaxUint64)
+		if err != nil {
+			return s.fail(ctx, c, err, op)
+		}
+		defer rs.Close()
+		for {
+			ev, err := rs.Recv()
+			switch {
+			case isEOF(err):
+				last = 0
+				return nil
+			case err != nil:
+				return s.fail(ctx, c, err, op)
+			}
+			rec, ok, err := s.ledgerEvent(ev)
+			if err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+			if ok {
+				last = rec.Position
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		return 0, wrapOp(op, err)
+	}
+	return last, nil
+}
