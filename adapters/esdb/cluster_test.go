@@ -157,3 +157,45 @@ func TestNotLeaderRetriesBounded(t *testing.T) {
 		t.Errorf("%d pauses, want at most MaxLeaderRedirects (3)", n)
 	}
 }
+
+// TestAgree: the first value stored under a name is every later caller's
+// answer, in the same namespace only; a racing first store is decided by
+// the server.
+func TestAgree(t *testing.T) {
+	fake := esdbfake.StartTB(t, nil)
+	ns := newNamespace()
+	a := openStore(t, fake.URL(), &esdb.Options{Namespace: ns})
+	b := openStore(t, fake.URL(), &esdb.Options{Namespace: ns})
+	got, err := a.Agree(t.Context(), "log-key", []byte("key-a"))
+	if err != nil || string(got) != "key-a" {
+		t.Fatalf("first Agree: %q, %v", got, err)
+	}
+	if got, err := b.Agree(t.Context(), "log-key", []byte("key-b")); err != nil || string(got) != "key-a" {
+		t.Errorf("second Agree: %q, %v; want the first node's value", got, err)
+	}
+	other := openStore(t, fake.URL(), nil)
+	if got, err := other.Agree(t.Context(), "log-key", []byte("key-c")); err != nil || string(got) != "key-c" {
+		t.Errorf("Agree in another namespace: %q, %v", got, err)
+	}
+	if evs := mustReadAll(t, a, 0); len(evs) != 0 {
+		t.Errorf("ReadAll shows the agreement: %s", ids(evs))
+	}
+
+	var wg sync.WaitGroup
+	answers := make([]string, 8)
+	for i := range answers {
+		wg.Go(func() {
+			v, err := a.Agree(t.Context(), "race", []byte{byte('0' + i)})
+			if err != nil {
+				t.Error(err)
+			}
+			answers[i] = string(v)
+		})
+	}
+	wg.Wait()
+	for _, v := range answers {
+		if v != answers[0] {
+			t.Fatalf("racing Agree answered %q", answers)
+		}
+	}
+}

@@ -254,11 +254,14 @@ func checkNames(o Options) error {
 			return fmt.Errorf("stream prefix %q: %w", p, domain.ErrInvalid)
 		}
 		// A store without a namespace would read this one's streams.
-		if o.Namespace != "" && (strings.HasPrefix(o.Namespace, p) || strings.HasPrefix(o.Namespace, claimInfix)) {
+		if o.Namespace != "" && (strings.HasPrefix(o.Namespace, p) || strings.HasPrefix(o.Namespace, claimInfix) || strings.HasPrefix(o.Namespace, clusterInfix)) {
 			return fmt.Errorf("namespace %q starts like the ledger's own streams (%q): %w", o.Namespace, p, domain.ErrInvalid)
 		}
 		if strings.HasPrefix(claimInfix, p) || strings.HasPrefix(p, claimInfix) {
 			return fmt.Errorf("stream prefix %q overlaps the id claims' %q: %w", p, claimInfix, domain.ErrInvalid)
+		}
+		if strings.HasPrefix(clusterInfix, p) || strings.HasPrefix(p, clusterInfix) {
+			return fmt.Errorf("stream prefix %q overlaps the cluster's own streams' %q: %w", p, clusterInfix, domain.ErrInvalid)
 		}
 	}
 	return nil

@@ -113,7 +113,7 @@ func TestRestartOnEventStoreDB(t *testing.T) {
 		t.Fatalf("LastPosition: %d, %v", want, err)
 	}
 
-	n, err := openNode(t.Context(), t.TempDir(), storeConfig{kind: "eventstoredb", url: url}, slog.New(slog.DiscardHandler))
+	n, err := openNode(t.Context(), dir, storeConfig{kind: "eventstoredb", url: url}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

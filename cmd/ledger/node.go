@@ -162,6 +162,19 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		store.Close()
 		return nil, err
 	}
+	// Nodes sharing a cluster must share their keys; one that does not is
+	// refused before it writes anything.
+	if a, ok := store.(agreer); ok {
+		fps, err := nodeFingerprints(data, key, pseudo)
+		if err == nil {
+			err = checkClusterKeys(ctx, a, fps)
+		}
+		if err != nil {
+			n.log.Close()
+			store.Close()
+			return nil, err
+		}
+	}
 	n.keys, n.sealer = keys, keystore.NewSealer(keys)
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
 	n.view = projections.NewView(store)
