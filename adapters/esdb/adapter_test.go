@@ -574,3 +574,23 @@ func TestLastPosition(t *testing.T) {
 		t.Errorf("LastPosition: %d, %v; want %d", p, err, out[1].Position)
 	}
 }
+
+// TestAppendCost measures what an append of N new events costs on the
+// server: N+3 calls (the head, one claim per id, the append, the
+// read-back) and 2N events (each event and its claim).
+func TestAppendCost(t *testing.T) {
+	fake := esdbfake.StartTB(t, nil)
+	st := openStore(t, fake.URL(), nil)
+	mustAppend(t, st, "learner-0", domain.NoStream{}, events(1)...) // the client's first call set-up is not counted
+	for _, n := range []int{1, 5, 20} {
+		before := fake.Stats()
+		mustAppend(t, st, fmt.Sprintf("learner-%d", n), domain.NoStream{}, events(n)...)
+		after := fake.Stats()
+		calls := after.Appends + after.Reads - before.Appends - before.Reads
+		written := after.Events - before.Events
+		t.Logf("append of %d events: %d calls, %d events written", n, calls, written)
+		if calls != n+3 || written != 2*n {
+			t.Errorf("append of %d events: %d calls and %d events written, want %d and %d", n, calls, written, n+3, 2*n)
+		}
+	}
+}

@@ -134,6 +134,7 @@ func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stats.Appends++
 	ids := make([]uuid.UUID, len(events))
 	for i, e := range events {
 		ids[i] = e.id
@@ -145,6 +146,7 @@ func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
 			return srv.SendAndClose(success(current, nil))
 		}
 		last := s.write(stream, events)
+		s.stats.Events += len(events)
 		return srv.SendAndClose(success(int64(last.number), last))
 	case decideIdempotent:
 		return srv.SendAndClose(success(end, s.eventAt(stream, uint64(end))))

@@ -27,6 +27,9 @@ func (svc *streamsService) Read(req *streams.ReadReq, srv streams.Streams_ReadSe
 	if _, err := svc.s.route(srv.Context(), false); err != nil {
 		return err
 	}
+	svc.s.mu.Lock()
+	svc.s.stats.Reads++
+	svc.s.mu.Unlock()
 	o := req.GetOptions()
 	if o == nil {
 		return status.Error(codes.InvalidArgument, "'options' is a required argument")

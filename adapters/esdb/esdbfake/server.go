@@ -70,6 +70,8 @@ type Server struct {
 	notLeader     int // requests refused as a follower
 	followerReads int // reads served as a follower
 
+	stats Stats
+
 	addr string
 	lis  net.Listener
 	grpc *grpc.Server
@@ -194,6 +196,20 @@ func (s *Server) Subscriptions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.subs)
+}
+
+// Stats counts what clients asked of a node and what it wrote.
+type Stats struct {
+	Appends int // append calls this node decided
+	Reads   int // read and subscribe calls this node served
+	Events  int // events written by appends (not by Inject or the prologue)
+}
+
+// Stats returns the node's counts so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
 }
 
 // Event is an event to Inject.
