@@ -199,3 +199,18 @@ func TestAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestAgreeReal runs the agreement against a real server when
+// LEDGER_TEST_EVENTSTOREDB_URL names one, in a namespace of its own.
+func TestAgreeReal(t *testing.T) {
+	url := realServerURL(t)
+	ns := newNamespace()
+	a := openStore(t, url, &esdb.Options{Namespace: ns})
+	b := openStore(t, url, &esdb.Options{Namespace: ns})
+	if got, err := a.Agree(t.Context(), "log-key", []byte("key-a")); err != nil || string(got) != "key-a" {
+		t.Fatalf("first Agree: %q, %v", got, err)
+	}
+	if got, err := b.Agree(t.Context(), "log-key", []byte("key-b")); err != nil || string(got) != "key-a" {
+		t.Errorf("second Agree: %q, %v; want the first node's value", got, err)
+	}
+}
