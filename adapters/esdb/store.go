@@ -362,6 +362,28 @@ func (s *Store) end(c *esdbc.Client) {
 // call can be made again.
 var errNotLeader = errors.New("the node is not the leader")
 
+// errConnectionReplaced marks a call cancelled because the client closed
+// its connection under it, which it does when it moves to the leader a
+// "not leader" answer to another call named. The call can be made again.
+var errConnectionReplaced = errors.New("the client replaced its connection under the call")
+
+// isConnectionClosing reports gRPC's answer to a call on a connection the
+// client closed: Canceled, "grpc: the client connection is closing", as it
+// is or inside the client's error.
+func isConnectionClosing(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok {
+		var e *esdbc.Error
+		if !errors.As(err, &e) || e.Err() == nil {
+			return false
+		}
+		if st, ok = status.FromError(e.Err()); !ok {
+			return false
+		}
+	}
+	return st.Code() == codes.Canceled && strings.Contains(st.Message(), "client connection is closing")
+}
+
 // leaderOnly puts the requires-leader header on ctx's outgoing metadata.
 // The client is meant to send it for the leader node preference but puts
 // it in the call's incoming metadata, which is never sent (v4.1.0 and
@@ -373,12 +395,13 @@ func leaderOnly(ctx context.Context) context.Context {
 }
 
 // run calls fn as runOnce does, again after a pause when a follower
-// answered "not leader", up to Options.MaxLeaderRedirects times. fn must be
+// answered "not leader" or the client closed the connection under the call
+// to move to the leader, up to Options.MaxLeaderRedirects times. fn must be
 // safe to call again after it failed that way.
 func (s *Store) run(ctx context.Context, fn func(ctx context.Context, c *esdbc.Client) error) error {
 	for n := 1; ; n++ {
 		err := s.runOnce(ctx, fn)
-		if !errors.Is(err, errNotLeader) || n > s.opts.MaxLeaderRedirects {
+		if !(errors.Is(err, errNotLeader) || errors.Is(err, errConnectionReplaced)) || n > s.opts.MaxLeaderRedirects {
 			return err
 		}
 		s.opts.Logger.Debug("eventstoredb node is not the leader; calling again", "retry", n)
@@ -430,6 +453,9 @@ func (s *Store) fail(ctx context.Context, c *esdbc.Client, err error, what strin
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: %w", what, ctxErr)
+	}
+	if isConnectionClosing(err) {
+		return fmt.Errorf("%s: %w: %w: %w", what, ErrUnavailable, errConnectionReplaced, err)
 	}
 	var e *esdbc.Error
 	if errors.As(err, &e) {

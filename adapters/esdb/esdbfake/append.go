@@ -41,6 +41,15 @@ const (
 // proposed events, then one answer.
 func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
 	if fwd, err := svc.s.route(srv.Context(), true); err != nil {
+		// The server reads the whole request before it answers "not
+		// leader" (the write reaches the node's main queue first); an
+		// answer before the client sent its events would reach the
+		// client as a failed send, without the trailers.
+		for {
+			if _, rerr := srv.Recv(); rerr != nil {
+				break
+			}
+		}
 		return err
 	} else if fwd != nil {
 		return (&streamsService{s: fwd}).Append(srv)
