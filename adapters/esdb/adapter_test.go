@@ -329,6 +329,22 @@ func TestServerMaxAppendSize(t *testing.T) {
 	}
 }
 
+// TestServerMaxAppendEventSize: a server since 25.0 also limits one event
+// (MaxAppendEventSize); its refusal is reported like the total's.
+func TestServerMaxAppendEventSize(t *testing.T) {
+	fake := esdbfake.StartTB(t, &esdbfake.Options{MaxAppendSize: 8 << 20, MaxAppendEventSize: 1 << 20})
+	st := openStore(t, fake.URL(), nil)
+	e := events(1)[0]
+	e.Data = json.RawMessage(`{"s":"` + strings.Repeat("x", domain.MaxEventDataSize-8) + `"}`)
+	_, err := st.Append(t.Context(), "learner-1", domain.NoStream{}, e)
+	if err == nil || !strings.Contains(err.Error(), "max append size") || !strings.Contains(err.Error(), "Maximum Append Event Size") {
+		t.Fatalf("Append of %d bytes: %v, want an error about the server's max append (event) size", len(e.Data), err)
+	}
+	if errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrConflict) || errors.Is(err, esdb.ErrUnavailable) {
+		t.Errorf("a server limit reported as the caller's fault or an outage: %v", err)
+	}
+}
+
 // TestServerWithoutStreamReadPositions: a server before 22.10 is refused at
 // Open, not after a first append.
 func TestServerWithoutStreamReadPositions(t *testing.T) {
@@ -539,5 +555,42 @@ func TestAppendAfterEventsBeforeSalts(t *testing.T) {
 	}
 	if v.Count() != 5 {
 		t.Errorf("verified %d events, want 5", v.Count())
+	}
+}
+
+// TestLastPosition: the last ledger event's position in the namespace,
+// past other namespaces', other applications' and the claims' records.
+func TestLastPosition(t *testing.T) {
+	fake := esdbfake.StartTB(t, nil)
+	st := openStore(t, fake.URL(), nil)
+	if p, err := st.LastPosition(t.Context()); err != nil || p != 0 {
+		t.Fatalf("LastPosition of an empty namespace: %d, %v", p, err)
+	}
+	out := mustAppend(t, st, "learner-1", domain.NoStream{}, events(2)...)
+	other := openStore(t, fake.URL(), nil)
+	mustAppend(t, other, "learner-1", domain.NoStream{}, events(1)...)
+	fake.Inject("orders-1", esdbfake.Event{Type: "OrderPlaced", Data: []byte(`{}`)})
+	if p, err := st.LastPosition(t.Context()); err != nil || p != out[1].Position {
+		t.Errorf("LastPosition: %d, %v; want %d", p, err, out[1].Position)
+	}
+}
+
+// TestAppendCost measures what an append of N new events costs on the
+// server: N+3 calls (the head, one claim per id, the append, the
+// read-back) and 2N events (each event and its claim).
+func TestAppendCost(t *testing.T) {
+	fake := esdbfake.StartTB(t, nil)
+	st := openStore(t, fake.URL(), nil)
+	mustAppend(t, st, "learner-0", domain.NoStream{}, events(1)...) // the client's first call set-up is not counted
+	for _, n := range []int{1, 5, 20} {
+		before := fake.Stats()
+		mustAppend(t, st, fmt.Sprintf("learner-%d", n), domain.NoStream{}, events(n)...)
+		after := fake.Stats()
+		calls := after.Appends + after.Reads - before.Appends - before.Reads
+		written := after.Events - before.Events
+		t.Logf("append of %d events: %d calls, %d events written", n, calls, written)
+		if calls != n+3 || written != 2*n {
+			t.Errorf("append of %d events: %d calls and %d events written, want %d and %d", n, calls, written, n+3, 2*n)
+		}
 	}
 }

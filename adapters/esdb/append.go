@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -41,8 +42,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	var out []domain.RecordedEvent
+	// One owner for the whole call: when a follower refuses it and run
+	// calls again, the claims of the first try are this call's own.
+	a := &appender{s: s, stream: stream, expected: expected, events: norm, owner: uuid.NewString()}
 	err = s.run(ctx, func(ctx context.Context, c *esdbc.Client) error {
-		a := &appender{s: s, c: c, stream: stream, expected: expected, events: norm, owner: uuid.NewString()}
+		a.c, a.torn = c, 0
 		var err error
 		out, err = a.append(ctx)
 		return err
@@ -114,13 +118,21 @@ type head struct {
 func (a *appender) append(ctx context.Context) ([]domain.RecordedEvent, error) {
 	var lost error
 	for attempt := 1; attempt <= a.s.opts.MaxAppendAttempts; attempt++ {
+		// The second attempt follows at once (a writer got in between);
+		// later ones pause, so that writers racing on one stream, or an
+		// append on a head that stays stale, do not spin.
+		if attempt > 2 {
+			if err := a.s.pause(ctx, attempt-2); err != nil {
+				return nil, fmt.Errorf("append to %s: %w", a.stream, err)
+			}
+		}
 		out, retry, err := a.attempt(ctx)
 		if !retry {
 			return out, err
 		}
 		lost = err
 	}
-	return nil, fmt.Errorf("append to %s: the stream moved under each of %d attempts: %w", a.stream, a.s.opts.MaxAppendAttempts, lost)
+	return nil, fmt.Errorf("append to %s: the stream moved under each of %d attempts: %w: %w", a.stream, a.s.opts.MaxAppendAttempts, domain.ErrConflict, lost)
 }
 
 // attempt makes one try. retry reports a race lost under Any or
@@ -177,7 +189,7 @@ func (a *appender) attempt(ctx context.Context) (out []domain.RecordedEvent, ret
 	if h.revision != domain.NoRevision {
 		exact = esdbc.Revision(uint64(h.revision))
 	}
-	_, err = a.c.AppendToStream(ctx, a.s.serverName(a.stream), esdbc.AppendToStreamOptions{ExpectedRevision: exact}, data...)
+	res, err := a.c.AppendToStream(ctx, a.s.serverName(a.stream), esdbc.AppendToStreamOptions{ExpectedRevision: exact}, data...)
 	switch {
 	case err == nil:
 	case isWrongExpectedVersion(err):
@@ -195,11 +207,11 @@ func (a *appender) attempt(ctx context.Context) (out []domain.RecordedEvent, ret
 		}
 		return nil, false, &domain.WrongExpectedRevisionError{Stream: a.stream, Expected: a.expected, Actual: actual}
 	case isMaxAppendSize(err):
-		return nil, false, fmt.Errorf("append to %s: the server refuses appends this large; raise its max append size (docs/esdb.md): %w", a.stream, err)
+		return nil, false, fmt.Errorf("append to %s: the server refuses appends this large; raise its max append size and max append event size together (docs/esdb.md): %w", a.stream, err)
 	default:
 		return nil, false, a.s.fail(ctx, a.c, err, "append to "+a.stream)
 	}
-	out, err = a.readBack(ctx, h, recs)
+	out, err = a.readBack(ctx, h, recs, res)
 	return out, false, err
 }
 
@@ -283,14 +295,43 @@ func newSalt() (string, error) {
 // them. If another call appended the same ids first (the server then
 // answers idempotently), the events read are that call's: they are the
 // answer if their content is the same, and a conflict otherwise.
-func (a *appender) readBack(ctx context.Context, h head, recs []domain.RecordedEvent) ([]domain.RecordedEvent, error) {
+//
+// The append's own result cannot replace the read: it holds one position
+// for the whole append (the same in an idempotent answer as in the first),
+// and neither the salt nor the hash stored, which differ when a concurrent
+// retry of the same ids got in first. It checks the read instead: for a
+// one-event append, where that position can only be the event's, the event
+// read must sit there, or the read is taken again as if it were short. For
+// several events the server's source does not promise which event's
+// position it reports, so it is not used.
+//
+// The read goes to the leader (leaderOnly), which holds every acknowledged
+// write. Should it find fewer events than acknowledged all the same (a node
+// that lost its leadership between the append and the read), it is read
+// again after a pause; if it stays short, the error wraps ErrUnavailable:
+// the write is stored, and a retry with the same event ids answers it.
+func (a *appender) readBack(ctx context.Context, h head, recs []domain.RecordedEvent, res *esdbc.WriteResult) ([]domain.RecordedEvent, error) {
 	from := uint64(h.revision + 1)
-	got, err := a.s.readStream(ctx, a.c, a.stream, from, len(recs))
-	if err != nil {
-		return nil, fmt.Errorf("append to %s: read the appended events back: %w", a.stream, err)
-	}
-	if len(got) != len(recs) {
-		return nil, fmt.Errorf("append to %s: the server acknowledged %d events at revision %d but %d are there", a.stream, len(recs), from, len(got))
+	var got []domain.RecordedEvent
+	for n := 0; ; n++ {
+		if n > 0 {
+			if err := a.s.pause(ctx, n); err != nil {
+				return nil, fmt.Errorf("append to %s: read the appended events back: %w", a.stream, err)
+			}
+		}
+		var err error
+		got, err = a.s.readStream(ctx, a.c, a.stream, from, len(recs))
+		if err != nil {
+			return nil, fmt.Errorf("append to %s: read the appended events back: %w", a.stream, err)
+		}
+		p := resultPosition(res)
+		if len(got) == len(recs) && (len(recs) != 1 || p == 0 || got[0].Position == p) {
+			break
+		}
+		if n >= a.s.opts.MaxLeaderRedirects {
+			return nil, fmt.Errorf("append to %s: the server acknowledged %d events at revision %d (position %d) but a read finds %d%s: %w",
+				a.stream, len(recs), from, p, len(got), atPositions(got), ErrUnavailable)
+		}
 	}
 	for i, g := range got {
 		want := recs[i]
@@ -304,6 +345,28 @@ func (a *appender) readBack(ctx context.Context, h head, recs []domain.RecordedE
 		}
 	}
 	return got, nil
+}
+
+// atPositions describes where events were read, for an error message.
+func atPositions(evs []domain.RecordedEvent) string {
+	if len(evs) == 0 {
+		return ""
+	}
+	ps := make([]string, len(evs))
+	for i, e := range evs {
+		ps[i] = fmt.Sprint(e.Position)
+	}
+	return " at position " + strings.Join(ps, ", ")
+}
+
+// resultPosition is the port's position of the last event an append's
+// result names, 0 if the result has none (the client reports "no position"
+// as 0).
+func resultPosition(res *esdbc.WriteResult) uint64 {
+	if res == nil || res.CommitPosition == 0 || res.CommitPosition == math.MaxUint64 || res.CommitPosition != res.PreparePosition {
+		return 0
+	}
+	return res.CommitPosition + 1
 }
 
 // retried answers an append whose ids are all stored: an idempotent retry if
@@ -337,7 +400,14 @@ func (a *appender) claim(ctx context.Context, id uuid.UUID, rev uint64) (*domain
 	cs := a.s.claimStream(id)
 	want := claim{Stream: a.stream, Revision: rev, Owner: a.owner}
 	var expected esdbc.ExpectedRevision = esdbc.NoStream{}
-	for range maxClaimRounds {
+	for round := range maxClaimRounds {
+		if round > 1 {
+			// Only writers of the same event id contend here; after two
+			// rounds, give the other one time to finish.
+			if err := a.s.pause(ctx, round-1); err != nil {
+				return nil, fmt.Errorf("append to %s: claim event id %s: %w", a.stream, id, err)
+			}
+		}
 		if expected != nil {
 			ok, err := a.writeClaim(ctx, cs, want, expected)
 			if err != nil || ok {

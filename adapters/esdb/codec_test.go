@@ -226,3 +226,22 @@ func TestOptionsRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestIsConnectionClosing(t *testing.T) {
+	closing := status.Error(codes.Canceled, "grpc: the client connection is closing")
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{closing, true},
+		{fmt.Errorf("read: %w", closing), true},
+		{status.Error(codes.Canceled, "context canceled"), false},
+		{status.Error(codes.Unavailable, "connection refused"), false},
+		{errors.New("client connection is closing"), false},
+	}
+	for _, tc := range tests {
+		if got := isConnectionClosing(tc.err); got != tc.want {
+			t.Errorf("isConnectionClosing(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

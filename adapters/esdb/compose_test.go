@@ -45,8 +45,8 @@ func TestComposeFile(t *testing.T) {
 		t.Helper()
 		svc := asMap(t, name, services[name])
 		image := str(t, name+".image", svc["image"])
-		if !strings.HasPrefix(image, "docker.kurrent.io/kurrent-") || !regexp.MustCompile(`:\d+\.\d+\.\d+$`).MatchString(image) {
-			t.Errorf("%s: image %q, want the official KurrentDB image at a pinned version", name, image)
+		if !regexp.MustCompile(`^docker\.kurrent\.io/kurrent-lts/kurrentdb:\d+\.\d+\.\d+$`).MatchString(image) {
+			t.Errorf("%s: image %q, want the LTS KurrentDB image at a pinned version", name, image)
 		}
 		env := asMap(t, name+".environment", svc["environment"])
 		want := map[string]string{"KURRENTDB_INSECURE": "true", "KURRENTDB_CLUSTER_SIZE": clusterSize}
@@ -55,8 +55,8 @@ func TestComposeFile(t *testing.T) {
 				t.Errorf("%s: %s = %q, want %q", name, k, got, v)
 			}
 		}
-		if size, err := strconv.Atoi(str(t, name+".KURRENTDB_MAX_APPEND_SIZE", env["KURRENTDB_MAX_APPEND_SIZE"])); err != nil || size < 2<<20 {
-			t.Errorf("%s: KURRENTDB_MAX_APPEND_SIZE %d, want at least 2 MiB (1 MiB of data plus metadata)", name, size)
+		if err := checkAppendLimits(env); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 		check := strings.Join(strs(t, name+".healthcheck.test", asMap(t, name+".healthcheck", svc["healthcheck"])["test"]), " ")
 		if !strings.Contains(check, "http://localhost:2113/health/live") {
@@ -163,6 +163,79 @@ func TestComposeFile(t *testing.T) {
 	slices.Sort(hosts)
 	if !slices.Equal(hosts, addrs) {
 		t.Errorf("ledger-cluster: connects to %q, want the three nodes %q", hosts, addrs)
+	}
+}
+
+// KurrentDB's limits on appends, as its option validator (25.1 and later)
+// enforces them: the per-event limit at most 16 MiB (the largest log
+// record) and at most the total; the total at most 256 MiB (a chunk).
+const (
+	maxLogRecordSize = 16 << 20
+	chunkSize        = 256 << 20
+	// ledgerEventSize is what the port's largest event needs on the
+	// server: 1 MiB of data plus its metadata and type, rounded up.
+	ledgerEventSize = 2 << 20
+	// defaultAppendEventSize and defaultAppendSize are 25.1's defaults.
+	defaultAppendEventSize = maxLogRecordSize
+	defaultAppendSize      = chunkSize
+)
+
+// checkAppendLimits checks a node's environment the way the node checks its
+// options at start, and that the ledger's largest event fits. Setting one
+// limit alone is refused: the total alone below 16 MiB stops the node from
+// starting (ClusterVNodeOptionsValidator), and the per-event limit alone
+// would not survive a change of the other default.
+func checkAppendLimits(env map[string]any) error {
+	total, hasTotal := env["KURRENTDB_MAX_APPEND_SIZE"]
+	event, hasEvent := env["KURRENTDB_MAX_APPEND_EVENT_SIZE"]
+	if hasTotal != hasEvent {
+		return fmt.Errorf("KURRENTDB_MAX_APPEND_SIZE and KURRENTDB_MAX_APPEND_EVENT_SIZE must be set together or not at all")
+	}
+	t, e := defaultAppendSize, defaultAppendEventSize
+	if hasTotal {
+		var err error
+		ts, _ := total.(string)
+		es, _ := event.(string)
+		if t, err = strconv.Atoi(ts); err != nil {
+			return fmt.Errorf("KURRENTDB_MAX_APPEND_SIZE %q: %w", ts, err)
+		}
+		if e, err = strconv.Atoi(es); err != nil {
+			return fmt.Errorf("KURRENTDB_MAX_APPEND_EVENT_SIZE %q: %w", es, err)
+		}
+	}
+	switch {
+	case e > maxLogRecordSize:
+		return fmt.Errorf("per-event limit %d above %d: the node refuses to start", e, maxLogRecordSize)
+	case e > t:
+		return fmt.Errorf("per-event limit %d above the total %d: the node refuses to start", e, t)
+	case t > chunkSize:
+		return fmt.Errorf("total limit %d above %d", t, chunkSize)
+	case e < ledgerEventSize:
+		return fmt.Errorf("per-event limit %d, want at least %d (1 MiB of data plus metadata)", e, ledgerEventSize)
+	}
+	return nil
+}
+
+func TestCheckAppendLimits(t *testing.T) {
+	tests := []struct {
+		env  map[string]any
+		fail bool
+	}{
+		{map[string]any{}, false},
+		{map[string]any{"KURRENTDB_MAX_APPEND_SIZE": "8388608", "KURRENTDB_MAX_APPEND_EVENT_SIZE": "4194304"}, false},
+		// The defect this guards: the total alone, below the default
+		// per-event limit of 16 MiB.
+		{map[string]any{"KURRENTDB_MAX_APPEND_SIZE": "8388608"}, true},
+		{map[string]any{"KURRENTDB_MAX_APPEND_EVENT_SIZE": "4194304"}, true},
+		{map[string]any{"KURRENTDB_MAX_APPEND_SIZE": "4194304", "KURRENTDB_MAX_APPEND_EVENT_SIZE": "8388608"}, true},
+		{map[string]any{"KURRENTDB_MAX_APPEND_SIZE": "33554432", "KURRENTDB_MAX_APPEND_EVENT_SIZE": "33554432"}, true},
+		{map[string]any{"KURRENTDB_MAX_APPEND_SIZE": "8388608", "KURRENTDB_MAX_APPEND_EVENT_SIZE": "1048576"}, true},
+		{map[string]any{"KURRENTDB_MAX_APPEND_SIZE": "x", "KURRENTDB_MAX_APPEND_EVENT_SIZE": "4194304"}, true},
+	}
+	for _, tc := range tests {
+		if err := checkAppendLimits(tc.env); (err != nil) != tc.fail {
+			t.Errorf("checkAppendLimits(%v) = %v, want failure %v", tc.env, err, tc.fail)
+		}
 	}
 }
 

@@ -82,7 +82,11 @@ func isInvalidPosition(err error) bool {
 }
 
 // isMaxAppendSize reports the server's refusal of an append larger than its
-// MaxAppendSize setting.
+// MaxAppendSize setting ("Maximum Append Size of N Exceeded."), or, since
+// 25.0, of one event larger than its MaxAppendEventSize setting ("Event with
+// Id: …, Size: …, exceeds Maximum Append Event Size of N."). The client
+// keeps only the text, with code Unknown.
 func isMaxAppendSize(err error) bool {
-	return strings.Contains(err.Error(), "Maximum Append Size")
+	msg := err.Error()
+	return strings.Contains(msg, "Maximum Append Size") || strings.Contains(msg, "Maximum Append Event Size")
 }

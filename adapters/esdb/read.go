@@ -248,12 +248,8 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, handle func(domain.
 		}
 		s.opts.Logger.Warn("eventstoredb subscription dropped; subscribing again", "after", last, "err", err)
 		if fruitless > 1 {
-			backoff := time.NewTimer(min(50*time.Millisecond<<(fruitless-2), 5*time.Second))
-			select {
-			case <-backoff.C:
-			case <-ctx.Done():
-				backoff.Stop()
-			}
+			// The error is ctx's, which the next round reports.
+			_ = s.opts.Sleep(ctx, min(50*time.Millisecond<<(fruitless-2), 5*time.Second))
 		}
 	}
 }
@@ -272,6 +268,7 @@ func (s *Store) subscribe(ctx context.Context, after uint64) (sub *esdbc.Subscri
 		err error
 	}
 	result := make(chan opened, 1)
+	ctx = leaderOnly(ctx)
 	go func() {
 		var from esdbc.AllPosition = esdbc.Start{}
 		if after > 0 {
@@ -346,4 +343,47 @@ func wrapOp(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return err
+}
+
+// LastPosition is the position of the last of the ledger's events in this
+// namespace, 0 if there is none: what a node's read models must reach
+// before it serves, and the head its lag is measured from. It reads $all
+// backwards from the end until it meets one; the records after the last
+// ledger event are few (an append's claims come before its events), unless
+// another application writes to the same server.
+func (s *Store) LastPosition(ctx context.Context) (uint64, error) {
+	const op = "find the last position"
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("%s: %w", op, err)
+	}
+	var last uint64
+	err := s.run(ctx, func(ctx context.Context, c *esdbc.Client) error {
+		rs, err := c.ReadAll(ctx, esdbc.ReadAllOptions{Direction: esdbc.Backwards, From: esdbc.End{}}, math.MaxUint64)
+		if err != nil {
+			return s.fail(ctx, c, err, op)
+		}
+		defer rs.Close()
+		for {
+			ev, err := rs.Recv()
+			switch {
+			case isEOF(err):
+				last = 0
+				return nil
+			case err != nil:
+				return s.fail(ctx, c, err, op)
+			}
+			rec, ok, err := s.ledgerEvent(ev)
+			if err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+			if ok {
+				last = rec.Position
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		return 0, wrapOp(op, err)
+	}
+	return last, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	esdbc "github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"google.golang.org/grpc/codes"
+	grpcmd "google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/masteryledger/ledger/domain"
@@ -46,11 +48,50 @@ type Options struct {
 	// client. Default 10 s.
 	CloseTimeout time.Duration
 	// MaxAppendAttempts bounds the attempts of one append with Any or
-	// StreamExists whose stream keeps moving under it. Default 1000.
+	// StreamExists whose stream keeps moving under it; the attempts after
+	// the second pause as Backoff says. Default 32.
 	MaxAppendAttempts int
 	// MaxResubscribes bounds the resubscriptions of Subscribe in a row that
 	// deliver nothing. Default 10.
 	MaxResubscribes int
+	// MaxLeaderRedirects bounds the retries of one call that a follower
+	// answered "not leader" (the client then connects to the leader it
+	// names, or looks for one), and of an append's read-back that finds
+	// fewer events than the server acknowledged. Default 8.
+	MaxLeaderRedirects int
+	// Backoff is the pause before retry n (1, 2, …) of every retry loop of
+	// the store. Default: 10 ms doubling up to 1 s, each pause drawn
+	// between half and all of that.
+	Backoff func(n int) time.Duration
+	// Sleep pauses for d or until ctx ends, returning ctx's error then.
+	// Tests replace it to run retry loops without waiting. Default: a
+	// timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// defaultBackoff is Options.Backoff's default: exponential with jitter, so
+// that nodes retrying after the same leader change do not retry in step.
+func defaultBackoff(n int) time.Duration {
+	d := 10 * time.Millisecond << min(max(n-1, 0), 7)
+	d = min(d, time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep is Options.Sleep's default.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pause waits before retry n of a loop.
+func (s *Store) pause(ctx context.Context, n int) error {
+	return s.opts.Sleep(ctx, s.opts.Backoff(n))
 }
 
 func defaultPrefixes() []string { return []string{"standard-", "learner-", "school-"} }
@@ -110,7 +151,16 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 		o.CloseTimeout = 10 * time.Second
 	}
 	if o.MaxAppendAttempts <= 0 {
-		o.MaxAppendAttempts = 1000
+		o.MaxAppendAttempts = 32
+	}
+	if o.MaxLeaderRedirects <= 0 {
+		o.MaxLeaderRedirects = 8
+	}
+	if o.Backoff == nil {
+		o.Backoff = defaultBackoff
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
 	}
 	if o.MaxResubscribes <= 0 {
 		o.MaxResubscribes = 10
@@ -126,6 +176,9 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("open eventstoredb store: connection string: %s: %w", msg, domain.ErrInvalid)
 	}
 	cfg.Logger = clientLogger(o.Logger)
+	// Every call goes to the leader (see leaderOnly): discovery looks for
+	// it first, whatever the connection string prefers.
+	cfg.NodePreference = esdbc.NodePreferenceLeader
 
 	s := &Store{opts: o, cfg: *cfg, ns: o.Namespace, users: make(map[*esdbc.Client]*clientUse)}
 	for _, p := range o.StreamPrefixes {
@@ -201,11 +254,14 @@ func checkNames(o Options) error {
 			return fmt.Errorf("stream prefix %q: %w", p, domain.ErrInvalid)
 		}
 		// A store without a namespace would read this one's streams.
-		if o.Namespace != "" && (strings.HasPrefix(o.Namespace, p) || strings.HasPrefix(o.Namespace, claimInfix)) {
+		if o.Namespace != "" && (strings.HasPrefix(o.Namespace, p) || strings.HasPrefix(o.Namespace, claimInfix) || strings.HasPrefix(o.Namespace, clusterInfix)) {
 			return fmt.Errorf("namespace %q starts like the ledger's own streams (%q): %w", o.Namespace, p, domain.ErrInvalid)
 		}
 		if strings.HasPrefix(claimInfix, p) || strings.HasPrefix(p, claimInfix) {
 			return fmt.Errorf("stream prefix %q overlaps the id claims' %q: %w", p, claimInfix, domain.ErrInvalid)
+		}
+		if strings.HasPrefix(clusterInfix, p) || strings.HasPrefix(p, clusterInfix) {
+			return fmt.Errorf("stream prefix %q overlaps the cluster's own streams' %q: %w", p, clusterInfix, domain.ErrInvalid)
 		}
 	}
 	return nil
@@ -301,16 +357,71 @@ func (s *Store) end(c *esdbc.Client) {
 	s.calls.Done()
 }
 
-// run calls fn with the client on a goroutine of its own and waits for it or
-// for ctx. The client does not watch contexts while it looks for a node, so
-// a caller must never wait on it without a way out. fn's context ends when
-// ctx does, when fn returns, or when the store closes.
+// errNotLeader marks a call a follower refused because it requires the
+// leader; the client has then started to connect to the leader, and the
+// call can be made again.
+var errNotLeader = errors.New("the node is not the leader")
+
+// errConnectionReplaced marks a call cancelled because the client closed
+// its connection under it, which it does when it moves to the leader a
+// "not leader" answer to another call named. The call can be made again.
+var errConnectionReplaced = errors.New("the client replaced its connection under the call")
+
+// isConnectionClosing reports gRPC's answer to a call on a connection the
+// client closed: Canceled, "grpc: the client connection is closing", as it
+// is or inside the client's error.
+func isConnectionClosing(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok {
+		var e *esdbc.Error
+		if !errors.As(err, &e) || e.Err() == nil {
+			return false
+		}
+		if st, ok = status.FromError(e.Err()); !ok {
+			return false
+		}
+	}
+	return st.Code() == codes.Canceled && strings.Contains(st.Message(), "client connection is closing")
+}
+
+// leaderOnly puts the requires-leader header on ctx's outgoing metadata.
+// The client is meant to send it for the leader node preference but puts
+// it in the call's incoming metadata, which is never sent (v4.1.0 and
+// v4.2.0). Without it a follower serves reads from its own copy, which may
+// lag behind the leader, and forwards appends: the read of a stream's head
+// and an append's read-back could then miss a committed write.
+func leaderOnly(ctx context.Context) context.Context {
+	return grpcmd.AppendToOutgoingContext(ctx, "requires-leader", "true")
+}
+
+// run calls fn as runOnce does, again after a pause when a follower
+// answered "not leader" or the client closed the connection under the call
+// to move to the leader, up to Options.MaxLeaderRedirects times. fn must be
+// safe to call again after it failed that way.
 func (s *Store) run(ctx context.Context, fn func(ctx context.Context, c *esdbc.Client) error) error {
+	for n := 1; ; n++ {
+		err := s.runOnce(ctx, fn)
+		if !(errors.Is(err, errNotLeader) || errors.Is(err, errConnectionReplaced)) || n > s.opts.MaxLeaderRedirects {
+			return err
+		}
+		s.opts.Logger.Debug("eventstoredb node is not the leader; calling again", "retry", n)
+		if perr := s.pause(ctx, n); perr != nil {
+			return wrapOp("wait for the leader", perr)
+		}
+	}
+}
+
+// runOnce calls fn with the client on a goroutine of its own and waits for
+// it or for ctx. The client does not watch contexts while it looks for a
+// node, so a caller must never wait on it without a way out. fn's context
+// ends when ctx does, when fn returns, or when the store closes, and
+// carries the requires-leader header.
+func (s *Store) runOnce(ctx context.Context, fn func(ctx context.Context, c *esdbc.Client) error) error {
 	c, err := s.begin()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(leaderOnly(ctx))
 	stopOnClose := context.AfterFunc(s.life, cancel)
 	result := make(chan error, 1)
 	go func() {
@@ -343,6 +454,9 @@ func (s *Store) fail(ctx context.Context, c *esdbc.Client, err error, what strin
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: %w", what, ctxErr)
 	}
+	if isConnectionClosing(err) {
+		return fmt.Errorf("%s: %w: %w: %w", what, ErrUnavailable, errConnectionReplaced, err)
+	}
 	var e *esdbc.Error
 	if errors.As(err, &e) {
 		switch e.Code() {
@@ -352,7 +466,7 @@ func (s *Store) fail(ctx context.Context, c *esdbc.Client, err error, what strin
 			s.abandon(c)
 			return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
 		case esdbc.ErrorCodeNotLeader:
-			return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
+			return fmt.Errorf("%s: %w: %w: %w", what, ErrUnavailable, errNotLeader, err)
 		case esdbc.ErrorCodeUnauthenticated, esdbc.ErrorCodeAccessDenied:
 			return fmt.Errorf("%s: refused by the server (check the credentials and ACLs): %w", what, err)
 		}

@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/masteryledger/ledger/adapters/esdb"
 	"github.com/masteryledger/ledger/adapters/esdb/esdbfake"
 )
 
@@ -82,5 +87,78 @@ func TestVerifyOnEventStoreDB(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"verify", "--store", "eventstoredb", "--data", dir}, noEnv, io.Discard, io.Discard); exitCode(err) != 2 {
 		t.Fatalf("--store eventstoredb without a URL: %v, want a usage error", err)
+	}
+}
+
+// TestRestartOnEventStoreDB: a node started on a store that already holds
+// events waits for them, as on the embedded store: its start position is
+// the last ledger event in $all, it is not ready before its read models
+// reach it, and its lag metrics read 0 once they have.
+func TestRestartOnEventStoreDB(t *testing.T) {
+	url := esdbfake.StartTB(t, &esdbfake.Options{MaxAppendSize: 8 << 20}).URL()
+	dir := t.TempDir()
+	base, stop := startServe(t, "--data", dir, "--tokens", writeTokens(t, dir), "--store", "eventstoredb", "--eventstoredb-url", url)
+	setUpSchool(t, base)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err := esdb.Open(t.Context(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want, err := st.LastPosition(t.Context())
+	if err != nil || want == 0 {
+		t.Fatalf("LastPosition: %d, %v", want, err)
+	}
+
+	n, err := openNode(t.Context(), dir, storeConfig{kind: "eventstoredb", url: url}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.close()
+	if n.startPos != want {
+		t.Fatalf("start position %d, want the last ledger event's %d", n.startPos, want)
+	}
+	if err := n.engine.WaitFor(t.Context(), want); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.ready(t.Context()); err != nil {
+		t.Fatalf("ready after catching up: %v", err)
+	}
+	if n.engine.Position() < want {
+		t.Fatalf("ready at position %d of %d", n.engine.Position(), want)
+	}
+	var metrics strings.Builder
+	fams, err := n.metrics.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if strings.HasSuffix(f.GetName(), "_lag_events") {
+			fmt.Fprintf(&metrics, "%s %v\n", f.GetName(), f.GetMetric()[0].GetGauge().GetValue())
+		}
+	}
+	// Only the read model is waited for; the log follows the store on its
+	// own, so its lag may not be 0 yet.
+	if !strings.Contains(metrics.String(), "ledger_projection_lag_events 0\n") {
+		t.Errorf("lag metrics after catching up:\n%s", metrics.String())
+	}
+}
+
+// TestStoreHead: the lag metrics' head keeps its last value when the
+// store cannot be asked, and never goes back.
+func TestStoreHead(t *testing.T) {
+	var next uint64
+	var fail error
+	h := &storeHead{timeout: time.Second, load: func(context.Context) (uint64, error) { return next, fail }}
+	next = 10
+	if got := h.get(); got != 10 {
+		t.Errorf("head %d, want 10", got)
+	}
+	next, fail = 0, errors.New("unavailable")
+	if got := h.get(); got != 10 {
+		t.Errorf("head after a failed read %d, want the last value 10", got)
 	}
 }

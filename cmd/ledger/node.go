@@ -78,12 +78,13 @@ type node struct {
 func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Logger) (*node, error) {
 	n := &node{data: data, failed: make(chan error, 1), stopped: make(chan struct{})}
 	var engine *projections.Engine
-	var embedded *sqlite.Store
+	head := &storeHead{timeout: 2 * time.Second}
 	n.metrics = httpapi.NewMetrics(func() float64 {
-		if engine == nil || embedded == nil {
-			return 0 // EventStoreDB: lag is not known without asking the server
+		if engine == nil || head.load == nil {
+			return 0
 		}
-		return float64(embedded.LastPosition() - engine.Position())
+		h := head.get()
+		return float64(h - min(h, engine.Position()))
 	})
 	var store eventStore
 	switch sc.kind {
@@ -97,14 +98,22 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		if err != nil {
 			return nil, err
 		}
-		embedded, store = s, s
+		store = s
 		n.startPos = s.LastPosition()
+		head.load = func(context.Context) (uint64, error) { return s.LastPosition(), nil }
 	case "eventstoredb":
 		s, err := esdb.Open(ctx, sc.url, &esdb.Options{Logger: logger.With("subsystem", "store")})
 		if err != nil {
 			return nil, err
 		}
 		store = s
+		// As on the embedded store: the node is ready, and serves, once
+		// its read models hold every event stored when it started.
+		if n.startPos, err = s.LastPosition(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		head.load = s.LastPosition
 	default:
 		return nil, fmt.Errorf("unknown store %q: %w", sc.kind, errUsage)
 	}
@@ -141,12 +150,10 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 			Name: "ledger_log_leaves", Help: "Leaves of the transparency log written to its file.",
 		}, func() float64 { return float64(n.log.Size()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "ledger_log_lag_events", Help: "Events stored but not yet in the transparency log (embedded store; 0 on EventStoreDB, whose head is not known without asking the server).",
+			Name: "ledger_log_lag_events", Help: "How far the transparency log is behind the store's last event, in positions (events on the embedded store; on EventStoreDB positions are sparse).",
 		}, func() float64 {
-			if embedded == nil {
-				return 0
-			}
-			return float64(embedded.LastPosition() - min(embedded.LastPosition(), n.log.Position()))
+			h := head.get()
+			return float64(h - min(h, n.log.Position()))
 		}),
 	)
 	pseudo, err := research.LoadPseudonymizer(data)
@@ -154,6 +161,19 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		n.log.Close()
 		store.Close()
 		return nil, err
+	}
+	// Nodes sharing a cluster must share their keys; one that does not is
+	// refused before it writes anything.
+	if a, ok := store.(agreer); ok {
+		fps, err := nodeFingerprints(data, key, pseudo)
+		if err == nil {
+			err = checkClusterKeys(ctx, a, fps)
+		}
+		if err != nil {
+			n.log.Close()
+			store.Close()
+			return nil, err
+		}
 	}
 	n.keys, n.sealer = keys, keystore.NewSealer(keys)
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
@@ -194,6 +214,29 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		close(n.stopped)
 	}()
 	return n, nil
+}
+
+// storeHead is the store's last position for the lag metrics. On
+// EventStoreDB it is a round trip, bounded by timeout; when that fails the
+// last value read stands, so a scrape never hangs on the server.
+type storeHead struct {
+	load    func(context.Context) (uint64, error)
+	timeout time.Duration
+
+	mu   sync.Mutex
+	last uint64
+}
+
+func (h *storeHead) get() uint64 {
+	ctx, cancel := context.WithTimeout(context.Background(), h.timeout)
+	defer cancel()
+	p, err := h.load(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil && p > h.last {
+		h.last = p
+	}
+	return h.last
 }
 
 // fail reports a background failure once; serve stops on it.

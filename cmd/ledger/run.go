@@ -25,7 +25,8 @@ commands:
   replay   print the trail of one learner's claim on a standard as a table
   export   write every event, in global order, as NDJSON (--pseudonymise for research)
   verify   recompute every hash chain, the global order and the transparency log of a
-           data directory (--data), or of an export against saved checkpoints (--export)
+           data directory (--data), of an export against saved checkpoints (--export),
+           or of a running ledger over HTTP with an auditor token (--server URL)
   verify-transcript
            check a signed transcript (GET .../transcript?format=ob3) offline against the log's key
   verify-consistency

@@ -40,6 +40,20 @@ const (
 // Append follows the server's gRPC Append: an options message, then the
 // proposed events, then one answer.
 func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
+	if fwd, err := svc.s.route(srv.Context(), true); err != nil {
+		// The server reads the whole request before it answers "not
+		// leader" (the write reaches the node's main queue first); an
+		// answer before the client sent its events would reach the
+		// client as a failed send, without the trailers.
+		for {
+			if _, rerr := srv.Recv(); rerr != nil {
+				break
+			}
+		}
+		return err
+	} else if fwd != nil {
+		return (&streamsService{s: fwd}).Append(srv)
+	}
 	s := svc.s
 	first, err := srv.Recv()
 	if err != nil {
@@ -93,7 +107,12 @@ func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
 		}
 		// The server counts an event as its data, its metadata and its
 		// type (stored in UTF-16).
-		size += len(pm.GetData()) + len(pm.GetCustomMetadata()) + 2*len(typ)
+		eventSize := len(pm.GetData()) + len(pm.GetCustomMetadata()) + 2*len(typ)
+		if limit := s.opts.MaxAppendEventSize; limit > 0 && eventSize > limit {
+			id, _ := uuidFromProto(pm.GetId())
+			return status.Errorf(codes.InvalidArgument, "Event with Id: %s, Size: %d, exceeds Maximum Append Event Size of %d.", id, eventSize, limit)
+		}
+		size += eventSize
 		if size > s.opts.MaxAppendSize {
 			_ = grpc.SetTrailer(srv.Context(), metadata.Pairs(
 				"exception", "maximum-append-size-exceeded",
@@ -124,6 +143,7 @@ func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stats.Appends++
 	ids := make([]uuid.UUID, len(events))
 	for i, e := range events {
 		ids[i] = e.id
@@ -135,6 +155,7 @@ func (svc *streamsService) Append(srv streams.Streams_AppendServer) error {
 			return srv.SendAndClose(success(current, nil))
 		}
 		last := s.write(stream, events)
+		s.stats.Events += len(events)
 		return srv.SendAndClose(success(int64(last.number), last))
 	case decideIdempotent:
 		return srv.SendAndClose(success(end, s.eventAt(stream, uint64(end))))

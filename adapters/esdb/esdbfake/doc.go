@@ -38,11 +38,19 @@
 //     at or after it is skipped.
 //   - ServerFeatures.GetSupportedMethods, or Unimplemented as on servers
 //     before 21.10.
+//   - Since 25.0, the per-event append limit (Options.MaxAppendEventSize)
+//     beside the total one, with the server's message.
+//   - A leader and followers (cluster.go): a follower holds a copy of the
+//     leader's log as far as it has caught up (SetLagging, CatchUp), serves
+//     reads from it, forwards appends, and answers a request with the
+//     "requires-leader" header "not-leader" with the leader's address, as
+//     the server does; HandOver changes the leader.
 //
 // # What it does not model
 //
-// Security and credentials, TLS, gossip and clusters (a single-host
-// connection string never asks for gossip), persistent subscriptions,
+// Security and credentials, TLS, gossip (a single-host connection string
+// never asks for it), quorum writes and the truncation of an old leader's
+// unreplicated records, persistent subscriptions,
 // projections, stream deletion and metadata, explicit transactions, link
 // events, scavenging, stream subscriptions, batch appends, and durability.
 // The server's event-id cache for idempotent appends with "any" or "stream

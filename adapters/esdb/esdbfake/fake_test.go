@@ -185,6 +185,14 @@ func TestAppendLimits(t *testing.T) {
 	if st, _ := status.FromError(errors.Unwrap(err)); err == nil || st.Code() != codes.InvalidArgument || !strings.Contains(err.Error(), "Maximum Append Size of 1048576 Exceeded") {
 		t.Errorf("append over the max append size: %v", err)
 	}
+
+	// Since 25.0 one event has a limit of its own, checked first.
+	fake = esdbfake.StartTB(t, &esdbfake.Options{MaxAppendSize: 8 << 20, MaxAppendEventSize: 1 << 20})
+	c = client(t, fake)
+	_, err = c.AppendToStream(t.Context(), "s-1", esdbc.AppendToStreamOptions{ExpectedRevision: esdbc.Any{}}, big)
+	if st, _ := status.FromError(errors.Unwrap(err)); err == nil || st.Code() != codes.InvalidArgument || !strings.Contains(err.Error(), "exceeds Maximum Append Event Size of 1048576.") {
+		t.Errorf("append over the max append event size: %v", err)
+	}
 }
 
 func TestReadAll(t *testing.T) {

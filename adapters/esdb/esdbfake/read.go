@@ -24,6 +24,12 @@ var errInvalidPosition = status.Error(codes.InvalidArgument, "Trying to read fro
 
 // Read follows the server's gRPC Read: a stream or $all, read or subscribed.
 func (svc *streamsService) Read(req *streams.ReadReq, srv streams.Streams_ReadServer) error {
+	if _, err := svc.s.route(srv.Context(), false); err != nil {
+		return err
+	}
+	svc.s.mu.Lock()
+	svc.s.stats.Reads++
+	svc.s.mu.Unlock()
 	o := req.GetOptions()
 	if o == nil {
 		return status.Error(codes.InvalidArgument, "'options' is a required argument")

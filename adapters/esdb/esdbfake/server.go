@@ -32,6 +32,11 @@ type Options struct {
 	// MaxAppendSize caps the bytes of one append. Default
 	// DefaultMaxAppendSize.
 	MaxAppendSize int
+	// MaxAppendEventSize caps the bytes of one event of an append, as
+	// servers since 25.0 do (their MaxAppendEventSize setting, default
+	// 16 MiB since 25.1). Zero means no per-event limit, as on 24.10, the
+	// version the fake reports by default.
+	MaxAppendEventSize int
 	// NoStreamReadPositions leaves positions out of stream reads, as
 	// servers before 22.10 do: commit and prepare position are 2^64-1 and
 	// the read event has "no position".
@@ -58,6 +63,14 @@ type Server struct {
 	end     uint64        // the position the next record takes
 	changed chan struct{} // closed and replaced at every commit
 	subs    map[*subscription]struct{}
+
+	// Cluster roles (cluster.go): leader is nil on the leader.
+	leader        *Server
+	lagging       bool
+	notLeader     int // requests refused as a follower
+	followerReads int // reads served as a follower
+
+	stats Stats
 
 	addr string
 	lis  net.Listener
@@ -183,6 +196,20 @@ func (s *Server) Subscriptions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.subs)
+}
+
+// Stats counts what clients asked of a node and what it wrote.
+type Stats struct {
+	Appends int // append calls this node decided
+	Reads   int // read and subscribe calls this node served
+	Events  int // events written by appends (not by Inject or the prologue)
+}
+
+// Stats returns the node's counts so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
 }
 
 // Event is an event to Inject.
