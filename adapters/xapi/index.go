@@ -27,9 +27,8 @@ type Index struct {
 	learners  map[string]string // learner id -> school id
 	// evidence derived from each statement, by statement id.
 	evidence map[string][]derived
-	// consistent is the recordedAt of the last event applied.
-	consistent time.Time
-	position   uint64
+	// position is the last position applied.
+	position uint64
 }
 
 type standardInfo struct {
@@ -93,7 +92,7 @@ func (x *Index) Apply(e domain.RecordedEvent) error {
 func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.consistent, x.position = e.RecordedAt, e.Position
+	x.position = e.Position
 	_, streamID, _ := domain.ParseStream(e.Stream)
 	switch ev := ev.(type) {
 	case domain.StandardPublished:
@@ -192,14 +191,6 @@ func (x *Index) setComponents(standardID string, comps []domain.Component, scale
 		x.caseURIs[c.CaseURI] = append(x.caseURIs[c.CaseURI], target{standardID: standardID, componentID: c.ID})
 		s.uris = append(s.uris, c.CaseURI)
 	}
-}
-
-// Consistent returns the recordedAt of the last event applied, for the
-// X-Experience-API-Consistent-Through header.
-func (x *Index) Consistent() time.Time {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.consistent
 }
 
 // lookup returns a copy of the entry of a statement id.

@@ -388,12 +388,12 @@ func (rs *Resource) get(w http.ResponseWriter, r *http.Request, p access.Princip
 	return nil
 }
 
+// setConsistent sets X-Experience-API-Consistent-Through to now: every
+// statement whose write was answered is in the Index, since a write
+// waits for the Index before it answers, so a read sees every statement
+// stored before it began.
 func (rs *Resource) setConsistent(w http.ResponseWriter) {
-	t := rs.cfg.Index.Consistent()
-	if t.IsZero() {
-		t = rs.cfg.Now()
-	}
-	w.Header().Set("X-Experience-API-Consistent-Through", t.UTC().Format(time.RFC3339Nano))
+	w.Header().Set("X-Experience-API-Consistent-Through", rs.cfg.Now().UTC().Format(time.RFC3339Nano))
 }
 
 func (rs *Resource) getOne(w http.ResponseWriter, r *http.Request, p access.Principal, q url.Values) error {
