@@ -515,11 +515,7 @@ func idsOnly(v any, key string) any {
 			out["member"] = idsOnly(v["member"], "member")
 			return out
 		case (t == "" || t == "Activity") && v["id"] != nil && (key == "object" || key == "parent" || key == "grouping" || key == "category" || key == "other"):
-			out := obj{"id": v["id"]}
-			if t != "" {
-				out["objectType"] = t
-			}
-			return out
+			return obj{"id": v["id"]}
 		}
 		out := make(obj, len(v))
 		for k, x := range v {

@@ -460,6 +460,7 @@ func (rs *Resource) wait(ctx context.Context, pos uint64) {
 
 func (rs *Resource) storeOne(ctx context.Context, p access.Principal, s pending, stored string) (domain.RecordedEvent, error) {
 	stmt := s.stmt
+	normalize(stmt)
 	stmt["id"] = s.id
 	stmt["stored"] = stored
 	if _, ok := stmt["timestamp"]; !ok {

@@ -344,6 +344,9 @@ func (c *checker) activity(path string, o obj) {
 			c.fail(p+".interactionType", "%q is not an interaction type", s)
 		}
 	}
+	if _, ok := def["correctResponsesPattern"]; ok && !hasType {
+		c.fail(p+".correctResponsesPattern", "needs an interactionType")
+	}
 	if v, ok := def["correctResponsesPattern"]; ok {
 		list, ok := v.([]any)
 		if !ok {
@@ -736,7 +739,7 @@ func checkStatement(v any) (checked, error) {
 		c.timestamp("statement.stored", s)
 	}
 	if a, ok := o["authority"]; ok {
-		c.actor("statement.authority", a)
+		c.authority(a)
 	}
 	if ver, ok := o["version"]; ok {
 		if s, ok := c.str("statement.version", ver); ok && !acceptedVersion(s) {
@@ -751,7 +754,45 @@ func checkStatement(v any) (checked, error) {
 			out.voids, _ = ob["id"].(string)
 		}
 	}
+	if c.err == nil {
+		normalize(o)
+	}
 	return out, c.err
+}
+
+// authority checks a statement's authority: an Agent, or an anonymous
+// Group of exactly two Agents (OAuth's application and user). The ledger
+// replaces it by the credential's, but a malformed one is still refused.
+func (c *checker) authority(v any) {
+	c.actor("statement.authority", v)
+	o, _ := v.(obj)
+	if o == nil || o["objectType"] != "Group" {
+		return
+	}
+	if _, identified := identityKeys(o); identified {
+		c.fail("statement.authority", "a Group authority must be anonymous")
+	}
+	if m, _ := o["member"].([]any); len(m) != 2 {
+		c.fail("statement.authority.member", "a Group authority has exactly two members")
+	}
+}
+
+// normalize writes each context's contextActivities as arrays, as the
+// specification asks an LRS to return them, in the statement and a
+// SubStatement.
+func normalize(s obj) {
+	if ctx, ok := s["context"].(obj); ok {
+		if ca, ok := ctx["contextActivities"].(obj); ok {
+			for k, v := range ca {
+				if _, isList := v.([]any); !isList {
+					ca[k] = []any{v}
+				}
+			}
+		}
+	}
+	if o, ok := s["object"].(obj); ok && o["objectType"] == "SubStatement" {
+		normalize(o)
+	}
 }
 
 // versionPattern is a version the resource accepts: 1.0.x or 2.0.x.
