@@ -316,11 +316,13 @@ func TestBadStatementsWriteNothing(t *testing.T) {
 		"bad mbox":                 good(func(s map[string]any) { s["actor"] = map[string]any{"mbox": "sam@example.org"} }),
 		"anonymous group, no list": good(func(s map[string]any) { s["actor"] = map[string]any{"objectType": "Group"} }),
 		"scaled above 1":           good(func(s map[string]any) { s["result"] = scaled(1.5) }),
-		"raw above max":            good(func(s map[string]any) { s["result"] = map[string]any{"score": map[string]any{"raw": 11, "min": 0, "max": 10}} }),
-		"bad duration":             good(func(s map[string]any) { s["result"] = map[string]any{"duration": "1 hour"} }),
-		"timestamp without zone":   good(func(s map[string]any) { s["timestamp"] = "2026-01-02T03:04:05" }),
-		"timestamp -00:00":         good(func(s map[string]any) { s["timestamp"] = "2026-01-02T03:04:05-00:00" }),
-		"bad registration":         good(func(s map[string]any) { s["context"] = map[string]any{"registration": "x"} }),
+		"raw above max": good(func(s map[string]any) {
+			s["result"] = map[string]any{"score": map[string]any{"raw": 11, "min": 0, "max": 10}}
+		}),
+		"bad duration":           good(func(s map[string]any) { s["result"] = map[string]any{"duration": "1 hour"} }),
+		"timestamp without zone": good(func(s map[string]any) { s["timestamp"] = "2026-01-02T03:04:05" }),
+		"timestamp -00:00":       good(func(s map[string]any) { s["timestamp"] = "2026-01-02T03:04:05-00:00" }),
+		"bad registration":       good(func(s map[string]any) { s["context"] = map[string]any{"registration": "x"} }),
 		"revision on agent object": good(func(s map[string]any) {
 			s["object"] = map[string]any{"objectType": "Agent", "mbox": "mailto:a@example.org"}
 			s["context"] = map[string]any{"revision": "1"}
