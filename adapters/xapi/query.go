@@ -254,8 +254,33 @@ func activitiesOf(s obj, related bool) []string {
 	return out
 }
 
-func (f filter) matches(e *entry) bool {
-	s := e.stmt
+// matches reports whether e passes f: its stored time within since and
+// until, and its content (agent, verb, activity, registration) matching,
+// or, for a statement whose object is a StatementRef, the content of the
+// statement it targets (one level, as the specification asks: a voiding
+// statement is found by the filter its voided statement matches). target
+// looks a statement up by id.
+func (f filter) matches(e *entry, target func(id string) *entry) bool {
+	st := e.storedAt()
+	if f.hasSince && !st.After(f.since) {
+		return false
+	}
+	if f.hasUntil && st.After(f.until) {
+		return false
+	}
+	if f.matchesContent(e.stmt) {
+		return true
+	}
+	if ob, ok := e.stmt["object"].(obj); ok && ob["objectType"] == "StatementRef" {
+		id, _ := ob["id"].(string)
+		if t := target(strings.ToLower(id)); t != nil && t.school == e.school {
+			return f.matchesContent(t.stmt)
+		}
+	}
+	return false
+}
+
+func (f filter) matchesContent(s obj) bool {
 	if f.verb != "" {
 		v, _ := s["verb"].(obj)
 		if id, _ := v["id"].(string); id != f.verb {
@@ -291,13 +316,6 @@ func (f filter) matches(e *entry) bool {
 		if !found {
 			return false
 		}
-	}
-	st := e.storedAt()
-	if f.hasSince && !st.After(f.since) {
-		return false
-	}
-	if f.hasUntil && st.After(f.until) {
-		return false
 	}
 	return true
 }
@@ -452,7 +470,7 @@ func (x *Index) query(school string, f filter, upto uint64) ([]*entry, uint64) {
 		if e.position > upto {
 			break
 		}
-		if e.school != school || e.voidedBy != "" || !f.matches(e) {
+		if e.school != school || e.voidedBy != "" || !f.matches(e, func(id string) *entry { return x.byID[id] }) {
 			continue
 		}
 		cp := *e

@@ -130,6 +130,13 @@ func TestVoidingRetractsEvidence(t *testing.T) {
 			t.Errorf("a voided statement is listed")
 		}
 	}
+	// A filter the voided statement matches finds the voiding statement,
+	// which targets it, and not the voided one.
+	res.Statements = nil
+	json.Unmarshal(l.do(l.xapiRequest(toolToken, "GET", "?activity="+caseURI, nil), http.StatusOK), &res)
+	if len(res.Statements) != 1 || res.Statements[0]["id"] != voiding {
+		t.Errorf("activity filter after voiding: %v, want the voiding statement only", res.Statements)
+	}
 	// A voiding statement may not be voided.
 	raw, _ := json.Marshal(map[string]any{"actor": map[string]any{"mbox": "mailto:teacher@example.org"},
 		"verb": map[string]any{"id": "http://adlnet.gov/expapi/verbs/voided"}, "object": map[string]any{"objectType": "StatementRef", "id": voiding}})
