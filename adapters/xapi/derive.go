@@ -69,19 +69,29 @@ func level(stmt obj, scale domain.Scale, cuts []domain.CutScore) (int, bool) {
 	return 0, false
 }
 
-// derive records the evidence an aligned statement gives learner. A refusal
-// by the domain (a retired standard, a withdrawn learner) is logged and
-// skipped: the statement stays stored either way.
-func (rs *Resource) derive(ctx context.Context, school, learner, statementID string, stmt obj, actor domain.Actor, occurred time.Time) {
+// evidenceFor returns the evidence commands an aligned statement gives, one
+// per component it is aligned to, with ids derived from statement and
+// component.
+func (rs *Resource) evidenceFor(school, statementID string, stmt obj, actor domain.Actor, occurred time.Time) []domain.RecordStatementEvidence {
+	var out []domain.RecordStatementEvidence
 	for _, t := range rs.cfg.Index.targets(school, stmt) {
 		lv, ok := level(stmt, rs.cfg.Index.scale(t.standardID), t.cuts)
 		if !ok {
 			continue
 		}
-		c := domain.RecordStatementEvidence{
+		out = append(out, domain.RecordStatementEvidence{
 			Meta:        domain.Meta{EventID: domain.StatementEvidenceID(statementID, t.standardID, t.componentID), OccurredAt: occurred, Actor: actor},
 			StatementID: statementID, StandardID: t.standardID, ComponentID: t.componentID, Level: lv,
-		}
+		})
+	}
+	return out
+}
+
+// derive records the evidence a stored statement gives learner (Realign).
+// A refusal by the domain (a retired standard, a withdrawn learner) is
+// logged and skipped: the statement stays stored either way.
+func (rs *Resource) derive(ctx context.Context, school, learner, statementID string, stmt obj, actor domain.Actor, occurred time.Time) {
+	for _, c := range rs.evidenceFor(school, statementID, stmt, actor, occurred) {
 		if _, err := rs.cfg.Service.RecordStatementEvidence(ctx, learner, c); err != nil {
 			rs.logRefusal("derive evidence", statementID, err)
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/domain/service"
 )
 
 // Version is the xAPI version the resource speaks.
@@ -32,6 +33,7 @@ type Service interface {
 	RecordStatement(ctx context.Context, learnerID string, c domain.RecordStatement) (domain.RecordedEvent, error)
 	RecordStatementEvidence(ctx context.Context, learnerID string, c domain.RecordStatementEvidence) (domain.RecordedEvent, error)
 	RetractStatementEvidence(ctx context.Context, learnerID string, c domain.RetractStatementEvidence) (domain.RecordedEvent, error)
+	RecordStatements(ctx context.Context, schoolID, learnerID string, writes []service.StatementWrite) ([]domain.RecordedEvent, error)
 }
 
 // Waiter is the projection engine: after a write, the resource waits until
@@ -398,10 +400,11 @@ func (rs *Resource) post(w http.ResponseWriter, r *http.Request, p access.Princi
 	return nil
 }
 
-// store records checked statements for p, in order, and derives their
-// evidence. Statements stored already with the same content are left as
-// they are; with other content, the whole batch is refused before anything
-// is written (409) if the Index knows them.
+// store records checked statements for p, in order, with their evidence.
+// Statements stored already with the same content are left as they are;
+// with other content, the whole batch is refused before anything is
+// written (409) if the Index knows them. Consecutive statements for one
+// stream are appended together, each with its evidence, in one append.
 func (rs *Resource) store(ctx context.Context, p access.Principal, list []pending) ([]string, error) {
 	now := rs.cfg.Now().UTC()
 	stored := now.Format("2006-01-02T15:04:05.000Z07:00")
@@ -426,26 +429,90 @@ func (rs *Resource) store(ctx context.Context, p access.Principal, list []pendin
 		}
 	}
 	ids := make([]string, 0, len(list))
-	var last uint64
+	var (
+		last    uint64
+		group   []service.StatementWrite
+		learner string
+	)
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		pos, err := rs.appendGroup(ctx, p.School, learner, group)
+		group = nil
+		if err != nil {
+			return err
+		}
+		last = max(last, pos)
+		return nil
+	}
 	for _, s := range list {
 		ids = append(ids, s.id)
 		if _, ok := rs.cfg.Index.lookup(s.id); ok {
 			continue // the same statement, stored before: nothing to do
 		}
-		if s.voids != "" && inBatch[s.voids] && last > 0 {
-			// It voids a statement of this batch: the Index must know it.
-			rs.wait(ctx, last)
-		}
-		rec, err := rs.storeOne(ctx, p, s, stored)
+		w, err := rs.prepareWrite(p, s, stored)
 		if err != nil {
 			return nil, err
 		}
-		last = rec.Position
+		if s.voids != "" {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			if inBatch[s.voids] && last > 0 {
+				// It voids a statement of this batch: the Index must know it.
+				rs.wait(ctx, last)
+			}
+			rec, err := rs.storeVoiding(ctx, p, s, w.Statement)
+			if err != nil {
+				return nil, err
+			}
+			last = max(last, rec.Position)
+			continue
+		}
+		a, _ := s.stmt["actor"].(obj)
+		l := rs.cfg.Index.learnerOf(p.School, a)
+		if l != learner {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			learner = l
+		}
+		if learner != "" {
+			w.Evidence = rs.evidenceFor(p.School, s.id, s.stmt, w.Statement.Actor, w.Statement.OccurredAt)
+		}
+		group = append(group, w)
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	if last > 0 {
 		rs.wait(ctx, last)
 	}
 	return ids, nil
+}
+
+// appendGroup appends statements for one stream, each with its evidence,
+// and returns the last position written.
+func (rs *Resource) appendGroup(ctx context.Context, school, learner string, group []service.StatementWrite) (uint64, error) {
+	recs, err := rs.cfg.Service.RecordStatements(ctx, school, learner, group)
+	if err != nil && learner != "" && errors.Is(err, domain.ErrNotFound) {
+		// The link names a learner the stream does not have at this
+		// school any more: keep the statements in the school's stream.
+		for i := range group {
+			group[i].Evidence = nil
+		}
+		recs, err = rs.cfg.Service.RecordStatements(ctx, school, "", group)
+	}
+	var reused *domain.EventIDConflictError
+	if errors.As(err, &reused) {
+		// Another request stored one of these ids meanwhile.
+		return 0, &conflictError{id: reused.EventID}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store statements: %w", err)
+	}
+	return recs[len(recs)-1].Position, nil
 }
 
 // wait waits for the Index to apply pos, for read-your-writes; a slow
@@ -458,7 +525,9 @@ func (rs *Resource) wait(ctx context.Context, pos uint64) {
 	}
 }
 
-func (rs *Resource) storeOne(ctx context.Context, p access.Principal, s pending, stored string) (domain.RecordedEvent, error) {
+// prepareWrite completes a statement as stored (id, stored, timestamp,
+// version, authority) and makes its command.
+func (rs *Resource) prepareWrite(p access.Principal, s pending, stored string) (service.StatementWrite, error) {
 	stmt := s.stmt
 	normalize(stmt)
 	stmt["id"] = s.id
@@ -474,49 +543,46 @@ func (rs *Resource) storeOne(ctx context.Context, p access.Principal, s pending,
 		"account": obj{"homePage": "urn:masteryledger:tool", "name": p.School + "/" + p.Name}}
 	raw, err := domain.EncodeJSON(stmt)
 	if err != nil {
-		return domain.RecordedEvent{}, fmt.Errorf("encode statement %s: %w", s.id, err)
+		return service.StatementWrite{}, fmt.Errorf("encode statement %s: %w", s.id, err)
 	}
-	actor := domain.Actor{Role: p.Role, Name: p.Name}
-	meta := domain.Meta{Actor: actor}
+	meta := domain.Meta{Actor: domain.Actor{Role: p.Role, Name: p.Name}}
 	if ts, err := parseTimestamp(stmt["timestamp"].(string)); err == nil && !ts.After(rs.cfg.Now()) {
 		meta.OccurredAt = ts
 	}
-	eventID, err := parseEventID(s.id)
-	if err != nil {
-		return domain.RecordedEvent{}, err
+	if meta.EventID, err = parseEventID(s.id); err != nil {
+		return service.StatementWrite{}, err
 	}
-	meta.EventID = eventID
+	return service.StatementWrite{Statement: domain.RecordStatement{Meta: meta, StatementID: s.id, SchoolID: p.School, Statement: raw,
+		Voids: s.voids, Attachments: s.attachments}}, nil
+}
+
+// storeVoiding stores a voiding statement in the stream of the statement
+// it voids (if the school holds it), then retracts that statement's
+// evidence.
+func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pending, cmd domain.RecordStatement) (domain.RecordedEvent, error) {
 	learner := ""
-	var target entry
-	if s.voids != "" {
-		if t, ok := rs.cfg.Index.lookup(s.voids); ok && t.school == p.School {
-			target, learner = t, t.learner
+	t, known := rs.cfg.Index.lookup(s.voids)
+	if known && t.school == p.School {
+		learner = t.learner
+	} else {
+		known = false
+		if a, ok := s.stmt["actor"].(obj); ok {
+			learner = rs.cfg.Index.learnerOf(p.School, a)
 		}
-	} else if a, ok := stmt["actor"].(obj); ok {
-		learner = rs.cfg.Index.learnerOf(p.School, a)
 	}
-	cmd := domain.RecordStatement{Meta: meta, StatementID: s.id, SchoolID: p.School, Statement: raw, Voids: s.voids, Attachments: s.attachments}
 	rec, err := rs.cfg.Service.RecordStatement(ctx, learner, cmd)
+	if err != nil && learner != "" && errors.Is(err, domain.ErrNotFound) && !known {
+		rec, err = rs.cfg.Service.RecordStatement(ctx, "", cmd)
+	}
 	var reused *domain.EventIDConflictError
 	if errors.As(err, &reused) {
-		// Another request stored this id meanwhile.
 		return domain.RecordedEvent{}, &conflictError{id: s.id}
-	}
-	if err != nil && learner != "" && errors.Is(err, domain.ErrNotFound) {
-		// The link names a learner the stream does not have at this
-		// school any more: keep the statement in the school's stream.
-		if s.voids == "" || target.id == "" {
-			rec, err = rs.cfg.Service.RecordStatement(ctx, "", cmd)
-			learner = ""
-		}
 	}
 	if err != nil {
 		return domain.RecordedEvent{}, fmt.Errorf("store statement %s: %w", s.id, err)
 	}
-	if s.voids != "" && target.id != "" {
-		rs.retract(ctx, target.id, rec)
-	} else if learner != "" {
-		rs.derive(ctx, p.School, learner, s.id, stmt, rec.Actor, rec.OccurredAt)
+	if known {
+		rs.retract(ctx, t.id, rec)
 	}
 	return rec, nil
 }

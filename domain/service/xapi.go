@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -75,4 +76,128 @@ func (s *Service) RetractStatementEvidence(ctx context.Context, learnerID string
 	return s.onLearner(ctx, learnerID, c.Meta, nil, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
 		return c.Decide(l, now)
 	})
+}
+
+// StatementWrite is one statement and the evidence derived from it, which
+// RecordStatements appends together.
+type StatementWrite struct {
+	Statement domain.RecordStatement
+	Evidence  []domain.RecordStatementEvidence
+}
+
+// RecordStatements appends statements of school schoolID, each followed by
+// its derived evidence, to learnerID's stream (the school's when learnerID
+// is empty, where no evidence goes) in one append: all are stored or none,
+// with one commit, so a statement is never stored without its evidence.
+// Evidence the domain refuses (a retired standard) is left out; the
+// statement is stored.
+//
+// Returns *domain.EventIDConflictError if a statement id is stored in the
+// stream already (the caller answers a statement sent twice before it
+// gets here), the refusal of the first statement the domain refuses, and
+// the store's errors.
+func (s *Service) RecordStatements(ctx context.Context, schoolID, learnerID string, writes []StatementWrite) ([]domain.RecordedEvent, error) {
+	stream, newState := domain.LearnerStream(learnerID), newLearner
+	if learnerID == "" {
+		stream, newState = domain.SchoolStream(schoolID), newSchool
+	}
+	p := plan{stream: stream, newState: newState}
+	for _, w := range writes {
+		for _, e := range w.Evidence {
+			p.standards = append(p.standards, e.StandardID)
+		}
+	}
+	unlock := s.locks.lock(stream)
+	defer unlock()
+	refresh := false
+attempts:
+	for attempt := 0; ; attempt++ {
+		now := s.opts.Now()
+		st, fresh, err := s.cache.current(ctx, s.store, stream, newState, refresh)
+		if err != nil {
+			return nil, err
+		}
+		refresh = false
+		d, err := s.loadDeps(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		var batch []domain.EventData
+		for _, w := range writes {
+			if rev, seen := st.ids[w.Statement.EventID]; seen {
+				return nil, &domain.EventIDConflictError{EventID: w.Statement.EventID.String(), Stream: stream, Revision: rev,
+					Reason: "the statement id is stored already"}
+			}
+			var ev domain.Event
+			var err error
+			if learnerID == "" {
+				ev, err = w.Statement.DecideForSchool(st.state.(*domain.SchoolState), now)
+			} else {
+				ev, err = w.Statement.DecideForLearner(st.state.(*domain.LearnerState), now)
+			}
+			if err != nil {
+				if !fresh {
+					refresh = true
+					continue attempts
+				}
+				return nil, err
+			}
+			data, err := s.packed(ctx, stream, w.Statement.Meta, ev)
+			if err != nil {
+				return nil, err
+			}
+			batch = append(batch, data)
+			if learnerID == "" {
+				continue
+			}
+			for _, e := range w.Evidence {
+				ev, err := e.Decide(st.state.(*domain.LearnerState), d.standards[e.StandardID], now)
+				if err != nil {
+					continue // no evidence from this statement for that component
+				}
+				data, err := s.packed(ctx, stream, e.Meta, ev)
+				if err != nil {
+					return nil, err
+				}
+				batch = append(batch, data)
+			}
+		}
+		var expected domain.ExpectedRevision = domain.NoStream{}
+		if st.version > 0 {
+			expected = domain.Revision(st.version - 1)
+		}
+		recs, err := s.store.Append(ctx, stream, expected, batch...)
+		if err == nil {
+			s.cache.appended(stream, st, recs)
+			return recs, nil
+		}
+		var (
+			wrong  *domain.WrongExpectedRevisionError
+			reused *domain.EventIDConflictError
+		)
+		if errors.As(err, &wrong) && attempt < s.opts.MaxRetries {
+			if s.opts.OnRetry != nil {
+				s.opts.OnRetry(stream)
+			}
+			refresh = true
+			continue
+		}
+		if errors.As(err, &reused) && !fresh {
+			refresh = true
+			continue
+		}
+		return nil, err
+	}
+}
+
+// packed packs and seals an event decided for meta.
+func (s *Service) packed(ctx context.Context, stream string, meta domain.Meta, ev domain.Event) (domain.EventData, error) {
+	data, err := domain.NewEventData(meta, ev)
+	if err != nil {
+		return domain.EventData{}, err
+	}
+	if err := s.seal(ctx, stream, &data); err != nil {
+		return domain.EventData{}, err
+	}
+	return data, nil
 }
