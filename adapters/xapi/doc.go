@@ -26,10 +26,10 @@
 //
 // # Caveats
 //
-// A batch is not atomic: statements are appended one by one, after the
-// whole batch has been checked. Evidence is derived after its statement is
-// stored; a crash in between leaves the statement without its evidence
-// until the next Realign of its school. Signed statements are stored, not
-// verified. The package holds no state besides its Index, rebuilt from the
+// A statement and its evidence are one append, and so are a batch's
+// consecutive statements for one stream; a batch over several streams is
+// several appends, after the whole batch has been checked. The retraction
+// of a voided statement's evidence follows the voiding statement in a
+// second append. Signed statements are stored, not verified. The package holds no state besides its Index, rebuilt from the
 // log at start.
 package xapi
