@@ -135,7 +135,16 @@ func (rs *Resource) Realign(ctx context.Context, school string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if e.voids != "" || e.voidedBy != "" {
+		if e.voids != "" {
+			continue
+		}
+		if e.voidedBy != "" {
+			// A crash between a voiding statement and its retractions
+			// left evidence current: retract it now.
+			if v, ok := rs.cfg.Index.lookup(e.voidedBy); ok {
+				id, _ := uuid.Parse(v.id)
+				rs.retract(ctx, e.id, domain.RecordedEvent{ID: id, Actor: v.actor, OccurredAt: v.occurred})
+			}
 			continue
 		}
 		learner := e.learner

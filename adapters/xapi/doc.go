@@ -30,6 +30,6 @@
 // consecutive statements for one stream; a batch over several streams is
 // several appends, after the whole batch has been checked. The retraction
 // of a voided statement's evidence follows the voiding statement in a
-// second append. Signed statements are stored, not verified. The package holds no state besides its Index, rebuilt from the
+// second append; Realign finishes it after a crash in between. Signed statements are stored, not verified. The package holds no state besides its Index, rebuilt from the
 // log at start.
 package xapi
