@@ -496,9 +496,10 @@ func (rs *Resource) store(ctx context.Context, p access.Principal, list []pendin
 // and returns the last position written.
 func (rs *Resource) appendGroup(ctx context.Context, school, learner string, group []service.StatementWrite) (uint64, error) {
 	recs, err := rs.cfg.Service.RecordStatements(ctx, school, learner, group)
-	if err != nil && learner != "" && errors.Is(err, domain.ErrNotFound) {
-		// The link names a learner the stream does not have at this
-		// school any more: keep the statements in the school's stream.
+	if learner != "" && learnerGone(err) {
+		// The link names a learner who is not enrolled at this school,
+		// or withdrawn: the statements are still accepted, in the
+		// school's stream, and give no evidence.
 		for i := range group {
 			group[i].Evidence = nil
 		}
@@ -523,6 +524,13 @@ func (rs *Resource) wait(ctx context.Context, pos uint64) {
 	if err := rs.cfg.Projection.WaitFor(ctx, pos); err != nil {
 		rs.cfg.Logger.Warn("xapi index lags behind a write", "position", pos, "err", err.Error())
 	}
+}
+
+// learnerGone reports whether err refuses a statement because its learner
+// is not enrolled at the school or is withdrawn.
+func learnerGone(err error) bool {
+	var rule *domain.RuleError
+	return errors.Is(err, domain.ErrNotFound) || (errors.As(err, &rule) && rule.Rule == domain.RuleLearnerWithdrawn)
 }
 
 // prepareWrite completes a statement as stored (id, stored, timestamp,
@@ -571,7 +579,7 @@ func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pend
 		}
 	}
 	rec, err := rs.cfg.Service.RecordStatement(ctx, learner, cmd)
-	if err != nil && learner != "" && errors.Is(err, domain.ErrNotFound) && !known {
+	if learner != "" && learnerGone(err) {
 		rec, err = rs.cfg.Service.RecordStatement(ctx, "", cmd)
 	}
 	var reused *domain.EventIDConflictError

@@ -419,3 +419,19 @@ func TestQueryFiltersAndMore(t *testing.T) {
 		t.Errorf("format=ids kept the actor's name: %v", a)
 	}
 }
+
+// A withdrawn learner's statements are still accepted, in the school's
+// stream, and give no evidence.
+func TestWithdrawnLearnersStatementGoesToTheSchool(t *testing.T) {
+	l := startLRS(t)
+	l.school()
+	l.admin("POST", "/v1/learners/l-0001/withdrawal", map[string]any{"reason": "moved"}, http.StatusCreated)
+	id := l.post(stmt(caseURI, scaled(0.9)))[0]
+	got := ofType[domain.StatementRecorded](l, domain.SchoolStream("north"))
+	if len(got) != 1 || got[0].StatementID != id {
+		t.Errorf("school stream statements %+v, want %s", got, id)
+	}
+	if n := len(ofType[domain.EvidenceRecorded](l, domain.LearnerStream("l-0001"))); n != 0 {
+		t.Errorf("a withdrawn learner got %d evidence", n)
+	}
+}
