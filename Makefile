@@ -25,3 +25,7 @@ fmt:
 .PHONY: up
 up: ## run the ledger on EventStoreDB in Docker (docker-compose.yml; add --profile cluster for three nodes)
 	docker compose up -d
+
+.PHONY: xapi-conformance
+xapi-conformance: ## run ADL's LRS conformance suite (SUITE=its checkout, npm installed) against a fresh ledger
+	scripts/xapi-conformance.sh $(SUITE)

@@ -53,6 +53,12 @@ const (
 	// TypeReadinessRequested is the learner's ask to be assessed on a
 	// standard, from DOMAIN.md's "The school's cycle".
 	TypeReadinessRequested = "ReadinessRequested"
+	// TypeStatementRecorded, TypeXAPIActivityAligned and
+	// TypeXAPIAgentLinked are the xAPI statement resource's (DOMAIN.md,
+	// "xAPI"; domain/xapi.go).
+	TypeStatementRecorded   = "StatementRecorded"
+	TypeXAPIActivityAligned = "XAPIActivityAligned"
+	TypeXAPIAgentLinked     = "XAPIAgentLinked"
 )
 
 // Component is one step of a standard's learning progression.
@@ -277,6 +283,10 @@ type EvidenceRecorded struct {
 	Assessor         string    `json:"assessor,omitempty"`
 	Artifact         *Artifact `json:"artifact,omitempty"`
 	Note             string    `json:"note,omitempty"`
+	// StatementID is the xAPI statement the evidence was derived from
+	// (source technology); empty, and left out, for any other evidence, so
+	// that evidence stored before statements keeps its bytes.
+	StatementID string `json:"statementId,omitempty"`
 }
 
 // EvidenceRetracted withdraws a piece of evidence from every count; the
@@ -576,6 +586,9 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeLearnerPersonalDataErased: decodeAs[LearnerPersonalDataErased],
 	TypeResearchSharingSet:        decodeAs[ResearchSharingSet],
 	TypeReadinessRequested:        decodeAs[ReadinessRequested],
+	TypeStatementRecorded:         decodeAs[StatementRecorded],
+	TypeXAPIActivityAligned:       decodeAs[XAPIActivityAligned],
+	TypeXAPIAgentLinked:           decodeAs[XAPIAgentLinked],
 }
 
 // EventTypes lists every type name of the catalog, sorted.

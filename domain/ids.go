@@ -40,12 +40,16 @@ const (
 	RoleLearner    = "learner"
 	RoleAuditor    = "auditor"
 	RoleResearcher = "researcher"
+	// RoleTool is a learning tool that sends xAPI statements for its
+	// school (adapters/xapi); it writes statements and the evidence
+	// derived from them, nothing else.
+	RoleTool = "tool"
 )
 
-// ValidRole reports whether r is one of the five roles.
+// ValidRole reports whether r is one of the six roles.
 func ValidRole(r string) bool {
 	switch r {
-	case RoleAdmin, RoleTeacher, RoleLearner, RoleAuditor, RoleResearcher:
+	case RoleAdmin, RoleTeacher, RoleLearner, RoleAuditor, RoleResearcher, RoleTool:
 		return true
 	}
 	return false

@@ -34,6 +34,9 @@ type LearnerState struct {
 	Requests map[uuid.UUID]*Request
 	Goals    map[string]*Goal
 	Plans    map[string]*Plan
+	// Statements indexes the xAPI statements of the stream by id: true
+	// once voided.
+	Statements map[string]bool
 	// Version is the number of events applied; see Expected.
 	Version uint64
 }
@@ -70,8 +73,11 @@ type Evidence struct {
 	StandardRevision int
 	Level            int
 	Source           Source
-	OccurredAt       time.Time
-	RecordedAt       time.Time
+	// StatementID is the xAPI statement the evidence was derived from,
+	// if any.
+	StatementID string
+	OccurredAt  time.Time
+	RecordedAt  time.Time
 	// RetractedBy is the id of the EvidenceRetracted event, or uuid.Nil
 	// while the evidence is current.
 	RetractedBy uuid.UUID
@@ -302,6 +308,7 @@ func (s *LearnerState) apply(e RecordedEvent, ev Event) error {
 			StandardRevision: ev.StandardRevision,
 			Level:            ev.Level,
 			Source:           ev.Source,
+			StatementID:      ev.StatementID,
 			OccurredAt:       e.OccurredAt,
 			RecordedAt:       e.RecordedAt,
 		}
@@ -393,6 +400,17 @@ func (s *LearnerState) apply(e RecordedEvent, ev Event) error {
 		}
 	case FeedbackGiven:
 		// Feedback is dialogue: no decision depends on it.
+	case StatementRecorded:
+		if _, seen := s.Statements[ev.StatementID]; seen {
+			return foldErr(e, "statement %s is recorded twice", ev.StatementID)
+		}
+		if s.Statements == nil {
+			s.Statements = make(map[string]bool)
+		}
+		s.Statements[ev.StatementID] = false
+		if _, ok := s.Statements[ev.Voids]; ok && ev.Voids != "" {
+			s.Statements[ev.Voids] = true
+		}
 	case LearnerProfileUpdated:
 		if s.Erased != nil {
 			return foldErr(e, "profile update after the erasure %s", s.Erased.EventID)

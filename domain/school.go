@@ -16,6 +16,13 @@ type SchoolState struct {
 	// IncludeFreeText is the latest ResearchSharingSet: whether the
 	// research copy holds the free text of the school's learners' events.
 	IncludeFreeText bool
+	// Statements counts the xAPI statements of the school's stream: those
+	// whose actor is no enrolled learner.
+	Statements int
+	// Alignments are the school's xAPI activity alignments by activity
+	// id, in the order recorded; Agents its agent links by XAPIAgent.Key.
+	Alignments map[string][]XAPIActivityAligned
+	Agents     map[string]string
 	// Version is the number of events applied; see Expected.
 	Version uint64
 }
@@ -65,6 +72,11 @@ func (s *SchoolState) Apply(e RecordedEvent) error {
 			return foldErr(e, "research sharing set before the school's registration")
 		}
 		s.IncludeFreeText = ev.IncludeFreeText
+	case StatementRecorded, XAPIActivityAligned, XAPIAgentLinked:
+		if !s.Registered() {
+			return foldErr(e, "%s before the school's registration", e.Type)
+		}
+		s.applyXAPI(ev)
 	default:
 		return foldErr(e, "%s is not an event of a school's stream", e.Type)
 	}

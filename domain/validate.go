@@ -115,7 +115,7 @@ func (v *validator) meta(m Meta, now time.Time) {
 	case m.Actor.Role == "":
 		v.add("actor.role", "is required")
 	case !ValidRole(m.Actor.Role):
-		v.add("actor.role", "must be one of admin, teacher, learner, auditor, researcher")
+		v.add("actor.role", "must be one of admin, teacher, learner, auditor, researcher, tool")
 	}
 	v.text("actor.name", m.Actor.Name, MaxNameLen)
 	if !m.OccurredAt.IsZero() && m.OccurredAt.After(now.Add(MaxClockSkew)) {

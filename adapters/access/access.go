@@ -60,6 +60,8 @@ const (
 	Learners
 	Auditors
 	Researchers
+	// Tools are learning tools that send xAPI statements (adapters/xapi).
+	Tools
 
 	// ScopeLearner: the path's {learnerId} must be the learner's own id,
 	// or a learner of the teacher's school. Other roles are not scoped.
@@ -103,6 +105,10 @@ const (
 	SchoolRoster = Admins | Auditors | Teachers | ScopeSchool
 	// Feed reads the global feed.
 	Feed = Admins | Auditors | Researchers
+	// XAPITools reads and writes the xAPI statement resource: tools only,
+	// each within its own school (the resource scopes by the token's
+	// school, not by a path). No other route admits a tool.
+	XAPITools = Tools
 )
 
 // Allows reports whether the rule admits the role at all, before any scope.
@@ -125,6 +131,8 @@ func roleOf(role string) (Rule, bool) {
 		return Auditors, true
 	case domain.RoleResearcher:
 		return Researchers, true
+	case domain.RoleTool:
+		return Tools, true
 	}
 	return 0, false
 }

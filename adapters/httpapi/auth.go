@@ -283,7 +283,7 @@ func newTable(entries []Entry, plain []string, filed bool) (*tokenTable, error) 
 			ids[c.ID] = true
 		}
 		if !domain.ValidRole(c.Role) {
-			bad(i, "role", "must be one of admin, teacher, learner, auditor, researcher")
+			bad(i, "role", "must be one of admin, teacher, learner, auditor, researcher, tool")
 		}
 		if c.Name == "" {
 			bad(i, "name", "is required: it is recorded as the actor of the events this token writes")
@@ -296,6 +296,10 @@ func newTable(entries []Entry, plain []string, filed bool) (*tokenTable, error) 
 		case domain.RoleLearner:
 			if !domain.ValidID(c.Learner) {
 				bad(i, "learner", "a learner's token needs their learner id")
+			}
+		case domain.RoleTool:
+			if !domain.ValidID(c.School) {
+				bad(i, "school", "a tool's token needs the id of the school whose statements it sends")
 			}
 		}
 		e := tokenEntry{digest: d, p: Principal{Role: c.Role, Name: c.Name, School: c.School, Learner: c.Learner}}

@@ -26,6 +26,12 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/schools/{schoolId}/efficacy-surveys", rule: access.AdminOfSchool, handle: s.recordSurvey},
 		{method: "GET", path: "/v1/schools/{schoolId}/efficacy", rule: access.SchoolFigures, handle: s.getEfficacy},
 		{method: "PUT", path: "/v1/schools/{schoolId}/research-sharing", rule: access.AdminOfSchool, handle: s.setResearchSharing},
+		{method: "POST", path: "/v1/schools/{schoolId}/xapi-alignments", rule: access.AdminOfSchool, handle: s.alignXAPI},
+
+		{method: "GET", path: "/xapi/statements", rule: access.XAPITools, basic: true, handle: s.xapiStatements},
+		{method: "PUT", path: "/xapi/statements", rule: access.XAPITools, basic: true, maxBody: MaxStatementBytes, handle: s.xapiStatements},
+		{method: "POST", path: "/xapi/statements", rule: access.XAPITools, basic: true, maxBody: MaxStatementBytes, handle: s.xapiStatements},
+		{method: "GET", path: "/xapi/about", public: true, handle: s.xapiAbout},
 
 		{method: "POST", path: "/v1/learners/{learnerId}/withdrawal", rule: access.AdminOfLearner, handle: s.withdrawLearner},
 		{method: "POST", path: "/v1/learners/{learnerId}/pre-assessments", rule: access.TeacherOfLearner, handle: s.recordPreAssessment},

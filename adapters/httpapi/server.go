@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +69,9 @@ type Config struct {
 	// Personal opens sealed profiles and destroys erased learners' keys.
 	// Required for the profile read and the erasure.
 	Personal PersonalData
+	// XAPI is the xAPI statement resource; without it its routes answer
+	// 503.
+	XAPI XAPI
 	// Metrics, if set, records request metrics.
 	Metrics *Metrics
 	// Ready reports whether the service can serve: the store is open and
@@ -118,7 +122,11 @@ func NewServer(cfg Config) *Server {
 		return &methodNotAllowed{method: r.Method, path: r.URL.Path}
 	})
 	for _, rt := range s.routes() {
-		s.router.Handle(rt.path, s.wrap(rt, rt.handle)).Methods(rt.method)
+		methods := []string{rt.method}
+		if rt.method == http.MethodGet && strings.HasPrefix(rt.path, "/xapi/") {
+			methods = append(methods, http.MethodHead) // xAPI asks for HEAD wherever GET is
+		}
+		s.router.Handle(rt.path, s.wrap(rt, rt.handle)).Methods(methods...)
 	}
 	return s
 }
@@ -150,6 +158,9 @@ type route struct {
 	// maxBody, if set, is the route's own body limit in place of
 	// MaxBodyBytes: an import's file is larger than any command.
 	maxBody int64
+	// basic admits HTTP Basic credentials beside Bearer (the xAPI
+	// resource, whose clients send Basic).
+	basic bool
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -237,7 +248,11 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 	if rt.public || rt.handle == nil {
 		return nil
 	}
-	p, err := s.cfg.Tokens.authenticate(r)
+	authenticate := s.cfg.Tokens.authenticate
+	if rt.basic {
+		authenticate = s.cfg.Tokens.authenticateTool
+	}
+	p, err := authenticate(r)
 	if err != nil {
 		return err
 	}

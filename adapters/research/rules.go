@@ -115,6 +115,20 @@ var allowlist = map[string]fields{
 	},
 	// The reason is a code from a closed list, never free text.
 	domain.TypeLearnerPersonalDataErased: {"reason": keep},
+	// An xAPI statement names its actor (an e-mail address, an account
+	// name, a display name) and may hold anything a tool sent: the copy
+	// keeps which statement, for which school, and what it voids, never
+	// the statement or its attachments, shared free text or not. The
+	// evidence derived from it is copied as any evidence.
+	domain.TypeStatementRecorded: {"statementId": keep, "schoolId": keep, "voids": keep},
+	// An alignment is catalog: an activity's address and a component.
+	domain.TypeXAPIActivityAligned: {
+		"activityId": keep, "standardId": keep, "componentId": keep,
+		"cutScores": {of: fields{"level": keep, "minScaled": keep}},
+	},
+	// A link names the agent (personal data), left out; the learner id
+	// becomes its pseudonym.
+	domain.TypeXAPIAgentLinked: {"learnerId": learnerF},
 }
 
 // left reports whether events of type t are left out of the research copy

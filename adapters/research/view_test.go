@@ -130,6 +130,50 @@ func samples() []sample {
 		{l1, admin, domain.LearnerPersonalDataErased{Reason: domain.ErasureLearnerRequest}, nil, []string{"reason"}},
 		{l1, learnerActor, domain.ReadinessRequested{StandardID: "math-6-rp-1", StandardRevision: 1, EvidenceIDs: []uuid.UUID{uid(4)}, Note: freeText},
 			[]string{"note"}, []string{"standardId", "standardRevision", "evidenceIds"}},
+		{l1, tool, statementSample(), nil, []string{"statementId", "schoolId"}},
+		{school, admin, domain.XAPIActivityAligned{ActivityID: "https://tool.example/a/1", StandardID: "math-6-rp-1", ComponentID: "c1",
+			CutScores: []domain.CutScore{{Level: 1, MinScaled: 0}}}, nil, []string{"activityId", "standardId", "componentId", "cutScores"}},
+		{school, admin, domain.XAPIAgentLinked{Agent: domain.XAPIAgent{Mbox: "mailto:jamie@example.org"}, LearnerID: "l-0001"}, nil, []string{"learnerId"}},
+	}
+}
+
+var tool = domain.Actor{Role: domain.RoleTool, Name: "Quiz tool"}
+
+// statementSample is a statement full of personal data: its actor's name,
+// e-mail and account, and an attachment.
+func statementSample() domain.StatementRecorded {
+	return domain.StatementRecorded{StatementID: "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", SchoolID: "north",
+		Statement: json.RawMessage(`{"id":"fd41c918-b88b-4b20-a0a5-a4c32391aaa0","actor":{"name":"Jamie","mbox":"mailto:jamie@example.org",` +
+			`"account":{"homePage":"https://tool.example","name":"l-0001"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/passed"},"object":{"id":"https://tool.example/a/1"}}`),
+		Attachments: []domain.StatementAttachment{{SHA2: "ab", ContentType: "text/plain", Content: []byte("Jamie's essay")}}}
+}
+
+// A statement, its attachments and an agent link never reach the copy,
+// even from a school that shares free text.
+func TestCopyNeverHoldsAStatementOrAnAgent(t *testing.T) {
+	yes := true
+	v := view(t, &yes)
+	for _, s := range []struct {
+		stream string
+		ev     domain.Event
+	}{
+		{domain.LearnerStream("l-0001"), statementSample()},
+		{domain.SchoolStream("north"), domain.XAPIAgentLinked{Agent: domain.XAPIAgent{Mbox: "mailto:jamie@example.org"}, LearnerID: "l-0001"}},
+	} {
+		actor := tool
+		if s.ev.EventType() == domain.TypeXAPIAgentLinked {
+			actor = admin
+		}
+		c, keep, err := v.Copy(record(t, s.stream, actor, s.ev, true))
+		if err != nil || !keep {
+			t.Fatalf("copy: keep %v, %v", keep, err)
+		}
+		raw, _ := json.Marshal(c)
+		for _, leak := range []string{"Jamie", "jamie@", "l-0001", "tool.example", "mbox", "attachments", `"statement"`} {
+			if strings.Contains(string(raw), leak) {
+				t.Errorf("%s copy holds %q: %s", s.ev.EventType(), leak, raw)
+			}
+		}
 	}
 }
 

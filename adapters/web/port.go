@@ -22,5 +22,5 @@ func OnePort(api, pages http.Handler) http.Handler {
 // IsAPIPath reports whether a path belongs to the API rather than the
 // pages.
 func IsAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/v1/") || p == "/v1" || p == "/metrics" || p == "/healthz" || p == "/readyz"
+	return strings.HasPrefix(p, "/v1/") || p == "/v1" || strings.HasPrefix(p, "/xapi/") || p == "/metrics" || p == "/healthz" || p == "/readyz"
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/adapters/web"
+	"github.com/masteryledger/ledger/adapters/xapi"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
@@ -62,9 +63,11 @@ type node struct {
 	// research makes every copy a researcher reads; it follows the store
 	// in the same engine as the other models.
 	research *research.View
-	engine   *projections.Engine
-	log      *translog.Log
-	metrics  *httpapi.Metrics
+	// xapi is the xAPI statement resource's index, in the same engine.
+	xapi    *xapi.Index
+	engine  *projections.Engine
+	log     *translog.Log
+	metrics *httpapi.Metrics
 	// startPos is the store's last position when the node opened: the
 	// node is ready once the read model has caught up to it.
 	startPos uint64
@@ -180,11 +183,12 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 	n.view = projections.NewView(store)
 	n.eff = efficacy.New()
 	n.research = research.NewView(pseudo)
+	n.xapi = xapi.NewIndex()
 	// The shredder reads the whole log at every start, as the other models
 	// do: an erasure stored by a process that died before it destroyed the
 	// key is finished here. It comes first, so no model shows an erasure
 	// whose key still exists.
-	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff, n.research}, 0)
+	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff, n.research, n.xapi}, 0)
 	n.engine = engine
 
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -300,6 +304,8 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
 		Tokens: tokens, Research: n.research, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log, Secure: n.secure,
+		XAPI: xapi.New(xapi.Config{Service: n.svc, Index: n.xapi, Projection: n.engine, WaitTimeout: 30 * time.Second,
+			Logger: logger.With("subsystem", "xapi")}),
 	})
 	pages, err := web.New(web.Config{
 		View: n.view, Service: n.svc, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,

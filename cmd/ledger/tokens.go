@@ -80,8 +80,8 @@ func migrate(path string, stderr io.Writer) error {
 func runTokensAdd(args []string, getenv func(string) string, now time.Time, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("tokens add", flag.ContinueOnError)
 	path := tokensFile(flags, getenv)
-	role := flags.String("role", "", "admin, teacher, learner, auditor or researcher (required)")
-	school := flags.String("school", "", "a teacher's school id (required for a teacher)")
+	role := flags.String("role", "", "admin, teacher, learner, auditor, researcher or tool (required)")
+	school := flags.String("school", "", "a teacher's or a tool's school id (required for both)")
 	learner := flags.String("learner", "", "a learner's learner id (required for a learner)")
 	name := flags.String("name", "", "who holds the token, recorded as the actor of the events it writes (required)")
 	expires := flags.String("expires", "", "when the token stops working: after a duration (90d, 12h) or at an RFC 3339 time; default: never")
@@ -96,13 +96,15 @@ func runTokensAdd(args []string, getenv func(string) string, now time.Time, stdo
 	}
 	switch {
 	case !domain.ValidRole(*role):
-		return usageErr("--role %q: want admin, teacher, learner, auditor or researcher", *role)
+		return usageErr("--role %q: want admin, teacher, learner, auditor, researcher or tool", *role)
 	case *name == "":
 		return usageErr("--name is required: it is recorded as the actor of the events the token writes")
 	case *role == domain.RoleTeacher && !domain.ValidID(*school):
 		return usageErr("a teacher's token needs --school with the id of their school")
-	case *role != domain.RoleTeacher && *school != "":
-		return usageErr("--school is for a teacher's token only")
+	case *role == domain.RoleTool && !domain.ValidID(*school):
+		return usageErr("a tool's token needs --school with the id of the school whose statements it sends")
+	case *role != domain.RoleTeacher && *role != domain.RoleTool && *school != "":
+		return usageErr("--school is for a teacher's or a tool's token only")
 	case *role == domain.RoleLearner && !domain.ValidID(*learner):
 		return usageErr("a learner's token needs --learner with their learner id")
 	case *role != domain.RoleLearner && *learner != "":

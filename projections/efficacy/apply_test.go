@@ -12,6 +12,8 @@ import (
 	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
+var tool = domain.Actor{Role: domain.RoleTool, Name: "Quiz tool"}
+
 // Every type of the catalog is folded (or ignored by name), none refused.
 func TestEveryCatalogType(t *testing.T) {
 	hs := newHistory(t)
@@ -19,8 +21,12 @@ func TestEveryCatalogType(t *testing.T) {
 	hs.school("north")
 	hs.survey("north", "r1", domain.RespondentStaff, "", day(0), 4)
 	hs.add(domain.SchoolStream("north"), day(0), admin, domain.ResearchSharingSet{IncludeFreeText: true})
+	hs.add(domain.SchoolStream("north"), day(0), admin, domain.XAPIActivityAligned{ActivityID: "https://tool.example/a", StandardID: "A", ComponentID: "c1"})
 	hs.enroll("l1", "north", "grade-6", day(0))
 	hs.profile("l1", day(0))
+	hs.add(domain.SchoolStream("north"), day(0), admin, domain.XAPIAgentLinked{Agent: domain.XAPIAgent{Mbox: "mailto:l1@example.org"}, LearnerID: "l1"})
+	hs.add(domain.LearnerStream("l1"), day(0), tool, domain.StatementRecorded{StatementID: "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", SchoolID: "north",
+		Statement: json.RawMessage(`{"id":"fd41c918-b88b-4b20-a0a5-a4c32391aaa0"}`)})
 	hs.preAssess("l1", "A", day(0), "c1")
 	e := hs.evidence("l1", "A", day(1))
 	hs.retract("l1", "A", e, day(1))

@@ -215,6 +215,15 @@ func refuse(e domain.RecordedEvent, format string, args ...any) error {
 
 // apply checks everything before it changes anything.
 func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id string) error {
+	switch ev.(type) {
+	case domain.StatementRecorded, domain.XAPIActivityAligned, domain.XAPIAgentLinked:
+		// xAPI statements and their mapping change no figure: the evidence
+		// derived from a statement is folded as any other evidence.
+		if category == domain.StandardCategory {
+			return refuse(e, "an xAPI event in a standard's stream")
+		}
+		return nil
+	}
 	want := domain.LearnerCategory
 	switch ev.(type) {
 	case domain.StandardPublished, domain.StandardRevised, domain.StandardRetired:

@@ -1,0 +1,173 @@
+package xapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/domain/service"
+)
+
+func newStatementID(now time.Time) string { return service.TimeOrderedID(now).String() }
+
+func parseEventID(id string) (uuid.UUID, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return uuid.Nil, badf("statement id %q is not a UUID", id)
+	}
+	return u, nil
+}
+
+// sameStatement reports whether a statement sent again is the one stored:
+// the same content, leaving aside what the ledger sets (id, stored,
+// authority, version) and a timestamp the ledger filled in.
+func sameStatement(stored, sent obj) bool {
+	a, b := make(obj, len(stored)), make(obj, len(sent))
+	for k, v := range stored {
+		a[k] = v
+	}
+	for k, v := range sent {
+		b[k] = v
+	}
+	for _, k := range []string{"id", "stored", "authority", "version"} {
+		delete(a, k)
+		delete(b, k)
+	}
+	if _, ok := b["timestamp"]; !ok && a["timestamp"] == stored["stored"] {
+		delete(a, "timestamp")
+	}
+	ea, err1 := domain.EncodeJSON(a)
+	eb, err2 := domain.EncodeJSON(b)
+	return err1 == nil && err2 == nil && string(ea) == string(eb)
+}
+
+// level is the rubric level a statement's result gives on scale under
+// cuts, or ok false if the result says nothing of mastery (no scaled
+// score, no success).
+func level(stmt obj, scale domain.Scale, cuts []domain.CutScore) (int, bool) {
+	res, _ := stmt["result"].(obj)
+	if res == nil {
+		return 0, false
+	}
+	if sc, ok := res["score"].(obj); ok {
+		if n, ok := sc["scaled"].(json.Number); ok {
+			if f, err := n.Float64(); err == nil {
+				if len(cuts) == 0 {
+					cuts = domain.DefaultCutScores(scale)
+				}
+				return domain.LevelForScore(cuts, f)
+			}
+		}
+	}
+	if s, ok := res["success"].(bool); ok {
+		return domain.LevelForSuccess(scale, s), true
+	}
+	return 0, false
+}
+
+// evidenceFor returns the evidence commands an aligned statement gives, one
+// per component it is aligned to, with ids derived from statement and
+// component.
+func (rs *Resource) evidenceFor(school, statementID string, stmt obj, actor domain.Actor, occurred time.Time) []domain.RecordStatementEvidence {
+	var out []domain.RecordStatementEvidence
+	for _, t := range rs.cfg.Index.targets(school, stmt) {
+		lv, ok := level(stmt, rs.cfg.Index.scale(t.standardID), t.cuts)
+		if !ok {
+			continue
+		}
+		out = append(out, domain.RecordStatementEvidence{
+			Meta:        domain.Meta{EventID: domain.StatementEvidenceID(statementID, t.standardID, t.componentID), OccurredAt: occurred, Actor: actor},
+			StatementID: statementID, StandardID: t.standardID, ComponentID: t.componentID, Level: lv,
+		})
+	}
+	return out
+}
+
+// derive records the evidence a stored statement gives learner (Realign).
+// A refusal by the domain (a retired standard, a withdrawn learner) is
+// logged and skipped: the statement stays stored either way.
+func (rs *Resource) derive(ctx context.Context, school, learner, statementID string, stmt obj, actor domain.Actor, occurred time.Time) {
+	for _, c := range rs.evidenceFor(school, statementID, stmt, actor, occurred) {
+		if _, err := rs.cfg.Service.RecordStatementEvidence(ctx, learner, c); err != nil {
+			rs.logRefusal("derive evidence", statementID, err)
+		}
+	}
+}
+
+// retract retracts the evidence derived from a voided statement.
+func (rs *Resource) retract(ctx context.Context, voided string, voiding domain.RecordedEvent) {
+	for _, d := range rs.cfg.Index.derivedOf(voided) {
+		if d.retracted {
+			continue
+		}
+		c := domain.RetractStatementEvidence{
+			Meta:       domain.Meta{EventID: domain.StatementRetractionID(d.evidenceID), OccurredAt: voiding.OccurredAt, Actor: voiding.Actor},
+			EvidenceID: d.evidenceID, Reason: fmt.Sprintf("xAPI statement %s voided by %s", voided, voiding.ID),
+		}
+		if _, err := rs.cfg.Service.RetractStatementEvidence(ctx, d.learnerID, c); err != nil {
+			rs.logRefusal("retract evidence", voided, err)
+		}
+	}
+}
+
+func (rs *Resource) logRefusal(what, statementID string, err error) {
+	var rule *domain.RuleError
+	var reused *domain.EventIDConflictError
+	if errors.As(err, &rule) || errors.As(err, &reused) || errors.Is(err, domain.ErrNotFound) {
+		rs.cfg.Logger.Info("xapi: "+what+" refused", "statement", statementID, "err", err.Error())
+		return
+	}
+	rs.cfg.Logger.Error("xapi: "+what, "statement", statementID, "err", err.Error())
+}
+
+// Realign derives, from the statements of school stored so far, the
+// evidence that the school's alignments and agent links now give, and
+// retracts what voided statements gave: after an alignment or a link is
+// recorded (call it once the Index has applied that event). Evidence ids
+// are derived from statement and component, so what was derived before is
+// not derived again. Returns ctx's error if it ends first.
+func (rs *Resource) Realign(ctx context.Context, school string) error {
+	for _, e := range rs.cfg.Index.schoolEntries(school) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.voids != "" {
+			continue
+		}
+		if e.voidedBy != "" {
+			// A crash between a voiding statement and its retractions
+			// left evidence current: retract it now.
+			if v, ok := rs.cfg.Index.lookup(e.voidedBy); ok {
+				id, _ := uuid.Parse(v.id)
+				rs.retract(ctx, e.id, domain.RecordedEvent{ID: id, Actor: v.actor, OccurredAt: v.occurred})
+			}
+			continue
+		}
+		learner := e.learner
+		if learner == "" {
+			a, _ := e.stmt["actor"].(obj)
+			learner = rs.cfg.Index.learnerOf(school, a)
+		}
+		if learner == "" {
+			continue
+		}
+		have := map[uuid.UUID]bool{}
+		for _, d := range rs.cfg.Index.derivedOf(e.id) {
+			have[d.evidenceID] = true
+		}
+		missing := false
+		for _, t := range rs.cfg.Index.targets(school, e.stmt) {
+			if !have[domain.StatementEvidenceID(e.id, t.standardID, t.componentID)] {
+				missing = true
+			}
+		}
+		if missing {
+			rs.derive(ctx, school, learner, e.id, e.stmt, e.actor, e.occurred)
+		}
+	}
+	return nil
+}
