@@ -19,6 +19,7 @@ import (
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/policy"
 )
 
 // The OpenAPI document is checked against the router without a YAML
@@ -211,6 +212,17 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"Attempt":              domain.Attempt{},
 		"LearnerMastery":       projections.LearnerMastery{},
 		"Replay":               projections.Replay{},
+		"PolicyComparison":     projections.PolicyComparison{},
+		"OfficialRule":         projections.OfficialRule{},
+		"StandardRun":          projections.StandardRun{},
+		"ComponentRun":         projections.ComponentRun{},
+		"PolicyScore":          policy.Score{},
+		"PolicyScale":          policy.Scale{},
+		"PolicyResult":         policy.Result{},
+		"PolicyConfusion":      policy.Confusion{},
+		"CohortPolicies":       research.CohortPolicies{},
+		"CohortLearner":        research.CohortLearner{},
+		"CohortAgreement":      research.CohortAgreement{},
 		"Transcript":           projections.Transcript{},
 		"TranscriptEntry":      projections.TranscriptEntry{},
 		"LearnerEvents":        httpapi.LearnerEvents{},

@@ -52,11 +52,13 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/learners/{learnerId}/mastery", rule: access.LearnerRecord, handle: s.getMastery},
 		{method: "GET", path: "/v1/learners/{learnerId}/mastery/{standardId}", rule: access.LearnerRecord, handle: s.getStandardMastery},
 		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/replay", rule: access.LearnerRecord, handle: s.getReplay},
+		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/policies", rule: access.LearnerResearch, handle: s.getPolicies},
 		{method: "GET", path: "/v1/learners/{learnerId}/transcript", rule: access.LearnerRecord, handle: s.getTranscript},
 		{method: "GET", path: "/v1/learners/{learnerId}/events", rule: access.LearnerRecord, handle: s.getLearnerEvents},
 		{method: "GET", path: "/v1/learners/{learnerId}/profile", rule: access.LearnerRecord, handle: s.getProfile},
 
 		{method: "GET", path: "/v1/events", rule: access.Feed, handle: s.getFeed},
+		{method: "GET", path: "/v1/research/policies", rule: access.Feed, handle: s.getResearchPolicies},
 
 		{method: "POST", path: "/v1/imports/case", rule: access.AdminOnly, handle: s.importCase, maxBody: MaxCaseImportBytes},
 		{method: "POST", path: "/v1/imports/oneroster", rule: access.AdminOnly, maxBody: MaxImportBytes, handle: s.importOneRoster},

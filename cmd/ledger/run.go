@@ -33,6 +33,9 @@ commands:
            check offline, with a consistency proof, that a newer checkpoint extends an older one
   backup   copy a data directory, while the service runs, into one file with a manifest (--out)
   restore  check a backup file and write it into a new data directory (--in, --data)
+  research offline research over an export or a stopped data directory: re-run mastery
+           policies over whole cohorts (policies), DataShop transactions (datashop),
+           fit knowledge tracing (fit-bkt); 'ledger research -h'
   import   bring data in from the systems a school already has, with the service stopped:
            standards from a CASE 1.1 package (ledger import case --data DIR [--dry-run] [--retire-missing] FILE),
            schools and learners from OneRoster 1.1/1.2 bulk CSV (ledger import oneroster --data DIR ZIP|DIR)
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runRestore(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return runImport(ctx, args[1:], getenv, stdout, stderr)
+	case "research":
+		return runResearch(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -7,8 +7,10 @@
 //
 // # Pure
 //
-// Every function here is pure: no I/O, no clock, no randomness, no global
-// state that changes after initialisation. A result depends only on the
+// Every function here is pure: no I/O, no clock, no global state that
+// changes after initialisation, and no randomness but what the caller
+// seeds (FitBKT's starting points, SimulateBKT's generator), so a fit is
+// reproducible from its seed. A result depends only on the
 // policy (id, version, parameters), the scale and the scores passed in, so
 // the same inputs give the same Result, bit for bit, every time, and any
 // number of goroutines may evaluate at once. The caller chooses the evidence:

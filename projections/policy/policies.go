@@ -2,6 +2,7 @@ package policy
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -25,6 +26,9 @@ type paramDef struct {
 	def   float64
 	valid func(float64) bool
 	rule  string // completes "it must be ..."
+	// option marks a switch that is off at its default (bkt's forgetting,
+	// Canvas's rules): Params and explanations name it only when it is on.
+	option bool
 }
 
 func (d *definition) index(name string) int {
@@ -54,6 +58,8 @@ type outcome struct {
 	mastered    bool
 	used        []Score
 	explanation string
+	// predicted is bkt's P(correct) of the next score.
+	predicted *float64
 	// errKind and errMsg report a refusal (errKind is a sentinel).
 	errKind error
 	errMsg  string
@@ -62,6 +68,44 @@ type outcome struct {
 // weight is the parameter w of the averages: the newest score's weight.
 func weight(def float64) paramDef {
 	return paramDef{name: "w", def: def, valid: func(v float64) bool { return v > 0 && v <= 1 }, rule: "in (0, 1]"}
+}
+
+// canvasOption is the option canvas: 0 (default) for the ledger's rules, 1
+// for Canvas's: parameters within Canvas's ranges (checked by the policy's
+// check) and the value rounded to 2 decimals before it is compared with
+// proficient, as Canvas's rollup does (RollupScore::PRECISION = 2).
+var canvasOption = paramDef{name: "canvas", def: 0, option: true,
+	valid: func(v float64) bool { return v == 0 || v == 1 }, rule: "0 (the ledger's rules) or 1 (Canvas's ranges and rounding)"}
+
+// canvasRange returns a check that, with canvas=1, refuses a parameter
+// outside Canvas's range [lo, hi] for it.
+func canvasRange(name string, lo, hi float64, canvasName string) func(Policy) error {
+	return func(p Policy) error {
+		if p.param("canvas") != 1 {
+			return nil
+		}
+		if v := p.param(name); v < lo || v > hi {
+			return &ParamError{Policy: p.def.id, Param: name, Value: v,
+				Reason: fmt.Sprintf("is outside Canvas's range for %s: with canvas=1 it must be in [%s, %s]", canvasName, exact(lo), exact(hi))}
+		}
+		return nil
+	}
+}
+
+// canvasRound rounds v to 2 decimals as Ruby's Float#round(2) does, which
+// Canvas's rollup calls: half away from zero, with Ruby's check that
+// x·100 did not lose the half (2.995 becomes 3, although 2.995·100 is
+// 299.49999999999994 in binary).
+func canvasRound(x float64) float64 {
+	const s = 100
+	f := math.Round(float64(x * s))
+	switch {
+	case x > 0 && (f+0.5)/s <= x:
+		f++
+	case x < 0 && (f-0.5)/s >= x:
+		f--
+	}
+	return round12(f / s)
 }
 
 // probability is a bkt probability parameter.
@@ -96,6 +140,10 @@ const (
 	// know the standard scores at proficient; 0.2 is inside the same
 	// authors' bound of 0.3.
 	DefaultBKTGuess = 0.2
+	// DefaultBKTForget (pF) is the probability that a learner who knows the
+	// standard forgets it between two opportunities: 0, the standard model
+	// (Corbett and Anderson); pyBKT fits it only when asked (forgets=True).
+	DefaultBKTForget = 0
 	// DefaultBKTThreshold is the probability of knowing at which bkt
 	// declares mastery: 0.95, Corbett and Anderson's (1995) criterion.
 	DefaultBKTThreshold = 0.95
@@ -106,21 +154,30 @@ const (
 var registry = []*definition{
 	{id: "latest", version: "v1", label: "latest", eval: evalLatest},
 	{id: "highest", version: "v1", label: "highest", eval: evalHighest},
-	{id: "mean", version: "v1", label: "mean", eval: evalMean},
-	{id: "weighted-average", version: "v1", label: "weighted average", params: []paramDef{weight(DefaultWeight)}, eval: evalWeightedAverage},
-	{id: "decaying-average", version: "v1", label: "decaying average", params: []paramDef{weight(DefaultWeight)}, eval: evalDecayingAverage},
+	{id: "mean", version: "v1", label: "mean", params: []paramDef{canvasOption}, eval: evalMean},
+	// Canvas's ranges: calculation_int 1-99 (%) for its weighted average
+	// ("decaying_average" in its API), 50-99 for its standard decaying
+	// average, 1-10 for n_mastery.
+	{id: "weighted-average", version: "v1", label: "weighted average", params: []paramDef{weight(DefaultWeight), canvasOption},
+		check: canvasRange("w", 0.01, 0.99, "decaying_average (weighted average), 1-99 %"), eval: evalWeightedAverage},
+	{id: "decaying-average", version: "v1", label: "decaying average", params: []paramDef{weight(DefaultWeight), canvasOption},
+		check: canvasRange("w", 0.5, 0.99, "standard_decaying_average, 50-99 %"), eval: evalDecayingAverage},
 	{id: "n-mastery", version: "v1", label: "n-mastery", params: []paramDef{{
 		name: "n", def: DefaultN,
 		valid: func(v float64) bool { return v >= 1 && v == math.Trunc(v) },
 		rule:  "a whole number, at least 1",
-	}}, eval: evalNMastery},
+	}, canvasOption}, check: canvasRange("n", 1, 10, "n_mastery, 1-10"), eval: evalNMastery},
 	{id: "power-law", version: "v1", label: "power law", eval: evalPowerLaw},
-	{id: "bkt", version: "v1", label: "knowledge tracing", params: []paramDef{
+	// v2: the update carries P(known) and P(not known) separately (v1
+	// carried P(known) alone and lost 1 − P(known) near certainty), and
+	// takes the forgetting option pF.
+	{id: "bkt", version: "v2", label: "knowledge tracing", params: []paramDef{
 		probability("pL0", DefaultBKTPriorKnown),
 		probability("pT", DefaultBKTLearn),
 		probability("pS", DefaultBKTSlip),
 		probability("pG", DefaultBKTGuess),
 		{name: "threshold", def: DefaultBKTThreshold, valid: func(v float64) bool { return v > 0 && v <= 1 }, rule: "in (0, 1]"},
+		{name: "pF", def: DefaultBKTForget, option: true, valid: func(v float64) bool { return v >= 0 && v <= 1 }, rule: "in [0, 1]"},
 	}, check: checkBKT, eval: evalBKT},
 }
 
@@ -131,6 +188,21 @@ func levelOutcome(scale Scale, raw float64, used []Score, prefix string) outcome
 	v := round12(raw)
 	mastered := v >= scale.Proficient
 	return outcome{value: &v, mastered: mastered, used: used, explanation: prefix + ": " + verdict(v, scale.Proficient, mastered)}
+}
+
+// canvasOutcome is levelOutcome for a policy with the canvas option: with
+// canvas=1 the value is rounded to 2 decimals before the comparison, and
+// the explanation says so.
+func canvasOutcome(p Policy, scale Scale, raw float64, used []Score, prefix string) outcome {
+	if p.param("canvas") != 1 {
+		return levelOutcome(scale, raw, used, prefix)
+	}
+	v := round12(raw)
+	r := canvasRound(v)
+	if r != v {
+		prefix += fmt.Sprintf(" = %s, rounded to 2 decimals as Canvas does", exact(v))
+	}
+	return levelOutcome(scale, r, used, prefix)
 }
 
 // verdict is "3.41 ≥ proficient 3: mastered" or "2.75 < proficient 3: not
@@ -162,7 +234,7 @@ func evalHighest(_ Policy, scale Scale, s []Score) outcome {
 }
 
 // mean: the sum of the levels, added in order, divided by their number.
-func evalMean(_ Policy, scale Scale, s []Score) outcome {
+func evalMean(p Policy, scale Scale, s []Score) outcome {
 	sum := 0.0
 	below := 0
 	for _, x := range s {
@@ -171,7 +243,7 @@ func evalMean(_ Policy, scale Scale, s []Score) outcome {
 			below++
 		}
 	}
-	o := levelOutcome(scale, sum/float64(len(s)), s,
+	o := canvasOutcome(p, scale, sum/float64(len(s)), s,
 		fmt.Sprintf("mean of %s = %s ÷ %d", count(len(s)), exact(sum), len(s)))
 	if !o.mastered && below > 0 && below < len(s) {
 		o.explanation += fmt.Sprintf(", because %d of the %d scores %s below proficient and the earliest counts as much as the latest", below, len(s), isAre(below))
@@ -183,9 +255,9 @@ func evalMean(_ Policy, scale Scale, s []Score) outcome {
 // computed as m + w × (latest − m) where m is that mean.
 func evalWeightedAverage(p Policy, scale Scale, s []Score) outcome {
 	w := p.param("w")
-	head := fmt.Sprintf("weighted average (w=%s)", exact(w))
+	head := fmt.Sprintf("weighted average (%s)", p.paramList())
 	if len(s) == 1 {
-		return levelOutcome(scale, s[0].Level, s, head+" of one score is that score")
+		return canvasOutcome(p, scale, s[0].Level, s, head+" of one score is that score")
 	}
 	last := s[len(s)-1].Level
 	sum := 0.0
@@ -198,7 +270,7 @@ func evalWeightedAverage(p Policy, scale Scale, s []Score) outcome {
 	if len(s) == 2 {
 		earlier = fmt.Sprintf("the earlier %s", exact(m))
 	}
-	return levelOutcome(scale, v, s, fmt.Sprintf("%s of %s = %s × latest %s + %s × %s",
+	return canvasOutcome(p, scale, v, s, fmt.Sprintf("%s of %s = %s × latest %s + %s × %s",
 		head, count(len(s)), exact(w), exact(last), exact(1-w), earlier))
 }
 
@@ -206,15 +278,15 @@ func evalWeightedAverage(p Policy, scale Scale, s []Score) outcome {
 // d ← d + w × (x − d), the same as d × (1 − w) + x × w.
 func evalDecayingAverage(p Policy, scale Scale, s []Score) outcome {
 	w := p.param("w")
-	head := fmt.Sprintf("decaying average (w=%s)", exact(w))
+	head := fmt.Sprintf("decaying average (%s)", p.paramList())
 	if len(s) == 1 {
-		return levelOutcome(scale, s[0].Level, s, head+" of one score is that score")
+		return canvasOutcome(p, scale, s[0].Level, s, head+" of one score is that score")
 	}
 	d := s[0].Level
 	for _, x := range s[1:] {
 		d += float64(w * (x.Level - d))
 	}
-	return levelOutcome(scale, d, s, fmt.Sprintf("%s of %s: start at the first score (%s), then move %s of the way toward each newer one, up to the latest (%s)",
+	return canvasOutcome(p, scale, d, s, fmt.Sprintf("%s of %s: start at the first score (%s), then move %s of the way toward each newer one, up to the latest (%s)",
 		head, count(len(s)), exact(s[0].Level), exact(w), exact(s[len(s)-1].Level)))
 }
 
@@ -235,12 +307,15 @@ func evalNMastery(p Policy, scale Scale, s []Score) outcome {
 	if len(s) == 1 {
 		of = "1 score"
 	}
-	head := fmt.Sprintf("n-mastery (n=%s): %d of %s %s at or above proficient %s",
-		exact(n), len(kept), of, isAre(len(kept)), exact(scale.Proficient))
+	head := fmt.Sprintf("n-mastery (%s): %d of %s %s at or above proficient %s",
+		p.paramList(), len(kept), of, isAre(len(kept)), exact(scale.Proficient))
 	if float64(len(kept)) < n {
 		return outcome{used: kept, explanation: fmt.Sprintf("%s, %s needed: no value, not yet mastered", head, exact(n))}
 	}
 	v := round12(sum / float64(len(kept)))
+	if p.param("canvas") == 1 {
+		v = canvasRound(v) // the value only: the decision is the count
+	}
 	return outcome{value: &v, mastered: true, used: kept,
 		explanation: fmt.Sprintf("%s (%s needed), their mean is %s: mastered", head, exact(n), showNum(v, 2))}
 }
@@ -302,42 +377,88 @@ func checkBKT(p Policy) error {
 	return nil
 }
 
+// bktState is the knowledge state as two probabilities, P(known) and
+// P(not known), carried separately as pyBKT's two-state vector is. Carrying
+// P(known) alone and taking 1 − P(known) loses the small one near certainty:
+// with the default parameters P(known) rounds to exactly 1 after 23
+// proficient scores, after which no number of low scores can move it.
+// Carried on its own, the small probability keeps its relative precision.
+type bktState struct{ known, unknown float64 }
+
+// bktParams are the model's parameters.
+type bktParams struct{ prior, learn, slip, guess, forget float64 }
+
+// errImpossible reports a score the model gives probability 0.
+var errImpossible = errors.New("impossible under the model")
+
+// start is the state before any evidence.
+func (b bktParams) start() bktState { return bktState{known: b.prior, unknown: 1 - b.prior} }
+
+// step folds one response into the state: the Bayes update on the
+// response, then the transition (learning, and forgetting if pF > 0).
+// It returns errImpossible when the response has probability 0 under the
+// state and parameters (0/0): the ledger refuses such a score rather than
+// skip it (see docs/policies.md).
+func (b bktParams) step(st bktState, correct bool) (bktState, error) {
+	var ek, eu float64 // P(response | known), P(response | not known)
+	if correct {
+		ek, eu = 1-b.slip, b.guess
+	} else {
+		ek, eu = b.slip, 1-b.guess
+	}
+	k, u := float64(st.known*ek), float64(st.unknown*eu)
+	den := k + u
+	if den == 0 {
+		return st, errImpossible
+	}
+	k, u = k/den, u/den
+	return bktState{
+		known:   float64(k*(1-b.forget)) + float64(u*b.learn),
+		unknown: float64(k*b.forget) + float64(u*(1-b.learn)),
+	}, nil
+}
+
+// predictCorrect is the probability that the next response is correct.
+func (b bktParams) predictCorrect(st bktState) float64 {
+	return float64(st.known*(1-b.slip)) + float64(st.unknown*b.guess)
+}
+
+func (p Policy) bktParams() bktParams {
+	return bktParams{prior: p.param("pL0"), learn: p.param("pT"), slip: p.param("pS"), guess: p.param("pG"), forget: p.param("pF")}
+}
+
 // bkt: Bayesian Knowledge Tracing. Each score at or above proficient is a
 // correct response, each score below an incorrect one.
 func evalBKT(p Policy, scale Scale, s []Score) outcome {
-	l := p.param("pL0")
-	t, slip, guess := p.param("pT"), p.param("pS"), p.param("pG")
+	b := p.bktParams()
 	threshold := p.param("threshold")
+	st := b.start()
 	correct := 0
 	for _, x := range s {
-		var num, den float64
-		if x.Level >= scale.Proficient {
+		ok := x.Level >= scale.Proficient
+		if ok {
 			correct++
-			num = float64(l * (1 - slip))
-			den = num + float64((1-l)*guess)
-			if den == 0 {
+		}
+		next, err := b.step(st, ok)
+		if err != nil {
+			if ok {
 				return outcome{errKind: ErrNotComputable, errMsg: fmt.Sprintf(
 					"evidence %q is at or above proficient, which these parameters make impossible (P(known) = 0 and pG = 0)", x.EvidenceID)}
 			}
-		} else {
-			num = float64(l * slip)
-			den = num + float64((1-l)*(1-guess))
-			if den == 0 {
-				return outcome{errKind: ErrNotComputable, errMsg: fmt.Sprintf(
-					"evidence %q is below proficient, which these parameters make impossible (P(known) = 1 and pS = 0)", x.EvidenceID)}
-			}
+			return outcome{errKind: ErrNotComputable, errMsg: fmt.Sprintf(
+				"evidence %q is below proficient, which these parameters make impossible (P(not known) = 0 and pS = 0)", x.EvidenceID)}
 		}
-		post := num / den
-		l = post + float64((1-post)*t)
+		st = next
 	}
-	v := round12(l)
+	v := round12(st.known)
+	pc := round12(b.predictCorrect(st))
 	mastered := v >= threshold
 	cmpWord := "≥"
 	result := "mastered"
 	if !mastered {
 		cmpWord, result = "<", "not yet mastered"
 	}
-	return outcome{value: &v, mastered: mastered, used: s, explanation: fmt.Sprintf(
+	return outcome{value: &v, predicted: &pc, mastered: mastered, used: s, explanation: fmt.Sprintf(
 		"knowledge tracing (%s) over %s, %d at or above proficient %s and %d below: P(known) = %s %s threshold %s: %s",
 		p.paramList(), count(len(s)), correct, exact(scale.Proficient), len(s)-correct,
 		showProbability(v, threshold), cmpWord, exact(threshold), result)}

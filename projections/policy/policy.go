@@ -95,6 +95,11 @@ type Result struct {
 	// Mastered is the policy's decision. For most policies it is
 	// Value >= Scale.Proficient; n-mastery and bkt have their own rule.
 	Mastered bool `json:"mastered"`
+	// PredictedCorrect is, for bkt only, the model's probability that the
+	// next score is at or above proficient: P(known)·(1 − pS) +
+	// P(not known)·pG, as pyBKT predicts the next response. Nil for every
+	// other policy and when there is no value.
+	PredictedCorrect *float64 `json:"predictedCorrect,omitempty"`
 	// EvidenceIDs lists the evidence the value was computed from, in the
 	// order used (never nil; empty when nothing was used).
 	EvidenceIDs []string `json:"evidenceIds"`
@@ -130,13 +135,19 @@ func (p Policy) Version() string {
 	return p.def.version
 }
 
-// Params returns a copy of every parameter value, defaults included.
+// Params returns a copy of every parameter value, defaults included. An
+// option (bkt's pF, the averages' canvas) is listed only when it is on: a
+// result without it ran without it, and results from before the option
+// existed keep their exact form.
 func (p Policy) Params() map[string]float64 {
 	m := map[string]float64{}
 	if p.def == nil {
 		return m
 	}
 	for i, d := range p.def.params {
+		if d.option && p.values[i] == d.def {
+			continue
+		}
 		m[d.name] = p.values[i]
 	}
 	return m
@@ -148,17 +159,20 @@ func (p Policy) String() string {
 		return "invalid policy"
 	}
 	s := p.def.id + " " + p.def.version
-	if len(p.def.params) > 0 {
-		s += " (" + p.paramList() + ")"
+	if l := p.paramList(); l != "" {
+		s += " (" + l + ")"
 	}
 	return s
 }
 
 // paramList formats the parameters as "w=0.65" or "pL0=0.1, pT=0.2, ...".
 func (p Policy) paramList() string {
-	parts := make([]string, len(p.def.params))
+	parts := make([]string, 0, len(p.def.params))
 	for i, d := range p.def.params {
-		parts[i] = d.name + "=" + exact(p.values[i])
+		if d.option && p.values[i] == d.def {
+			continue
+		}
+		parts = append(parts, d.name+"="+exact(p.values[i]))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -296,6 +310,7 @@ func Evaluate(p Policy, scale Scale, scores []Score) Result {
 		return p.refuse(r, o.errKind, o.errMsg)
 	}
 	r.Value = o.value
+	r.PredictedCorrect = o.predicted
 	r.Mastered = o.mastered
 	for _, s := range o.used {
 		r.EvidenceIDs = append(r.EvidenceIDs, s.EvidenceID)

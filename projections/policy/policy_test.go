@@ -111,6 +111,11 @@ type evalCase struct {
 	want   expect
 }
 
+// versions is each policy's current version: bkt is v2 since it carries
+// both states.
+var versions = map[string]string{"latest": "v1", "highest": "v1", "mean": "v1", "weighted-average": "v1",
+	"decaying-average": "v1", "n-mastery": "v1", "power-law": "v1", "bkt": "v2"}
+
 func runCases(t *testing.T, id string, cases []evalCase) {
 	t.Helper()
 	for _, c := range cases {
@@ -121,8 +126,8 @@ func runCases(t *testing.T, id string, cases []evalCase) {
 				scale = *c.scale
 			}
 			r := Evaluate(p, scale, c.scores)
-			if r.Policy != id || r.Version != "v1" {
-				t.Errorf("Policy, Version = %q, %q, want %q, v1", r.Policy, r.Version, id)
+			if r.Policy != id || r.Version != versions[id] {
+				t.Errorf("Policy, Version = %q, %q, want %q, %s", r.Policy, r.Version, id, versions[id])
 			}
 			if !reflect.DeepEqual(r.Params, p.Params()) {
 				t.Errorf("Params = %v, want %v", r.Params, p.Params())
@@ -535,8 +540,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("Defaults() has %d policies, want %d", len(got), len(want))
 	}
 	for i, w := range want {
-		if got[i].ID() != w.id || got[i].Version() != "v1" || !reflect.DeepEqual(got[i].Params(), w.params) {
-			t.Errorf("Defaults()[%d] = %s %s %v, want %s v1 %v", i, got[i].ID(), got[i].Version(), got[i].Params(), w.id, w.params)
+		if got[i].ID() != w.id || got[i].Version() != versions[w.id] || !reflect.DeepEqual(got[i].Params(), w.params) {
+			t.Errorf("Defaults()[%d] = %s %s %v, want %s %s %v", i, got[i].ID(), got[i].Version(), got[i].Params(), w.id, versions[w.id], w.params)
 		}
 	}
 	if !slices.Equal(IDs(), []string{"latest", "highest", "mean", "weighted-average", "decaying-average", "n-mastery", "power-law", "bkt"}) {
@@ -587,8 +592,14 @@ func TestLookupErrors(t *testing.T) {
 	}{
 		{"unknown id", "median", nil, "", `invalid policy: unknown policy id "median" (known: latest, highest, mean, weighted-average, decaying-average, n-mastery, power-law, bkt)`},
 		{"empty id", "", nil, "", `unknown policy id ""`},
-		{"unknown param", "mean", map[string]float64{"w": 0.5}, "w", `invalid policy: mean: parameter w=0.5 is not a parameter of this policy (it takes none)`},
-		{"misspelt param", "weighted-average", map[string]float64{"weight": 0.5}, "weight", `(it takes w)`},
+		{"unknown param", "latest", map[string]float64{"w": 0.5}, "w", `invalid policy: latest: parameter w=0.5 is not a parameter of this policy (it takes none)`},
+		{"misspelt param", "weighted-average", map[string]float64{"weight": 0.5}, "weight", `(it takes w, canvas)`},
+		{"canvas not a switch", "mean", map[string]float64{"canvas": 2}, "canvas", `must be 0 (the ledger's rules) or 1`},
+		{"canvas weighted w below 1 %", "weighted-average", map[string]float64{"canvas": 1, "w": 0.005}, "w", `outside Canvas's range`},
+		{"canvas weighted w = 1", "weighted-average", map[string]float64{"canvas": 1, "w": 1}, "w", `with canvas=1 it must be in [0.01, 0.99]`},
+		{"canvas decaying w below 50 %", "decaying-average", map[string]float64{"canvas": 1, "w": 0.4}, "w", `with canvas=1 it must be in [0.5, 0.99]`},
+		{"canvas n above 10", "n-mastery", map[string]float64{"canvas": 1, "n": 11}, "n", `with canvas=1 it must be in [1, 10]`},
+		{"pF > 1", "bkt", map[string]float64{"pF": 1.5}, "pF", `must be in [0, 1]`},
 		{"w = 0", "weighted-average", map[string]float64{"w": 0}, "w", `invalid policy: weighted-average: parameter w=0 is out of range: it must be in (0, 1]`},
 		{"w > 1", "decaying-average", map[string]float64{"w": 1.5}, "w", `must be in (0, 1]`},
 		{"w < 0", "decaying-average", map[string]float64{"w": -0.1}, "w", `must be in (0, 1]`},
