@@ -46,6 +46,9 @@ func sampleEvents() []Event {
 			Assessor: "Mr Okafor", Artifact: art, Note: "solid"},
 		LearnerPersonalDataErased{Reason: ErasureLearnerRequest},
 		ResearchSharingSet{IncludeFreeText: true},
+		CredentialIssued{CredentialID: uid(8), StandardID: stdID, StandardRevision: 1, AttemptID: uid(9), Alg: "ES256",
+			JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 12, CheckpointRoot: "cm9vdA==", StatusListIndex: 11, JWT: "e30.e30.c2ln"},
+		CredentialRevoked{CredentialID: uid(8), StandardID: stdID, Reason: "issued in error"},
 	}
 }
 
@@ -79,8 +82,8 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 22 {
-		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting and the readiness request", len(EventTypes()))
+	if len(EventTypes()) != 24 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request and the credential's issue and revocation", len(EventTypes()))
 	}
 	t.Run("sealed profile", func(t *testing.T) {
 		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))

@@ -130,6 +130,10 @@ func samples() []sample {
 		{l1, admin, domain.LearnerPersonalDataErased{Reason: domain.ErasureLearnerRequest}, nil, []string{"reason"}},
 		{l1, learnerActor, domain.ReadinessRequested{StandardID: "math-6-rp-1", StandardRevision: 1, EvidenceIDs: []uuid.UUID{uid(4)}, Note: freeText},
 			[]string{"note"}, []string{"standardId", "standardRevision", "evidenceIds"}},
+		{l1, learnerActor, domain.CredentialIssued{CredentialID: uid(7), StandardID: "math-6-rp-1", StandardRevision: 1, AttemptID: uid(8), Alg: "ES256",
+			JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 9, CheckpointRoot: "cm9vdA==", StatusListIndex: 8, JWT: "e30.e30.c2ln"}, nil,
+			[]string{"standardId", "standardRevision", "attemptId", "alg", "checkpointSize", "checkpointRoot", "statusListIndex"}},
+		{l1, admin, domain.CredentialRevoked{CredentialID: uid(7), StandardID: "math-6-rp-1", Reason: freeText}, []string{"reason"}, []string{"standardId"}},
 	}
 }
 

@@ -46,7 +46,7 @@ func startRecordNode(t *testing.T) *node {
 	}
 	api := httpapi.NewServer(httpapi.Config{
 		Service: service.New(run.store, nil), View: run.view, Efficacy: run.eff, Events: run.store, Projection: run.engine,
-		Tokens: tokens, Log: run.log,
+		Tokens: tokens, Log: run.log, Credentials: run.issuer, PublicURL: "http://ledger.test",
 	})
 	pages, err := web.New(web.Config{View: run.view, Tokens: tokens, Credentials: api})
 	if err != nil {

@@ -220,7 +220,7 @@ func startLedger(t *testing.T, dir string, startPos uint64) *testNode {
 	}
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Service: service.New(run.store, &service.Options{Seal: run.sealer.Seal}), View: run.view, Efficacy: run.eff, Events: run.store,
-		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, StartPosition: startPos,
+		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, Credentials: run.issuer, PublicURL: "http://ledger.test", StartPosition: startPos,
 	}))
 	stop := func() { srv.Close(); run.stop() }
 	t.Cleanup(stop)

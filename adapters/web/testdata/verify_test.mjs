@@ -220,7 +220,13 @@ check('the fixtures hold data with HTML characters and non-ASCII text', withHTML
   const rl = await v.verifyTranscript(text.replace(`"learnerId":"${learner}"`, '"learnerId":"l-9999"'), key);
   check('a transcript of another learner fails', !rl.ok && /transcript check failed/.test(rl.reasons.join()), show(rl));
   const rk = await v.verifyTranscript(text, await otherKey('north.example/ledger'));
-  check('a transcript checked with another key fails by its key', !rk.ok && rk.credentials[0].check === 'key', show(rk));
+  // The credential's own key is the ES256 key in its header; what ties it
+  // to the log's key is the issuer binding, which another key did not sign.
+  check('a transcript checked with another key fails by its issuer binding', !rk.ok && rk.credentials[0].check === 'issuer', show(rk));
+  const hdr = JSON.parse(Buffer.from(h, 'base64url').toString());
+  check('the credential is signed with ES256 and its P-256 jwk', hdr.alg === 'ES256' && hdr.jwk.kty === 'EC' && hdr.jwk.crv === 'P-256', JSON.stringify(hdr));
+  check('the credential names the learner by a salted hash only',
+    r.ok && /^sha256\$[0-9a-f]{64}$/.test(r.credentials[0].summary.identityHash) && !Buffer.from(payload, 'base64url').toString().includes(learner));
 }
 
 // The page driver, on a minimal document: just the DOM the driver uses
