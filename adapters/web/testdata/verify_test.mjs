@@ -342,6 +342,37 @@ const eventNodes = (doc) => doc.querySelectorAll('[data-event-id]').filter((n) =
   }
 }
 
+// Revocation, last because it appends to the learner's stream: as on a
+// page served by the ledger itself, the module reads the list from its own
+// origin only.
+{
+  const text = fs.readFileSync(env('TRANSCRIPT_FILE'), 'utf8');
+  const key = input.key;
+  const payload = JSON.parse(text).credentials[0].jwt.split('.')[1];
+
+  // Revocation, as on a page served by the ledger itself: the module reads
+  // the list from its own origin only.
+  const savedFetch = globalThis.fetch;
+  const listURL = new URL(JSON.parse(Buffer.from(payload, 'base64url').toString()).credentialStatus.statusListCredential);
+  globalThis.location = { origin: listURL.origin };
+  globalThis.fetch = (path, init) => nodeFetch(base + path, init);
+  try {
+    const live = await v.verifyTranscript(text, key);
+    check('the module reads the revocation list of its own origin: not revoked', live.ok && live.credentials[0].summary.revocation === 'not revoked', show(live));
+    const credId = JSON.parse(Buffer.from(payload, 'base64url').toString()).id.replace('urn:uuid:', '');
+    const res = await nodeFetch(`${base}/v1/learners/${learner}/credentials/${credId}/revocation`, {
+      method: 'POST', headers: { Authorization: `Bearer ${env('LEDGER_ADMIN_TOKEN')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason: 'a test of the revocation list' }),
+    });
+    check('the admin revokes the credential', res.status === 201, String(res.status));
+    const gone = await v.verifyTranscript(text, key);
+    check('a revoked credential fails, named revoked', !gone.ok && gone.credentials[0].check === 'revoked' && /REVOKED/.test(gone.reasons.join()), show(gone));
+  } finally {
+    globalThis.fetch = savedFetch;
+    delete globalThis.location;
+  }
+}
+
 if (failures) {
   console.log(`${failures} checks failed`);
   process.exit(1);
