@@ -129,7 +129,7 @@ type statusListCache struct {
 // every verifier of a credential must read it; it holds one bit per
 // credential and names nobody.
 func (s *Server) getStatusList(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.Credentials == nil {
+	if s.cfg.Credentials == nil || s.cfg.PublicURL == "" {
 		return errNoCredentials
 	}
 	revoked, _ := s.cfg.View.RevokedCredentials()
@@ -181,7 +181,9 @@ func (s *Server) TranscriptCredentials(ctx context.Context, actor domain.Actor, 
 // (a revoked one counts: it is never replaced, see domain.IssueCredential)
 // and returns the learner's credentials as the read model holds them.
 func (s *Server) credentials(ctx context.Context, actor domain.Actor, id string) ([]domain.Credential, error) {
-	if s.cfg.Log == nil || s.cfg.Credentials == nil {
+	// Without a public address a credential would name its revocation
+	// list by a relative URL, for good: issue nothing rather than that.
+	if s.cfg.Log == nil || s.cfg.Credentials == nil || s.cfg.PublicURL == "" {
 		return nil, errNoCredentials
 	}
 	if _, err := s.cfg.View.Learner(id); err != nil {
@@ -279,6 +281,9 @@ func (s *Server) issue(ctx context.Context, actor domain.Actor, id string, entry
 			// credential rests on one attempt: its bit in the list.
 			c.Status = &credential.Status{ListURL: s.statusListURL(), Index: leaf.Index}
 		}
+	}
+	if c.Status == nil {
+		return domain.RecordedEvent{}, fmt.Errorf("the events of %s on %q lack its attempt %s", id, c.Standard.ID, c.AttemptID)
 	}
 	var salt [16]byte
 	if _, err := rand.Read(salt[:]); err != nil {
