@@ -227,6 +227,14 @@ check('the fixtures hold data with HTML characters and non-ASCII text', withHTML
   check('the credential is signed with ES256 and its P-256 jwk', hdr.alg === 'ES256' && hdr.jwk.kty === 'EC' && hdr.jwk.crv === 'P-256', JSON.stringify(hdr));
   check('the credential names the learner by a salted hash only',
     r.ok && /^sha256\$[0-9a-f]{64}$/.test(r.credentials[0].summary.identityHash) && !Buffer.from(payload, 'base64url').toString().includes(learner));
+  // The same claim issued RS256 (--credential-alg RS256): WebCrypto's
+  // RSASSA-PKCS1-v1_5, and the did:key of the RSA key as Go derives it.
+  const rsJwt = env('RS256_JWT');
+  const rr = await v.verifyTranscript(rsJwt, key);
+  check('an RS256 credential verifies', rr.ok && JSON.parse(Buffer.from(rsJwt.split('.')[0], 'base64url').toString()).alg === 'RS256', show(rr));
+  const rsForged = rsJwt.slice(0, rsJwt.lastIndexOf('.') + 5) + (rsJwt[rsJwt.lastIndexOf('.') + 5] === 'A' ? 'B' : 'A') + rsJwt.slice(rsJwt.lastIndexOf('.') + 6);
+  const rf2 = await v.verifyTranscript(rsForged, key);
+  check('an RS256 credential with its signature changed fails by its signature', !rf2.ok && rf2.credentials[0].check === 'signature', show(rf2));
 }
 
 // The page driver, on a minimal document: just the DOM the driver uses
