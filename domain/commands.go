@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -553,5 +554,73 @@ func (c RecordSummativeAttempt) Validate(now time.Time) error {
 	v.optionalText("assessor", c.Assessor, MaxNameLen)
 	v.artifact("artifact", c.Artifact)
 	v.optionalText("note", c.Note, MaxTextLen)
+	return v.err()
+}
+
+// Credentials.
+
+// IssueCredential records the credential of a met standard, signed by the
+// adapter that holds the issuing key (the domain signs nothing). The fields
+// are CredentialIssued's; see there.
+type IssueCredential struct {
+	Meta
+	CredentialID     uuid.UUID `json:"credentialId"`
+	StandardID       string    `json:"standardId"`
+	StandardRevision int       `json:"standardRevision"`
+	AttemptID        uuid.UUID `json:"attemptId"`
+	Alg              string    `json:"alg"`
+	JWTSHA256        string    `json:"jwtSha256"`
+	CheckpointSize   uint64    `json:"checkpointSize"`
+	CheckpointRoot   string    `json:"checkpointRoot"`
+	StatusListIndex  uint64    `json:"statusListIndex"`
+	JWT              string    `json:"jwt"`
+}
+
+// Validate checks the command's fields without state. Returns
+// *ValidationError (ErrInvalid) naming every malformed field.
+func (c IssueCredential) Validate(now time.Time) error {
+	var v validator
+	v.meta(c.Meta, now)
+	v.id("standardId", c.StandardID)
+	if c.CredentialID == uuid.Nil {
+		v.add("credentialId", "is required")
+	}
+	if c.AttemptID == uuid.Nil {
+		v.add("attemptId", "is required")
+	}
+	if c.StandardRevision < 1 {
+		v.add("standardRevision", "must be 1 or more")
+	}
+	if c.Alg != "ES256" && c.Alg != "RS256" {
+		v.add("alg", "must be ES256 or RS256")
+	}
+	if len(c.JWTSHA256) != 64 || strings.Trim(c.JWTSHA256, "0123456789abcdef") != "" {
+		v.add("jwtSha256", "must be 64 lower-case hex digits")
+	}
+	if c.CheckpointSize == 0 || c.CheckpointRoot == "" {
+		v.add("checkpointSize", "a credential carries a checkpoint of at least one leaf")
+	}
+	if strings.Count(c.JWT, ".") != 2 {
+		v.add("jwt", "must be a compact JWS")
+	}
+	return v.err()
+}
+
+// RevokeCredential withdraws an issued credential, with a reason.
+type RevokeCredential struct {
+	Meta
+	CredentialID uuid.UUID `json:"-"`
+	Reason       string    `json:"reason"`
+}
+
+// Validate checks the command's fields without state. Returns
+// *ValidationError (ErrInvalid) naming every malformed field.
+func (c RevokeCredential) Validate(now time.Time) error {
+	var v validator
+	v.meta(c.Meta, now)
+	if c.CredentialID == uuid.Nil {
+		v.add("credentialId", "is required")
+	}
+	v.text("reason", c.Reason, MaxTextLen)
 	return v.err()
 }

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -698,4 +700,78 @@ func (c RecordSummativeAttempt) Decide(l *LearnerState, std *StandardState, now 
 		Artifact:         cloneArtifact(c.Artifact),
 		Note:             c.Note,
 	}, nil
+}
+
+// Decide turns the command into the record of a credential issued for a met
+// standard. Issuing is a consequence of reading a met claim, not a write
+// anyone asks for, so every role that may read a transcript may cause it;
+// a researcher never reads one. A withdrawn learner keeps what they met, so
+// only enrolment is checked. One credential per attempt, ever: a second one
+// would be a second document for the same claim, and after a revocation it
+// would undo the revocation silently.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
+// RuleRoleNotPermitted for a researcher, an error wrapping ErrNotFound if
+// the learner is not enrolled, *RuleError RuleNotMet unless the attempt met
+// the standard, RuleCredentialDigest if jwtSha256 is not the JWT's, and
+// RuleCredentialIssued (naming the credential) if the attempt has one.
+func (c IssueCredential) Decide(l *LearnerState, now time.Time) (CredentialIssued, error) {
+	if err := c.Validate(now); err != nil {
+		return CredentialIssued{}, err
+	}
+	if err := requireRole(c.Actor, "issue a credential", RoleAdmin, RoleTeacher, RoleLearner, RoleAuditor); err != nil {
+		return CredentialIssued{}, err
+	}
+	if !l.Enrolled() {
+		return CredentialIssued{}, fmt.Errorf("learner is not enrolled: %w", ErrNotFound)
+	}
+	p := l.Standards[c.StandardID]
+	if p == nil || p.Met == nil || p.Met.AttemptID != c.AttemptID || p.Met.StandardRevision != c.StandardRevision {
+		return CredentialIssued{}, ruleErr(RuleNotMet, "attempt %s did not meet standard %q (revision %d) for learner %q",
+			c.AttemptID, c.StandardID, c.StandardRevision, l.ID)
+	}
+	sum := sha256.Sum256([]byte(c.JWT))
+	if hex.EncodeToString(sum[:]) != c.JWTSHA256 {
+		return CredentialIssued{}, ruleErr(RuleCredentialDigest, "jwtSha256 %s is not the SHA-256 of the JWT", c.JWTSHA256)
+	}
+	for _, cr := range l.Credentials {
+		if cr.AttemptID == c.AttemptID || cr.ID == c.CredentialID {
+			return CredentialIssued{}, ruleErr(RuleCredentialIssued, "credential %s was already issued for attempt %s on %q",
+				cr.ID, cr.AttemptID, cr.StandardID)
+		}
+	}
+	return CredentialIssued{
+		CredentialID: c.CredentialID, StandardID: c.StandardID, StandardRevision: c.StandardRevision,
+		AttemptID: c.AttemptID, Alg: c.Alg, JWTSHA256: c.JWTSHA256, CheckpointSize: c.CheckpointSize,
+		CheckpointRoot: c.CheckpointRoot, StatusListIndex: c.StatusListIndex, JWT: c.JWT,
+	}, nil
+}
+
+// Decide turns the command into the revocation of an issued credential.
+// Only an admin revokes: a revocation speaks for the school to everyone
+// who holds the credential.
+//
+// Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
+// RuleRoleNotPermitted unless the actor is an admin, an error wrapping
+// ErrNotFound if the learner is not enrolled, *RuleError
+// RuleUnknownCredential if the learner has no such credential and
+// RuleCredentialRevoked if it is revoked already.
+func (c RevokeCredential) Decide(l *LearnerState, now time.Time) (CredentialRevoked, error) {
+	if err := c.Validate(now); err != nil {
+		return CredentialRevoked{}, err
+	}
+	if err := requireRole(c.Actor, "revoke a credential", RoleAdmin); err != nil {
+		return CredentialRevoked{}, err
+	}
+	if !l.Enrolled() {
+		return CredentialRevoked{}, fmt.Errorf("learner is not enrolled: %w", ErrNotFound)
+	}
+	cr := l.Credentials[c.CredentialID]
+	switch {
+	case cr == nil:
+		return CredentialRevoked{}, ruleErr(RuleUnknownCredential, "learner %q has no credential %s", l.ID, c.CredentialID)
+	case cr.RevokedBy != uuid.Nil:
+		return CredentialRevoked{}, ruleErr(RuleCredentialRevoked, "credential %s was already revoked by %s", cr.ID, cr.RevokedBy)
+	}
+	return CredentialRevoked{CredentialID: cr.ID, StandardID: cr.StandardID, Reason: c.Reason}, nil
 }

@@ -199,6 +199,14 @@ const (
 	RuleUnknownRequest       = "unknown-request"
 	RuleRequestOtherStandard = "request-other-standard"
 	RuleRequestClosed        = "request-closed"
+
+	// Credentials: one per met standard's attempt, issued once; a
+	// revocation names an issued credential that is not yet revoked.
+	RuleNotMet            = "not-met"
+	RuleCredentialIssued  = "credential-issued"
+	RuleUnknownCredential = "unknown-credential"
+	RuleCredentialRevoked = "credential-revoked"
+	RuleCredentialDigest  = "credential-digest"
 )
 
 func ruleErr(rule, format string, args ...any) *RuleError {

@@ -59,6 +59,11 @@ const (
 	TypeStatementRecorded   = "StatementRecorded"
 	TypeXAPIActivityAligned = "XAPIActivityAligned"
 	TypeXAPIAgentLinked     = "XAPIAgentLinked"
+	// TypeCredentialIssued and TypeCredentialRevoked are a met standard's
+	// OB 3.0 credential, issued once, and its revocation, from DOMAIN.md's
+	// "The school's cycle".
+	TypeCredentialIssued  = "CredentialIssued"
+	TypeCredentialRevoked = "CredentialRevoked"
 )
 
 // Component is one step of a standard's learning progression.
@@ -482,6 +487,41 @@ type ReadinessRequested struct {
 	Note             string      `json:"note,omitempty"`
 }
 
+// CredentialIssued records the OB 3.0 credential of a met standard, signed
+// once and served as these very bytes ever after: a credential that changed
+// with every download (a newer checkpoint, a new signature) would be a new
+// document under the same id. The event's id is not the credential's:
+// CredentialID is the credential's own (urn:uuid), derived from the learner,
+// the standard and the attempt that met it. JWT is the compact JWS itself,
+// kept in the event so that it survives restarts, backups and exports with
+// the rest of the record; it names the learner only by a salted hash (see
+// docs/trust.md, "Identity"), so it adds no personal data to the stream.
+// JWTSHA256 is the hex SHA-256 of JWT's bytes, CheckpointSize and
+// CheckpointRoot (base64) the log checkpoint its inclusion proofs reach,
+// StatusListIndex its bit in the ledger's revocation status list.
+type CredentialIssued struct {
+	CredentialID     uuid.UUID `json:"credentialId"`
+	StandardID       string    `json:"standardId"`
+	StandardRevision int       `json:"standardRevision"`
+	AttemptID        uuid.UUID `json:"attemptId"`
+	Alg              string    `json:"alg"`
+	JWTSHA256        string    `json:"jwtSha256"`
+	CheckpointSize   uint64    `json:"checkpointSize"`
+	CheckpointRoot   string    `json:"checkpointRoot"`
+	StatusListIndex  uint64    `json:"statusListIndex"`
+	JWT              string    `json:"jwt"`
+}
+
+// CredentialRevoked withdraws an issued credential; the status list the
+// ledger serves sets its bit from then on. A revoked credential is never
+// issued again: the attempt it rests on stays met (met is permanent), so
+// the ledger would otherwise silently undo the revocation.
+type CredentialRevoked struct {
+	CredentialID uuid.UUID `json:"credentialId"`
+	StandardID   string    `json:"standardId"`
+	Reason       string    `json:"reason"`
+}
+
 // AgreedComponent is what an agreement found for one component: the current
 // evidence at or above the proficient level, and whether a pre-assessment
 // covered it. At least one of the two holds.
@@ -562,6 +602,8 @@ func (SummativeAttemptRecorded) EventType() string  { return TypeSummativeAttemp
 func (LearnerPersonalDataErased) EventType() string { return TypeLearnerPersonalDataErased }
 func (ResearchSharingSet) EventType() string        { return TypeResearchSharingSet }
 func (ReadinessRequested) EventType() string        { return TypeReadinessRequested }
+func (CredentialIssued) EventType() string          { return TypeCredentialIssued }
+func (CredentialRevoked) EventType() string         { return TypeCredentialRevoked }
 
 var decoders = map[string]func([]byte) (Event, error){
 	TypeStandardPublished:         decodeAs[StandardPublished],
@@ -589,6 +631,8 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeStatementRecorded:         decodeAs[StatementRecorded],
 	TypeXAPIActivityAligned:       decodeAs[XAPIActivityAligned],
 	TypeXAPIAgentLinked:           decodeAs[XAPIAgentLinked],
+	TypeCredentialIssued:          decodeAs[CredentialIssued],
+	TypeCredentialRevoked:         decodeAs[CredentialRevoked],
 }
 
 // EventTypes lists every type name of the catalog, sorted.

@@ -51,6 +51,9 @@ func sampleEvents() []Event {
 			Attachments: []StatementAttachment{{SHA2: "ab", ContentType: "text/plain", Content: []byte("hi")}}},
 		XAPIActivityAligned{ActivityID: "https://tool.example/a/1", StandardID: stdID, ComponentID: "c1", CutScores: []CutScore{{Level: 1, MinScaled: 0}, {Level: 3, MinScaled: 0.8}}},
 		XAPIAgentLinked{Agent: XAPIAgent{AccountHomePage: "https://tool.example", AccountName: "u1"}, LearnerID: learnerID},
+		CredentialIssued{CredentialID: uid(8), StandardID: stdID, StandardRevision: 1, AttemptID: uid(9), Alg: "ES256",
+			JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 12, CheckpointRoot: "cm9vdA==", StatusListIndex: 11, JWT: "e30.e30.c2ln"},
+		CredentialRevoked{CredentialID: uid(8), StandardID: stdID, Reason: "issued in error"},
 	}
 }
 
@@ -84,8 +87,8 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 25 {
-		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request and the three of xAPI", len(EventTypes()))
+	if len(EventTypes()) != 27 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request, the three of xAPI and the credential's issue and revocation", len(EventTypes()))
 	}
 	t.Run("sealed profile", func(t *testing.T) {
 		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))

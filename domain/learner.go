@@ -32,11 +32,14 @@ type LearnerState struct {
 	Evidence map[uuid.UUID]*Evidence
 	// Requests indexes every readiness request, open or closed, by id.
 	Requests map[uuid.UUID]*Request
-	Goals    map[string]*Goal
-	Plans    map[string]*Plan
 	// Statements indexes the xAPI statements of the stream by id: true
 	// once voided.
 	Statements map[string]bool
+	// Credentials indexes every issued credential, revoked or not, by the
+	// credential's id.
+	Credentials map[uuid.UUID]*Credential
+	Goals       map[string]*Goal
+	Plans       map[string]*Plan
 	// Version is the number of events applied; see Expected.
 	Version uint64
 }
@@ -118,6 +121,20 @@ type Request struct {
 	ClosedBy uuid.UUID `json:"-"`
 }
 
+// Credential is a CredentialIssued as the learner's stream holds it, and
+// its revocation if any.
+type Credential struct {
+	ID         uuid.UUID
+	EventID    uuid.UUID
+	StandardID string
+	AttemptID  uuid.UUID
+	Issued     CredentialIssued
+	RecordedAt time.Time
+	// RevokedBy is the id of the CredentialRevoked event, or uuid.Nil.
+	RevokedBy uuid.UUID
+	Reason    string
+}
+
 // Open reports whether no agreement has answered the request yet.
 func (r *Request) Open() bool { return r.ClosedBy == uuid.Nil }
 
@@ -196,6 +213,10 @@ func (s *LearnerState) StandardsOf(e Event) []string {
 	case FeedbackGiven:
 		return []string{e.StandardID}
 	case ReadinessRequested:
+		return []string{e.StandardID}
+	case CredentialIssued:
+		return []string{e.StandardID}
+	case CredentialRevoked:
 		return []string{e.StandardID}
 	case ReadinessAgreed:
 		return []string{e.StandardID}
@@ -346,6 +367,24 @@ func (s *LearnerState) apply(e RecordedEvent, ev Event) error {
 		s.Requests[e.ID] = r
 		p := s.progress(ev.StandardID)
 		p.OpenRequests = append(p.OpenRequests, r)
+	case CredentialIssued:
+		if s.Credentials[ev.CredentialID] != nil {
+			return foldErr(e, "credential %s is issued twice", ev.CredentialID)
+		}
+		if s.Credentials == nil {
+			s.Credentials = make(map[uuid.UUID]*Credential)
+		}
+		s.Credentials[ev.CredentialID] = &Credential{
+			ID: ev.CredentialID, EventID: e.ID, StandardID: ev.StandardID, AttemptID: ev.AttemptID,
+			Issued: ev, RecordedAt: e.RecordedAt,
+		}
+	case CredentialRevoked:
+		c := s.Credentials[ev.CredentialID]
+		if c == nil || c.RevokedBy != uuid.Nil {
+			return foldErr(e, "revokes %s, which is not an issued, unrevoked credential", ev.CredentialID)
+		}
+		c.RevokedBy = e.ID
+		c.Reason = ev.Reason
 	case ReadinessAgreed:
 		if p := s.Standards[ev.StandardID]; p != nil && p.OpenAgreement != nil {
 			return foldErr(e, "agreement while %s is open", p.OpenAgreement.ID)

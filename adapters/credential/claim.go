@@ -38,6 +38,21 @@ type Claim struct {
 	// Checkpoint is the signed note of the transparency log that every
 	// inclusion proof in Events is computed against.
 	Checkpoint string
+	// Salt salts the learner's identity hash; chosen at random when the
+	// credential is issued, and carried in it (OB 3.0 IdentityObject).
+	Salt string
+	// Status, if set, is the credential's bit in the revocation list.
+	Status *Status
+}
+
+// Status is a credential's entry in a W3C Bitstring Status List.
+type Status struct {
+	// ListURL is the absolute URL the status list credential is served at.
+	ListURL string
+	// Index is the credential's bit; the ledger uses the leaf index of the
+	// attempt the credential rests on, unique in the log and known before
+	// the credential is signed.
+	Index uint64
 }
 
 // School is the issuing school.
@@ -55,6 +70,11 @@ type Standard struct {
 	Statement string
 	Revision  int
 	Scale     domain.Scale
+	// CaseItemURI is the CASE item the standard was imported from, if any;
+	// URL is the ledger's own address of the standard. The alignment
+	// points at the first that is set.
+	CaseItemURI string
+	URL         string
 }
 
 // Event is one logged event a claim rests on.
@@ -100,6 +120,12 @@ func (c Claim) validate() error {
 		return fail("metAt and recordedAt are required")
 	case c.Checkpoint == "":
 		return fail("checkpoint is required")
+	case len(c.Salt) < 16:
+		return fail("salt of at least 16 characters is required: the identity hash must not be guessable from the id alone")
+	case c.Standard.CaseItemURI == "" && c.Standard.URL == "":
+		return fail("standard %s has neither a CASE item nor a URL to align to", c.Standard.ID)
+	case c.Status != nil && c.Status.ListURL == "":
+		return fail("status list URL is required with a status")
 	case len(c.Events) == 0:
 		return fail("no events: a claim rests on at least its summative attempt")
 	}

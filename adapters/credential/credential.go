@@ -1,7 +1,8 @@
 package credential
 
 import (
-	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -53,12 +54,26 @@ type credentialJSON struct {
 	ValidFrom         string            `json:"validFrom"`
 	CredentialSubject subjectJSON       `json:"credentialSubject"`
 	Evidence          []evidenceJSON    `json:"evidence"`
+	CredentialStatus  *statusEntryJSON  `json:"credentialStatus,omitempty"`
 	LedgerProof       ledgerProofJSON   `json:"ledgerProof"`
 
+	// The JWT claims that VC 2.0's context defines (as JOSE terms), so
+	// that JSON-LD processors in safe mode accept the payload as it is.
+	// jti is not among them: the credential's id is its id, and the JWT
+	// carries no jti (docs/trust.md, "VC-JWT").
 	Iss string `json:"iss"`
-	Jti string `json:"jti"`
 	Nbf int64  `json:"nbf"`
 	Sub string `json:"sub"`
+}
+
+// statusEntryJSON is a W3C Bitstring Status List entry: the credential's
+// bit in the ledger's revocation list.
+type statusEntryJSON struct {
+	ID                   string `json:"id"`
+	Type                 string `json:"type"`
+	StatusPurpose        string `json:"statusPurpose"`
+	StatusListIndex      string `json:"statusListIndex"`
+	StatusListCredential string `json:"statusListCredential"`
 }
 
 type profileJSON struct {
@@ -88,6 +103,18 @@ type identityObjectJSON struct {
 	IdentityHash string `json:"identityHash"`
 	IdentityType string `json:"identityType"`
 	Hashed       bool   `json:"hashed"`
+	Salt         string `json:"salt,omitempty"`
+}
+
+// alignmentJSON ties the achievement to the standard it certifies, as
+// OB 3.0's Alignment (schema.org's AlignmentObject).
+type alignmentJSON struct {
+	Type            []string `json:"type"`
+	TargetName      string   `json:"targetName"`
+	TargetURL       string   `json:"targetUrl"`
+	TargetFramework string   `json:"targetFramework,omitempty"`
+	TargetCode      string   `json:"targetCode,omitempty"`
+	TargetType      string   `json:"targetType"`
 }
 
 type achievementJSON struct {
@@ -99,6 +126,7 @@ type achievementJSON struct {
 	Criteria          criteriaJSON            `json:"criteria"`
 	HumanCode         string                  `json:"humanCode"`
 	Version           string                  `json:"version"`
+	Alignment         []alignmentJSON         `json:"alignment"`
 	Tag               []string                `json:"tag,omitempty"`
 	OtherIdentifier   []identifierEntryJSON   `json:"otherIdentifier"`
 	ResultDescription []resultDescriptionJSON `json:"resultDescription"`
@@ -142,13 +170,18 @@ type evidenceJSON struct {
 // offline: the signed checkpoint and, per event, its leaf and inclusion
 // proof.
 type ledgerProofJSON struct {
-	Checkpoint string           `json:"checkpoint"`
-	Events     []proofEventJSON `json:"events"`
+	// IssuerBinding is a signed note of the log's key naming the issuer's
+	// did:key: what ties the credential key to the key verifiers hold.
+	IssuerBinding string           `json:"issuerBinding"`
+	Checkpoint    string           `json:"checkpoint"`
+	Events        []proofEventJSON `json:"events"`
 }
 
 type proofEventJSON struct {
-	EventID   string `json:"eventId"`
-	Stream    string `json:"stream"`
+	EventID string `json:"eventId"`
+	// Stream is empty in what the ledger issues (see build); it is read
+	// for credentials that carry it.
+	Stream    string `json:"stream,omitempty"`
 	Revision  uint64 `json:"revision"`
 	Hash      string `json:"hash"`
 	LeafIndex uint64 `json:"leafIndex"`
@@ -157,10 +190,9 @@ type proofEventJSON struct {
 	InclusionProof [][]byte `json:"inclusionProof"`
 }
 
-// build makes the credential of c, issued under pub, with proofs against
-// a tree of treeSize leaves.
-func build(c Claim, pub ed25519.PublicKey, treeSize uint64) credentialJSON {
-	issuer := DIDKey(pub)
+// build makes the credential of c, issued by the did:key issuer with the
+// log's binding note, with proofs against a tree of treeSize leaves.
+func build(c Claim, issuer, binding string, treeSize uint64) credentialJSON {
 	achievementID := urnUUID("achievement", issuer, c.Standard.ID, strconv.Itoa(c.Standard.Revision))
 	resultID := achievementID + "#result"
 	levelID := func(level int) string { return achievementID + "#level-" + strconv.Itoa(level) }
@@ -195,24 +227,35 @@ func build(c Claim, pub ed25519.PublicKey, treeSize uint64) credentialJSON {
 	// validFrom drops the fraction of a second recordedAt may have.
 	validFrom := c.RecordedAt.UTC().Truncate(time.Second)
 	subject := urnUUID("learner", issuer, c.LearnerID)
-	id := urnUUID("credential", c.LearnerID, c.Standard.ID, c.AttemptID.String())
+	id := CredentialID(c.LearnerID, c.Standard.ID, c.AttemptID)
 
 	evidence := make([]evidenceJSON, 0, len(c.Events))
 	proofs := make([]proofEventJSON, 0, len(c.Events))
 	for _, e := range c.Events {
 		evidence = append(evidence, evidenceJSON{
-			ID:          eventURN(e.ID),
-			Type:        []string{"Evidence"},
-			Name:        eventName(e.Type),
-			Description: fmt.Sprintf("%s, revision %d of stream %s, event hash %s.", e.Type, e.Revision, e.Stream, e.Hash),
+			ID:   eventURN(e.ID),
+			Type: []string{"Evidence"},
+			Name: eventName(e.Type),
+			// The stream is left out: its name holds the learner's id,
+			// which the credential names only by a salted hash.
+			Description: fmt.Sprintf("%s, revision %d of the learner's stream, event hash %s.", e.Type, e.Revision, e.Hash),
 			Genre:       e.Type,
 		})
 		// A leaf alone in its tree has an empty proof: [] in JSON, not null.
 		proof := make([][]byte, 0, len(e.Proof))
 		proofs = append(proofs, proofEventJSON{
-			EventID: e.ID.String(), Stream: e.Stream, Revision: e.Revision, Hash: e.Hash,
+			EventID: e.ID.String(), Revision: e.Revision, Hash: e.Hash,
 			LeafIndex: e.LeafIndex, TreeSize: treeSize, InclusionProof: append(proof, e.Proof...),
 		})
+	}
+
+	var status *statusEntryJSON
+	if c.Status != nil {
+		idx := strconv.FormatUint(c.Status.Index, 10)
+		status = &statusEntryJSON{
+			ID: c.Status.ListURL + "#" + idx, Type: "BitstringStatusListEntry", StatusPurpose: "revocation",
+			StatusListIndex: idx, StatusListCredential: c.Status.ListURL,
+		}
 	}
 
 	return credentialJSON{
@@ -228,9 +271,10 @@ func build(c Claim, pub ed25519.PublicKey, treeSize uint64) credentialJSON {
 		},
 		ValidFrom: validFrom.Format(time.RFC3339),
 		CredentialSubject: subjectJSON{
-			ID:         subject,
-			Type:       []string{"AchievementSubject"},
-			Identifier: []identityObjectJSON{{Type: "IdentityObject", IdentityHash: c.LearnerID, IdentityType: identifierType, Hashed: false}},
+			ID:   subject,
+			Type: []string{"AchievementSubject"},
+			Identifier: []identityObjectJSON{{Type: "IdentityObject", IdentityHash: IdentityHash(c.LearnerID, c.Salt),
+				IdentityType: identifierType, Hashed: true, Salt: c.Salt}},
 			Achievement: achievementJSON{
 				ID:              achievementID,
 				Type:            []string{"Achievement"},
@@ -243,6 +287,7 @@ func build(c Claim, pub ed25519.PublicKey, treeSize uint64) credentialJSON {
 					c.Standard.Scale.Proficient, proficient)},
 				HumanCode:       c.Standard.Code,
 				Version:         strconv.Itoa(c.Standard.Revision),
+				Alignment:       []alignmentJSON{alignmentOf(c.Standard)},
 				Tag:             tags,
 				OtherIdentifier: []identifierEntryJSON{{Type: "IdentifierEntry", Identifier: c.Standard.ID, IdentifierType: identifierType}},
 				ResultDescription: []resultDescriptionJSON{{
@@ -256,14 +301,50 @@ func build(c Claim, pub ed25519.PublicKey, treeSize uint64) credentialJSON {
 			}},
 			ActivityEndDate: domain.FormatTime(c.MetAt),
 		},
-		Evidence:    evidence,
-		LedgerProof: ledgerProofJSON{Checkpoint: c.Checkpoint, Events: proofs},
+		Evidence:         evidence,
+		CredentialStatus: status,
+		LedgerProof:      ledgerProofJSON{IssuerBinding: binding, Checkpoint: c.Checkpoint, Events: proofs},
 
 		Iss: issuer,
-		Jti: id,
 		Nbf: validFrom.Unix(),
 		Sub: subject,
 	}
+}
+
+// CredentialID is the id of the credential of a learner's attempt that met
+// a standard: name-based, so that the ledger knows it before it signs, and
+// one per attempt.
+func CredentialID(learnerID, standardID string, attemptID uuid.UUID) string {
+	return urnUUID("credential", learnerID, standardID, attemptID.String())
+}
+
+// IdentityHash is OB 3.0's salted identity hash of a learner id:
+// "sha256$" and the hex SHA-256 of the id followed by the salt (OB 3.0,
+// IdentityHash). A verifier who is told the id checks it against the hash;
+// one who is not learns nothing but that the same salt gives the same hash.
+func IdentityHash(learnerID, salt string) string {
+	sum := sha256.Sum256([]byte(learnerID + salt))
+	return "sha256$" + hex.EncodeToString(sum[:])
+}
+
+// Alignment target types: CFItem for a standard imported from a CASE
+// package (OB 3.0's AlignmentTargetType), and an extension type for one
+// published by hand, whose only home is the ledger's own standard route.
+const (
+	targetTypeCASE   = "CFItem"
+	targetTypeLedger = "ext:LedgerStandard"
+)
+
+// alignmentOf aligns the achievement to the standard: its CASE item where
+// the standard came from a CASE package, else the ledger's standard.
+func alignmentOf(s Standard) alignmentJSON {
+	a := alignmentJSON{Type: []string{"Alignment"}, TargetName: s.Title, TargetFramework: s.Framework, TargetCode: s.Code}
+	if s.CaseItemURI != "" {
+		a.TargetURL, a.TargetType = s.CaseItemURI, targetTypeCASE
+	} else {
+		a.TargetURL, a.TargetType = s.URL, targetTypeLedger
+	}
+	return a
 }
 
 // urnUUID is a name-based (version 5) UUID URN, so that issuing again gives

@@ -2,8 +2,11 @@ package credential
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 	tlog "github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle/compact"
@@ -24,12 +28,17 @@ import (
 // logName is the test ledger's note key name and checkpoint origin.
 const logName = "ledger.example/log"
 
+// statusListURL is where the test ledger serves its revocation list.
+const statusListURL = "https://ledger.example/v1/credentials/status/revocation"
+
 // testKey is a ledger key: a note signer and its verifier key, and the same
 // key as the Ed25519 private key that signs credentials.
 type testKey struct {
 	vkey   string
 	priv   ed25519.PrivateKey
 	signer note.Signer
+	// iss signs credentials: an ES256 key the log's key vouches for.
+	iss *Issuer
 }
 
 // newTestKey generates a fresh note key named name.
@@ -55,7 +64,17 @@ func fixedTestKey(t *testing.T, name string, seed byte) testKey {
 	// with the same hash as the verifier key.
 	parts := strings.Split(vkey, "+")
 	skey := "PRIVATE+KEY+" + name + "+" + parts[1] + "+" + base64.StdEncoding.EncodeToString(append([]byte{1}, priv.Seed()...))
-	return keyFromNote(t, skey, vkey)
+	k := keyFromNote(t, skey, vkey)
+	// The credential key of the same seed, so that the JOSE header (its
+	// jwk) is fixed too.
+	ec, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), bytes.Repeat([]byte{seed}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.iss, err = NewIssuer(ES256, ec, k.signer, k.vkey); err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func keyFromNote(t *testing.T, skey, vkey string) testKey {
@@ -70,7 +89,30 @@ func keyFromNote(t *testing.T, skey, vkey string) testKey {
 	if err != nil || len(raw) != 1+ed25519.SeedSize {
 		t.Fatalf("signer key %q: %v", skey, err)
 	}
-	return testKey{vkey: vkey, priv: ed25519.NewKeyFromSeed(raw[1:]), signer: signer}
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := NewIssuer(ES256, ec, signer, vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testKey{vkey: vkey, priv: ed25519.NewKeyFromSeed(raw[1:]), signer: signer, iss: iss}
+}
+
+// withRSA is k with an RS256 credential key instead.
+func (k testKey) withRSA(t *testing.T) testKey {
+	t.Helper()
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := NewIssuer(RS256, rk, k.signer, k.vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.iss = iss
+	return k
 }
 
 // checkpoint signs a checkpoint of a tree of size leaves with root.
@@ -151,6 +193,7 @@ func standardA() Standard {
 	return Standard{
 		ID: "math-6-rp-1", Framework: "CCSS-M", Code: "6.RP.A.1", Title: "Ratios",
 		Statement: "Understand ratio concepts and use ratio language.", Revision: 1, Scale: domain.DefaultScale(),
+		CaseItemURI: "https://case.example/uri/6b1e2f3a-0000-4000-8000-000000000001",
 	}
 }
 
@@ -158,6 +201,7 @@ func standardB() Standard {
 	return Standard{
 		ID: "math-6-rp-2", Framework: "CCSS-M", Code: "6.RP.A.2", Title: "Unit rates",
 		Statement: "Understand the concept of a unit rate.", Revision: 2, Scale: domain.DefaultScale(),
+		URL: "https://ledger.example/v1/standards/math-6-rp-2",
 	}
 }
 
@@ -256,7 +300,8 @@ func (f *fixture) claimAt(t *testing.T, spec claimSpec, size int) Claim {
 	c := Claim{
 		School: School{ID: "north", Name: "North Middle School"}, LearnerID: spec.learner, Standard: spec.standard,
 		AttemptID: attempt.ID, Level: spec.level, MetAt: attempt.OccurredAt, RecordedAt: attempt.RecordedAt,
-		Checkpoint: f.checkpoint,
+		Checkpoint: f.checkpoint, Salt: "0123456789abcdef0123456789abcdef",
+		Status: &Status{ListURL: statusListURL, Index: uint64(f.byLabel[spec.attempt])},
 	}
 	for _, label := range spec.labels {
 		i, ok := f.byLabel[label]
@@ -275,7 +320,7 @@ func (f *fixture) claimAt(t *testing.T, spec claimSpec, size int) Claim {
 // issue issues c with the fixture's key and fails the test on error.
 func (f *fixture) issue(t *testing.T, c Claim) string {
 	t.Helper()
-	jws, err := Issue(c, f.key.priv)
+	jws, err := Issue(c, f.key.iss)
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
@@ -284,18 +329,22 @@ func (f *fixture) issue(t *testing.T, c Claim) string {
 
 // unchecked signs the credential of c with key without Issue's checks, as
 // a careless or hostile issuer holding the key could.
-func (f *fixture) unchecked(t *testing.T, c Claim, key ed25519.PrivateKey) string {
+func (f *fixture) unchecked(t *testing.T, c Claim, key *Issuer) string {
 	t.Helper()
 	body, err := checkpointBody(c.Checkpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signCred(t, build(c, key.Public().(ed25519.PublicKey), body.Size), key)
+	binding, err := key.Binding()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signCred(t, build(c, key.DID(), binding, body.Size), key)
 }
 
-func signCred(t *testing.T, cred credentialJSON, key ed25519.PrivateKey) string {
+func signCred(t *testing.T, cred credentialJSON, key *Issuer) string {
 	t.Helper()
-	jws, err := sign(cred, key)
+	jws, err := signJWT(cred, cred.ID, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,4 +379,29 @@ func swapPayload(t *testing.T, jws string, cred credentialJSON) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%s.%s.%s", p[0], base64.RawURLEncoding.EncodeToString(raw), p[2])
+}
+
+// mapOf is cred as a consumer decodes it.
+func mapOf(t *testing.T, cred credentialJSON) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// signWithEdDSA signs cred with the log's Ed25519 key, as the ledger
+// signed credentials before ES256.
+func signWithEdDSA(t *testing.T, cred credentialJSON, k testKey) string {
+	t.Helper()
+	raw, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return joseSign(t, raw, jose.SigningKey{Algorithm: jose.EdDSA, Key: k.priv}, (&jose.SignerOptions{EmbedJWK: true}).WithType("JWT"))
 }

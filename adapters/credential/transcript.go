@@ -80,8 +80,8 @@ func VerifyTranscript(data []byte, verifierKey string) ([]Verified, error) {
 			return nil, fail(err)
 		}
 		switch {
-		case v.LearnerID != t.LearnerID:
-			return nil, fail(unverified(CheckTranscript, "", "the credential is learner %q's, the transcript learner %q's", v.LearnerID, t.LearnerID))
+		case !v.MatchLearner(t.LearnerID):
+			return nil, fail(unverified(CheckTranscript, "", "the credential's identity hash %s is not learner %q's with its salt", v.IdentityHash, t.LearnerID))
 		case v.StandardID != c.StandardID:
 			return nil, fail(unverified(CheckTranscript, "", "the credential is on standard %q, listed as %q", v.StandardID, c.StandardID))
 		}

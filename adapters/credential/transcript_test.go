@@ -9,7 +9,7 @@ import (
 
 func TestVerifyTranscript(t *testing.T) {
 	f := newFixture(t, newTestKey(t, logName))
-	tr, err := IssueTranscript("l-0001", []Claim{f.claim(t, claimA()), f.claim(t, claimB())}, f.key.priv)
+	tr, err := IssueTranscript("l-0001", []Claim{f.claim(t, claimA()), f.claim(t, claimB())}, f.key.iss)
 	if err != nil {
 		t.Fatalf("IssueTranscript: %v", err)
 	}
@@ -98,7 +98,7 @@ func TestVerifyTranscriptRejects(t *testing.T) {
 
 func TestIssueTranscriptRefusesAnotherLearner(t *testing.T) {
 	f := newFixture(t, newTestKey(t, logName))
-	_, err := IssueTranscript("l-0001", []Claim{f.claim(t, claimA()), f.claim(t, claimX())}, f.key.priv)
+	_, err := IssueTranscript("l-0001", []Claim{f.claim(t, claimA()), f.claim(t, claimX())}, f.key.iss)
 	if !errors.Is(err, ErrInvalidClaim) || !strings.Contains(err.Error(), "l-0002") {
 		t.Errorf("err = %v, want ErrInvalidClaim naming learner l-0002", err)
 	}

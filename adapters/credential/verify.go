@@ -1,7 +1,10 @@
 package credential
 
 import (
-	"crypto/ed25519"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -14,6 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/adapters/translog"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/masteryledger/ledger/domain"
 )
@@ -23,8 +27,8 @@ import (
 var ErrUnverified = errors.New("not verified")
 
 // ErrInvalidKey reports a verifier key that is not an Ed25519 note verifier
-// key (name+hash+base64), or an issuing key that is not an Ed25519 private
-// key: the caller's mistake, not the credential's.
+// key (name+hash+base64), or an issuing key that is not a P-256 or RSA key
+// of the issuer's algorithm: the caller's mistake, not the credential's.
 var ErrInvalidKey = errors.New("invalid key")
 
 // Check names one step of verification.
@@ -32,21 +36,23 @@ type Check string
 
 // The checks of Verify, in the order it runs them.
 const (
-	// CheckJWS: not a compact JWS, an algorithm other than EdDSA, or a
-	// header OB 3.0 does not allow.
+	// CheckJWS: not a compact JWS, an algorithm other than ES256 or
+	// RS256, or a header OB 3.0 does not allow.
 	CheckJWS Check = "jws"
-	// CheckKey: the header's jwk is missing or is not the verifier key.
+	// CheckKey: the header's jwk is missing, or is not a P-256 or RSA key
+	// of the header's algorithm.
 	CheckKey Check = "key"
-	// CheckSignature: the signature does not verify, so the payload is not
-	// what the ledger signed.
+	// CheckSignature: the signature does not verify with the header's key,
+	// so the payload is not what that key signed.
 	CheckSignature Check = "signature"
 	// CheckCredential: the payload is not an OB 3.0 credential as the
 	// ledger issues them (contexts, types, a missing property).
 	CheckCredential Check = "credential"
-	// CheckClaims: the JWT claims iss, jti, nbf or sub disagree with the
+	// CheckClaims: the JWT claims iss, nbf or sub disagree with the
 	// credential.
 	CheckClaims Check = "claims"
-	// CheckIssuer: the issuer is not the did:key of the verifier key.
+	// CheckIssuer: the issuer is not the did:key of the header's key, or
+	// the log's key does not vouch for it (ledgerProof.issuerBinding).
 	CheckIssuer Check = "issuer"
 	// CheckResult: the achieved level is not one of the achievement's
 	// levels, or lies below the level required.
@@ -63,6 +69,9 @@ const (
 	// CheckTranscript: a transcript file is malformed or mixes learners or
 	// standards.
 	CheckTranscript Check = "transcript"
+	// CheckStatusList: a revocation list that does not verify or is not
+	// the one the credential names (CheckStatus).
+	CheckStatusList Check = "status-list"
 )
 
 // VerifyError says which check failed and, where one is at fault, for
@@ -91,11 +100,17 @@ func unverified(check Check, eventID, format string, args ...any) *VerifyError {
 // Verified is what a credential that passed every check says.
 type Verified struct {
 	CredentialID string `json:"credentialId"`
-	// Issuer is the did:key of the ledger's key.
-	Issuer           string    `json:"issuer"`
-	SchoolID         string    `json:"schoolId"`
-	SchoolName       string    `json:"schoolName"`
-	LearnerID        string    `json:"learnerId"`
+	// Issuer is the did:key of the ledger's credential key.
+	Issuer     string `json:"issuer"`
+	SchoolID   string `json:"schoolId"`
+	SchoolName string `json:"schoolName"`
+	// LearnerID is set only when the verifier was told the learner's id
+	// and it matches IdentityHash (VerifyTranscript; MatchLearner).
+	LearnerID string `json:"learnerId,omitempty"`
+	// IdentityHash and Salt name the learner as OB 3.0's hashed
+	// IdentityObject does.
+	IdentityHash     string    `json:"identityHash"`
+	Salt             string    `json:"salt"`
 	StandardID       string    `json:"standardId"`
 	Code             string    `json:"code"`
 	Title            string    `json:"title"`
@@ -107,6 +122,19 @@ type Verified struct {
 	// Checkpoint is the log checkpoint every event was proved against.
 	Checkpoint Checkpoint      `json:"checkpoint"`
 	Events     []VerifiedEvent `json:"events"`
+	// Status is the credential's revocation list entry, if it has one;
+	// CheckStatus reads the list.
+	Status *Status `json:"status,omitempty"`
+}
+
+// MatchLearner reports whether learnerID is the learner the credential
+// names, and if so sets LearnerID.
+func (v *Verified) MatchLearner(learnerID string) bool {
+	if IdentityHash(learnerID, v.Salt) != v.IdentityHash {
+		return false
+	}
+	v.LearnerID = learnerID
+	return true
 }
 
 // Checkpoint is a verified checkpoint of the ledger's transparency log.
@@ -128,10 +156,13 @@ type VerifiedEvent struct {
 
 // Verify checks a credential issued by Issue against verifierKey, the
 // ledger's note verifier key (name+hash+base64), with nothing else: the
-// JOSE header (EdDSA only, its jwk the verifier key), the signature, the
-// credential's shape and JWT claims, the issuer's did:key, the result
-// level, the checkpoint's signature and origin (the key's name), and each
-// evidence event's inclusion in the log at the checkpoint's size.
+// JOSE header (ES256 or RS256, with a jwk), the signature with that jwk,
+// the credential's shape and JWT claims, that the issuer is the jwk's
+// did:key and that the log's key vouches for it (a signed note in
+// ledgerProof), the result level, the checkpoint's signature and origin
+// (the key's name), and each evidence event's inclusion in the log at the
+// checkpoint's size. It does not read the revocation list: CheckStatus
+// does, with a list the caller fetched.
 //
 // It returns a *VerifyError (matching ErrUnverified) naming the check that
 // failed and the event at fault, or an error wrapping ErrInvalidKey if
@@ -146,22 +177,49 @@ func Verify(jws string, verifierKey string) (*Verified, error) {
 
 // ledgerKey is a parsed note verifier key of the ledger.
 type ledgerKey struct {
-	name string
-	vkey string
-	pub  ed25519.PublicKey
-	did  string
+	name     string
+	vkey     string
+	verifier note.Verifier
 }
 
 func parseVerifierKey(vkey string) (*ledgerKey, error) {
-	v, pub, err := translog.ParseVerifierKey(vkey)
+	v, _, err := translog.ParseVerifierKey(vkey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", err, ErrInvalidKey)
 	}
-	return &ledgerKey{name: v.Name(), vkey: vkey, pub: pub, did: DIDKey(pub)}, nil
+	return &ledgerKey{name: v.Name(), vkey: vkey, verifier: v}, nil
+}
+
+// algorithms are the JWS algorithms a credential may be signed with.
+var algorithms = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
+
+// headerKey is the public key in a JWS header's jwk, checked against the
+// header's algorithm, and its did:key.
+func headerKey(h jose.Header) (crypto.PublicKey, string, error) {
+	if h.JSONWebKey == nil {
+		return nil, "", unverified(CheckKey, "", "the header carries no jwk")
+	}
+	switch k := h.JSONWebKey.Key.(type) {
+	case *ecdsa.PublicKey:
+		if h.Algorithm != string(jose.ES256) || k.Curve != elliptic.P256() {
+			return nil, "", unverified(CheckKey, "", "the jwk is an EC key and alg is %s: ES256 wants a P-256 key", h.Algorithm)
+		}
+	case *rsa.PublicKey:
+		if h.Algorithm != string(jose.RS256) || k.N.BitLen() < 2048 {
+			return nil, "", unverified(CheckKey, "", "the jwk is an RSA key of %d bits and alg is %s: RS256 wants 2048 bits or more", k.N.BitLen(), h.Algorithm)
+		}
+	default:
+		return nil, "", unverified(CheckKey, "", "the jwk is a %T, not a P-256 or RSA public key", h.JSONWebKey.Key)
+	}
+	did, err := didOf(h.JSONWebKey.Key)
+	if err != nil {
+		return nil, "", unverified(CheckKey, "", "%v", err)
+	}
+	return h.JSONWebKey.Key, did, nil
 }
 
 func (k *ledgerKey) verify(jws string) (*Verified, error) {
-	obj, err := jose.ParseSignedCompact(jws, []jose.SignatureAlgorithm{jose.EdDSA})
+	obj, err := jose.ParseSignedCompact(jws, algorithms)
 	if err != nil {
 		return nil, unverified(CheckJWS, "", "%v", err)
 	}
@@ -171,20 +229,20 @@ func (k *ledgerKey) verify(jws string) (*Verified, error) {
 	if err := checkHeader(jws); err != nil {
 		return nil, err
 	}
-	h := obj.Signatures[0].Protected
-	if h.JSONWebKey == nil {
-		return nil, unverified(CheckKey, "", "the header carries no jwk")
-	}
-	if got, ok := h.JSONWebKey.Key.(ed25519.PublicKey); !ok || !got.Equal(k.pub) {
-		return nil, unverified(CheckKey, "", "the header's jwk is not the public key of %s", k.name)
-	}
-	payload, err := obj.Verify(k.pub)
+	pub, did, err := headerKey(obj.Signatures[0].Protected)
 	if err != nil {
-		return nil, unverified(CheckSignature, "", "the signature does not verify with the key of %s: the header or the payload was altered after signing", k.name)
+		return nil, err
+	}
+	payload, err := obj.Verify(pub)
+	if err != nil {
+		return nil, unverified(CheckSignature, "", "the signature does not verify with the header's key: the header or the payload was altered after signing")
 	}
 	var cred credentialJSON
 	if err := json.Unmarshal(payload, &cred); err != nil {
 		return nil, unverified(CheckCredential, "", "payload: %v", err)
+	}
+	if cred.Issuer.ID != did {
+		return nil, unverified(CheckIssuer, "", "issuer %s is not %s, the did:key of the header's key", cred.Issuer.ID, did)
 	}
 	return k.check(cred)
 }
@@ -239,18 +297,20 @@ func (k *ledgerKey) check(cred credentialJSON) (*Verified, error) {
 	switch {
 	case cred.Iss != cred.Issuer.ID:
 		return nil, unverified(CheckClaims, "", "iss %q is not issuer.id %q", cred.Iss, cred.Issuer.ID)
-	case cred.Jti != cred.ID:
-		return nil, unverified(CheckClaims, "", "jti %q is not the credential id %q", cred.Jti, cred.ID)
 	case cred.Sub != cred.CredentialSubject.ID:
 		return nil, unverified(CheckClaims, "", "sub %q is not credentialSubject.id %q", cred.Sub, cred.CredentialSubject.ID)
 	case validFrom.Nanosecond() != 0 || cred.Nbf != validFrom.Unix():
 		return nil, unverified(CheckClaims, "", "nbf %d is not validFrom %s", cred.Nbf, cred.ValidFrom)
 	}
-	if cred.Issuer.ID != k.did {
-		return nil, unverified(CheckIssuer, "", "issuer %s is not %s, the did:key of %s", cred.Issuer.ID, k.did, k.name)
+	if err := k.checkBinding(cred.LedgerProof.IssuerBinding, cred.Issuer.ID); err != nil {
+		return nil, err
 	}
 
 	level, label, err := checkResult(cred.CredentialSubject)
+	if err != nil {
+		return nil, err
+	}
+	status, err := statusOf(cred.CredentialStatus)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +334,8 @@ func (k *ledgerKey) check(cred credentialJSON) (*Verified, error) {
 		Issuer:           cred.Issuer.ID,
 		SchoolID:         sourcedID(cred.Issuer.OtherIdentifier),
 		SchoolName:       cred.Issuer.Name,
-		LearnerID:        cred.CredentialSubject.Identifier[0].IdentityHash,
+		IdentityHash:     cred.CredentialSubject.Identifier[0].IdentityHash,
+		Salt:             cred.CredentialSubject.Identifier[0].Salt,
 		StandardID:       sourcedID(a.OtherIdentifier),
 		Code:             a.HumanCode,
 		Title:            a.Name,
@@ -285,7 +346,38 @@ func (k *ledgerKey) check(cred credentialJSON) (*Verified, error) {
 		ValidFrom:        validFrom,
 		Checkpoint:       Checkpoint{Origin: cp.Origin, Size: cp.Size, RootHash: cp.Root},
 		Events:           events,
+		Status:           status,
 	}, nil
+}
+
+// checkBinding checks that the log's key signed the note naming did as the
+// credentials' issuer.
+func (k *ledgerKey) checkBinding(binding, did string) error {
+	n, err := note.Open([]byte(binding), note.VerifierList(k.verifier))
+	if err != nil {
+		return unverified(CheckIssuer, "", "ledgerProof.issuerBinding is not a note signed by %s: %v", k.name, err)
+	}
+	if n.Text != bindingText(did) {
+		return unverified(CheckIssuer, "", "the log's key vouches for another issuer than %s", did)
+	}
+	return nil
+}
+
+// statusOf reads the credential's status entry, if any.
+func statusOf(e *statusEntryJSON) (*Status, error) {
+	if e == nil {
+		return nil, nil
+	}
+	idx, err := strconv.ParseUint(e.StatusListIndex, 10, 64)
+	switch {
+	case e.Type != "BitstringStatusListEntry" || e.StatusPurpose != "revocation":
+		return nil, unverified(CheckCredential, "", "credentialStatus is a %s for %q, want a BitstringStatusListEntry for revocation", e.Type, e.StatusPurpose)
+	case err != nil || strconv.FormatUint(idx, 10) != e.StatusListIndex:
+		return nil, unverified(CheckCredential, "", "credentialStatus.statusListIndex %q is not a number", e.StatusListIndex)
+	case e.StatusListCredential == "" || e.ID != e.StatusListCredential+"#"+e.StatusListIndex:
+		return nil, unverified(CheckCredential, "", "credentialStatus names no list, or its id is not the list's URL and the index")
+	}
+	return &Status{ListURL: e.StatusListCredential, Index: idx}, nil
 }
 
 // checkShape checks the properties OB 3.0 requires and the ones Verify
@@ -316,8 +408,9 @@ func checkShape(cred credentialJSON) error {
 		return fail("id, issuer.id and credentialSubject.id are required")
 	case !slices.Contains(s.Type, "AchievementSubject"):
 		return fail("credentialSubject type %q is not AchievementSubject", s.Type)
-	case len(s.Identifier) != 1 || s.Identifier[0].Type != "IdentityObject" || s.Identifier[0].Hashed || s.Identifier[0].IdentityHash == "":
-		return fail("credentialSubject.identifier must be one plain IdentityObject naming the learner")
+	case len(s.Identifier) != 1 || s.Identifier[0].Type != "IdentityObject" || !s.Identifier[0].Hashed ||
+		s.Identifier[0].Salt == "" || !isIdentityHash(s.Identifier[0].IdentityHash):
+		return fail("credentialSubject.identifier must be one hashed IdentityObject: sha256$ and 64 hex digits, with its salt")
 	case !slices.Contains(s.Achievement.Type, "Achievement"):
 		return fail("achievement type %q is not Achievement", s.Achievement.Type)
 	case s.Achievement.ID == "" || s.Achievement.Name == "" || s.Achievement.Description == "" || s.Achievement.Criteria.Narrative == "":
@@ -424,6 +517,12 @@ func checkInclusion(p proofEventJSON, cp translog.Checkpoint) error {
 		return unverified(CheckInclusion, p.EventID, "hash %s at leaf %d does not reach the root of the checkpoint of %d leaves: %v", p.Hash, p.LeafIndex, cp.Size, err)
 	}
 	return nil
+}
+
+// isIdentityHash reports whether s is "sha256$" and 64 lower-case hex digits.
+func isIdentityHash(s string) bool {
+	h, ok := strings.CutPrefix(s, "sha256$")
+	return ok && isHexHash(h)
 }
 
 // sourcedID is the first identifier the ledger knows an entity by.

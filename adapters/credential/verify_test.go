@@ -1,7 +1,6 @@
 package credential
 
 import (
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -27,10 +26,12 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 		what      string
 		got, want any
 	}{
-		{"issuer", v.Issuer, DIDKey(f.key.priv.Public().(ed25519.PublicKey))},
+		{"issuer", v.Issuer, f.key.iss.DID()},
 		{"school id", v.SchoolID, "north"},
 		{"school name", v.SchoolName, "North Middle School"},
-		{"learner", v.LearnerID, "l-0001"},
+		{"learner unknown until matched", v.LearnerID, ""},
+		{"identity hash", v.IdentityHash, IdentityHash("l-0001", c.Salt)},
+		{"status index", v.Status.Index, uint64(f.byLabel["a-attempt"])},
 		{"standard", v.StandardID, "math-6-rp-1"},
 		{"code", v.Code, "6.RP.A.1"},
 		{"title", v.Title, "Ratios"},
@@ -48,18 +49,26 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
 		}
 	}
+	if (&Verified{IdentityHash: v.IdentityHash, Salt: v.Salt}).MatchLearner("l-0002") {
+		t.Error("learner l-0002 matches l-0001's identity hash")
+	}
+	if !v.MatchLearner("l-0001") || v.LearnerID != "l-0001" {
+		t.Errorf("l-0001 does not match the identity hash, or LearnerID is %q after the match", v.LearnerID)
+	}
 	for i, label := range claimA().labels {
 		e, got := f.events[f.byLabel[label]], v.Events[i]
-		want := VerifiedEvent{ID: e.ID, Type: e.Type, Stream: e.Stream, Revision: e.Revision, Hash: e.Hash, LeafIndex: uint64(f.byLabel[label])}
+		want := VerifiedEvent{ID: e.ID, Type: e.Type, Revision: e.Revision, Hash: e.Hash, LeafIndex: uint64(f.byLabel[label])}
 		if got != want {
 			t.Errorf("event %d = %+v, want %+v", i, got, want)
 		}
 	}
 
-	// Issuing again gives the same credential, id and all: JSON encoding and
-	// Ed25519 signatures are deterministic.
-	if again := f.issue(t, c); again != jws {
-		t.Error("issuing the same claim twice gave two credentials")
+	// Issuing again gives the same credential, id and all, under another
+	// signature: ES256 signatures are randomised, which is why the ledger
+	// keeps the bytes it issued (CredentialIssued) instead of signing anew.
+	again := f.issue(t, c)
+	if p1, p2 := strings.Split(jws, ".")[1], strings.Split(again, ".")[1]; p1 != p2 {
+		t.Error("issuing the same claim twice gave two payloads")
 	}
 }
 
@@ -93,7 +102,7 @@ func TestVerifyRejects(t *testing.T) {
 			wantCheck: CheckJWS,
 		},
 		{
-			name: "HS256 instead of EdDSA",
+			name: "HS256 instead of ES256",
 			jws: func(t *testing.T) string {
 				return joseSign(t, []byte(`{}`), jose.SigningKey{Algorithm: jose.HS256, Key: make([]byte, 32)}, nil)
 			},
@@ -102,23 +111,30 @@ func TestVerifyRejects(t *testing.T) {
 		{
 			name: "header parameter OB 3.0 does not allow",
 			jws: func(t *testing.T) string {
-				return signWith(t, payloadOf(t, good), f.key.priv, map[jose.HeaderKey]any{"cty": "vc"})
+				return signWith(t, payloadOf(t, good), f.key.iss, map[jose.HeaderKey]any{"cty": "vc"})
 			},
 			wantCheck: CheckJWS,
 		},
 		{
 			name: "typ other than JWT",
 			jws: func(t *testing.T) string {
-				return signWith(t, payloadOf(t, good), f.key.priv, map[jose.HeaderKey]any{"typ": "vc+jwt"})
+				return signWith(t, payloadOf(t, good), f.key.iss, map[jose.HeaderKey]any{"typ": "vc+jwt"})
 			},
 			wantCheck: CheckJWS,
 		},
 		{
 			name: "no jwk in the header",
 			jws: func(t *testing.T) string {
-				return joseSign(t, []byte(`{}`), jose.SigningKey{Algorithm: jose.EdDSA, Key: f.key.priv}, nil)
+				return joseSign(t, []byte(`{}`), jose.SigningKey{Algorithm: jose.ES256, Key: f.key.iss.Key}, nil)
 			},
 			wantCheck: CheckKey,
+		},
+		{
+			name: "EdDSA, which 1EdTech's validator refuses",
+			jws: func(t *testing.T) string {
+				return joseSign(t, []byte(`{}`), jose.SigningKey{Algorithm: jose.EdDSA, Key: f.key.priv}, &jose.SignerOptions{EmbedJWK: true})
+			},
+			wantCheck: CheckJWS,
 		},
 		{
 			name:      "forged level, signature not redone",
@@ -127,8 +143,18 @@ func TestVerifyRejects(t *testing.T) {
 		},
 		{
 			name:      "forged level, re-signed with another key",
-			jws:       func(t *testing.T) string { return signCred(t, edit(forgeLevel), other.priv) },
-			wantCheck: CheckKey,
+			jws:       func(t *testing.T) string { return signCred(t, edit(forgeLevel), other.iss) },
+			wantCheck: CheckIssuer,
+		},
+		{
+			name: "forged level, re-signed with another key that names itself the issuer",
+			jws: func(t *testing.T) string {
+				return signCred(t, edit(func(c *credentialJSON) {
+					forgeLevel(c)
+					c.Issuer.ID, c.Iss = other.iss.DID(), other.iss.DID()
+				}), other.iss)
+			},
+			wantCheck: CheckIssuer,
 		},
 		{
 			name:      "evidence entry removed, signature not redone",
@@ -137,14 +163,14 @@ func TestVerifyRejects(t *testing.T) {
 		},
 		{
 			name:      "evidence entry removed, re-signed by the ledger",
-			jws:       func(t *testing.T) string { return signCred(t, edit(dropEvidence), f.key.priv) },
+			jws:       func(t *testing.T) string { return signCred(t, edit(dropEvidence), f.key.iss) },
 			wantCheck: CheckEvidence,
 			wantEvent: evID("a-pre"),
 		},
 		{
 			name: "ledgerProof entry removed, re-signed by the ledger",
 			jws: func(t *testing.T) string {
-				return signCred(t, edit(func(c *credentialJSON) { c.LedgerProof.Events = c.LedgerProof.Events[:3] }), f.key.priv)
+				return signCred(t, edit(func(c *credentialJSON) { c.LedgerProof.Events = c.LedgerProof.Events[:3] }), f.key.iss)
 			},
 			wantCheck: CheckEvidence,
 			wantEvent: evID("a-attempt"),
@@ -154,14 +180,14 @@ func TestVerifyRejects(t *testing.T) {
 			jws: func(t *testing.T) string {
 				return signCred(t, edit(func(c *credentialJSON) {
 					c.Evidence, c.LedgerProof.Events = c.Evidence[:3], c.LedgerProof.Events[:3]
-				}), f.key.priv)
+				}), f.key.iss)
 			},
 			wantCheck: CheckEvidence,
 		},
 		{
 			name: "level off the scale, re-signed by the ledger",
 			jws: func(t *testing.T) string {
-				return signCred(t, edit(func(c *credentialJSON) { c.CredentialSubject.Result[0].AchievedLevel += "0" }), f.key.priv)
+				return signCred(t, edit(func(c *credentialJSON) { c.CredentialSubject.Result[0].AchievedLevel += "0" }), f.key.iss)
 			},
 			wantCheck: CheckResult,
 		},
@@ -170,7 +196,7 @@ func TestVerifyRejects(t *testing.T) {
 			jws: func(t *testing.T) string {
 				return signCred(t, edit(func(c *credentialJSON) {
 					c.CredentialSubject.Result[0].AchievedLevel = c.CredentialSubject.Achievement.ResultDescription[0].RubricCriterionLevel[1].ID
-				}), f.key.priv)
+				}), f.key.iss)
 			},
 			wantCheck: CheckResult,
 		},
@@ -181,20 +207,20 @@ func TestVerifyRejects(t *testing.T) {
 		},
 		{
 			name:      "tampered event hash, re-signed by the ledger",
-			jws:       func(t *testing.T) string { return signCred(t, edit(tamperHash), f.key.priv) },
+			jws:       func(t *testing.T) string { return signCred(t, edit(tamperHash), f.key.iss) },
 			wantCheck: CheckInclusion,
 			wantEvent: evID("a-ev"),
 		},
 		{
 			name:      "inclusion proofs computed for another checkpoint",
-			jws:       func(t *testing.T) string { return f.unchecked(t, f.claimAt(t, claimA(), 12), f.key.priv) },
+			jws:       func(t *testing.T) string { return f.unchecked(t, f.claimAt(t, claimA(), 12), f.key.iss) },
 			wantCheck: CheckInclusion,
 			wantEvent: evID("a-pre"),
 		},
 		{
 			name: "tree size other than the checkpoint's",
 			jws: func(t *testing.T) string {
-				return signCred(t, edit(func(c *credentialJSON) { c.LedgerProof.Events[2].TreeSize = 12 }), f.key.priv)
+				return signCred(t, edit(func(c *credentialJSON) { c.LedgerProof.Events[2].TreeSize = 12 }), f.key.iss)
 			},
 			wantCheck: CheckInclusion,
 			wantEvent: evID("a-agree"),
@@ -204,7 +230,7 @@ func TestVerifyRejects(t *testing.T) {
 			jws: func(t *testing.T) string {
 				c := f.claim(t, claimA())
 				c.Checkpoint = other.checkpoint(t, logName, uint64(len(f.leaves)), mth(f.leaves))
-				return f.unchecked(t, c, f.key.priv)
+				return f.unchecked(t, c, f.key.iss)
 			},
 			wantCheck: CheckCheckpoint,
 		},
@@ -213,7 +239,7 @@ func TestVerifyRejects(t *testing.T) {
 			jws: func(t *testing.T) string {
 				c := f.claim(t, claimA())
 				c.Checkpoint = f.key.checkpoint(t, "other.example/log", uint64(len(f.leaves)), mth(f.leaves))
-				return f.unchecked(t, c, f.key.priv)
+				return f.unchecked(t, c, f.key.iss)
 			},
 			wantCheck: CheckCheckpoint,
 		},
@@ -221,28 +247,28 @@ func TestVerifyRejects(t *testing.T) {
 			name: "issuer is not the key's did:key",
 			jws: func(t *testing.T) string {
 				return signCred(t, edit(func(c *credentialJSON) {
-					c.Issuer.ID = DIDKey(other.priv.Public().(ed25519.PublicKey))
+					c.Issuer.ID = other.iss.DID()
 					c.Iss = c.Issuer.ID
-				}), f.key.priv)
+				}), f.key.iss)
 			},
 			wantCheck: CheckIssuer,
 		},
 		{
 			name: "iss claim disagrees with the issuer",
 			jws: func(t *testing.T) string {
-				return signCred(t, edit(func(c *credentialJSON) { c.Iss = "did:example:x" }), f.key.priv)
+				return signCred(t, edit(func(c *credentialJSON) { c.Iss = "did:example:x" }), f.key.iss)
 			},
 			wantCheck: CheckClaims,
 		},
 		{
 			name:      "nbf claim disagrees with validFrom",
-			jws:       func(t *testing.T) string { return signCred(t, edit(func(c *credentialJSON) { c.Nbf++ }), f.key.priv) },
+			jws:       func(t *testing.T) string { return signCred(t, edit(func(c *credentialJSON) { c.Nbf++ }), f.key.iss) },
 			wantCheck: CheckClaims,
 		},
 		{
 			name: "contexts out of order",
 			jws: func(t *testing.T) string {
-				return signCred(t, edit(func(c *credentialJSON) { c.Context[0], c.Context[1] = c.Context[1], c.Context[0] }), f.key.priv)
+				return signCred(t, edit(func(c *credentialJSON) { c.Context[0], c.Context[1] = c.Context[1], c.Context[0] }), f.key.iss)
 			},
 			wantCheck: CheckCredential,
 		},
@@ -295,13 +321,13 @@ func joseSign(t *testing.T, payload []byte, key jose.SigningKey, opts *jose.Sign
 
 // signWith signs cred with key, the jwk embedded, and the header
 // parameters given.
-func signWith(t *testing.T, cred credentialJSON, key ed25519.PrivateKey, headers map[jose.HeaderKey]any) string {
+func signWith(t *testing.T, cred credentialJSON, key *Issuer, headers map[jose.HeaderKey]any) string {
 	t.Helper()
 	payload, err := json.Marshal(cred)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return joseSign(t, payload, jose.SigningKey{Algorithm: jose.EdDSA, Key: key}, &jose.SignerOptions{EmbedJWK: true, ExtraHeaders: headers})
+	return joseSign(t, payload, jose.SigningKey{Algorithm: jose.SignatureAlgorithm(key.Alg), Key: key.Key}, &jose.SignerOptions{EmbedJWK: true, ExtraHeaders: headers})
 }
 
 func TestVerifyInvalidKey(t *testing.T) {
@@ -352,7 +378,7 @@ func TestIssueRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := f.claim(t, claimA())
 			tt.change(&c)
-			jws, err := Issue(c, f.key.priv)
+			jws, err := Issue(c, f.key.iss)
 			if !errors.Is(err, ErrInvalidClaim) {
 				t.Fatalf("Issue = %q, %v; want an error matching ErrInvalidClaim", jws, err)
 			}
@@ -366,8 +392,8 @@ func TestIssueRefuses(t *testing.T) {
 		})
 	}
 
-	t.Run("not an Ed25519 private key", func(t *testing.T) {
-		_, err := Issue(f.claim(t, claimA()), f.key.priv[:32])
+	t.Run("no issuer", func(t *testing.T) {
+		_, err := Issue(f.claim(t, claimA()), nil)
 		if !errors.Is(err, ErrInvalidKey) {
 			t.Errorf("err = %v, want ErrInvalidKey", err)
 		}

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"github.com/masteryledger/ledger/adapters/credential"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -64,6 +65,14 @@ func startNode(tb testing.TB, store eventStore, dir string, nc nodeConfig) *test
 	if err != nil {
 		tb.Fatal(err)
 	}
+	ckey, err := credential.LoadOrCreateKey(filepath.Join(dir, "log"), credential.ES256)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	issuer, err := credential.NewIssuer(credential.ES256, ckey, key.Signer, key.VerifierKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tlog, err := translog.Open(ctx, filepath.Join(dir, "log"), key)
 	if err != nil {
@@ -76,7 +85,7 @@ func startNode(tb testing.TB, store eventStore, dir string, nc nodeConfig) *test
 	svc := service.New(store, &service.Options{Seal: sealer.Seal})
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine,
-		Tokens: nc.tokens, Research: rv, Personal: sealer, Log: tlog,
+		Tokens: nc.tokens, Research: rv, Personal: sealer, Log: tlog, Credentials: issuer, PublicURL: "http://ledger.test",
 		Metrics: httpapi.NewMetrics(nil), StartPosition: nc.startPos,
 	}))
 	tb.Cleanup(func() {

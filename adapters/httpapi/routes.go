@@ -56,6 +56,10 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/learners/{learnerId}/transcript", rule: access.LearnerRecord, handle: s.getTranscript},
 		{method: "GET", path: "/v1/learners/{learnerId}/events", rule: access.LearnerRecord, handle: s.getLearnerEvents},
 		{method: "GET", path: "/v1/learners/{learnerId}/profile", rule: access.LearnerRecord, handle: s.getProfile},
+		{method: "GET", path: "/v1/learners/{learnerId}/credentials", rule: access.LearnerRecord, handle: s.getCredentials},
+		{method: "GET", path: "/v1/learners/{learnerId}/credentials/{credentialId}", rule: access.LearnerRecord, handle: s.getCredentialJWT},
+		{method: "POST", path: "/v1/learners/{learnerId}/credentials/{credentialId}/revocation", rule: access.AdminOfLearner, handle: s.revokeCredential},
+		{method: "GET", path: StatusListPath, public: true, handle: s.getStatusList},
 
 		{method: "GET", path: "/v1/events", rule: access.Feed, handle: s.getFeed},
 		{method: "GET", path: "/v1/research/policies", rule: access.Feed, handle: s.getResearchPolicies},

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/masteryledger/ledger/adapters/credential"
 	"io"
 	"log/slog"
 	"net/http"
@@ -90,7 +91,15 @@ type Config struct {
 	// pages is to carry the Secure attribute when it is set; the API sets
 	// no cookie.
 	Secure bool
-	Logger *slog.Logger
+	// Credentials signs the OB 3.0 credentials of met standards (and the
+	// revocation list); without it, or without Log, the credential routes
+	// answer 503.
+	Credentials *credential.Issuer
+	// PublicURL is the ledger's address as verifiers reach it, e.g.
+	// "https://ledger.school.example": credentials name their revocation
+	// list and hand-written standards under it, for good.
+	PublicURL string
+	Logger    *slog.Logger
 }
 
 // Server is the HTTP adapter.
@@ -104,6 +113,8 @@ type Server struct {
 	// caseParser holds the CASE schema, compiled at the first import
 	// rather than at every start (imports_case.go).
 	caseParser caseParser
+	// statusList is the signed revocation list, until it changes.
+	statusList statusListCache
 }
 
 // NewServer returns the service's HTTP handler.

@@ -129,6 +129,16 @@ var allowlist = map[string]fields{
 	// A link names the agent (personal data), left out; the learner id
 	// becomes its pseudonym.
 	domain.TypeXAPIAgentLinked: {"learnerId": learnerF},
+	// The credential itself (jwt) names the learner by a salted hash whose
+	// salt travels with it, so a researcher could test guessed ids against
+	// it; its id and digest are derived from the learner's id or identify
+	// the document held outside. What is kept says which attempt was
+	// certified when, against which checkpoint.
+	domain.TypeCredentialIssued: {
+		"standardId": keep, "standardRevision": keep, "attemptId": keep, "alg": keep,
+		"checkpointSize": keep, "checkpointRoot": keep, "statusListIndex": keep,
+	},
+	domain.TypeCredentialRevoked: {"standardId": keep, "reason": textF},
 }
 
 // left reports whether events of type t are left out of the research copy

@@ -134,6 +134,10 @@ func samples() []sample {
 		{school, admin, domain.XAPIActivityAligned{ActivityID: "https://tool.example/a/1", StandardID: "math-6-rp-1", ComponentID: "c1",
 			CutScores: []domain.CutScore{{Level: 1, MinScaled: 0}}}, nil, []string{"activityId", "standardId", "componentId", "cutScores"}},
 		{school, admin, domain.XAPIAgentLinked{Agent: domain.XAPIAgent{Mbox: "mailto:jamie@example.org"}, LearnerID: "l-0001"}, nil, []string{"learnerId"}},
+		{l1, learnerActor, domain.CredentialIssued{CredentialID: uid(7), StandardID: "math-6-rp-1", StandardRevision: 1, AttemptID: uid(8), Alg: "ES256",
+			JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 9, CheckpointRoot: "cm9vdA==", StatusListIndex: 8, JWT: "e30.e30.c2ln"}, nil,
+			[]string{"standardId", "standardRevision", "attemptId", "alg", "checkpointSize", "checkpointRoot", "statusListIndex"}},
+		{l1, admin, domain.CredentialRevoked{CredentialID: uid(7), StandardID: "math-6-rp-1", Reason: freeText}, []string{"reason"}, []string{"standardId"}},
 	}
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"errors"
+	"github.com/masteryledger/ledger/adapters/credential"
 	"path/filepath"
 	"testing"
 
@@ -25,6 +26,9 @@ type ledgerRun struct {
 	eff    *efficacy.Projection
 	engine *projections.Engine
 	log    *translog.Log
+	// issuer signs credentials with the ledger's ES256 key, kept beside
+	// the log's key as serve keeps it.
+	issuer *credential.Issuer
 	// stop stops the models and the log and closes the store; calling it
 	// again does nothing, so a test can stop a ledger and start another on
 	// the same directory. It is also a cleanup of the test.
@@ -46,6 +50,15 @@ func runLedger(t *testing.T, dir string) *ledgerRun {
 	r.engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), r.view, r.eff}, 0)
 	key, err := translog.LoadOrCreateKey(filepath.Join(dir, "log"), "north.example/ledger")
 	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	ckey, err := credential.LoadOrCreateKey(filepath.Join(dir, "log"), credential.ES256)
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	if r.issuer, err = credential.NewIssuer(credential.ES256, ckey, key.Signer, key.VerifierKey); err != nil {
 		store.Close()
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func startServing(t *testing.T, dir string, startPos uint64) *testNode {
 	}
 	api := httpapi.NewServer(httpapi.Config{
 		Service: service.New(run.store, &service.Options{Seal: run.sealer.Seal}), View: run.view, Efficacy: run.eff, Events: run.store,
-		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, StartPosition: startPos,
+		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, Credentials: run.issuer, PublicURL: "http://ledger.test", StartPosition: startPos,
 	})
 	pages, err := web.New(web.Config{View: run.view, Tokens: tokens, Projection: run.engine, StartPosition: startPos})
 	if err != nil {

@@ -21,7 +21,9 @@ import (
 // *httpapi.Server is one. The pages offer the same file to a browser,
 // which has a session and no bearer token.
 type Credentials interface {
-	TranscriptCredentials(ctx context.Context, learnerID string) (credential.Transcript, error)
+	// TranscriptCredentials issues, once, the credentials not issued yet,
+	// as actor's read, and returns every unrevoked one.
+	TranscriptCredentials(ctx context.Context, actor domain.Actor, learnerID string) (credential.Transcript, error)
 }
 
 // transcriptPage is what templates/pages/transcript.html shows.
@@ -157,7 +159,7 @@ func (s *Server) transcriptDownload(w http.ResponseWriter, r *http.Request, sess
 	if _, err := s.cfg.View.Learner(id); err != nil {
 		return err
 	}
-	t, err := s.cfg.Credentials.TranscriptCredentials(r.Context(), id)
+	t, err := s.cfg.Credentials.TranscriptCredentials(r.Context(), sess.principal.Actor(), id)
 	if err != nil {
 		return fmt.Errorf("issue the credentials of %q: %w", id, err)
 	}
@@ -179,6 +181,47 @@ func (s *Server) transcriptDownload(w http.ResponseWriter, r *http.Request, sess
 	}
 	if _, err := w.Write(body.Bytes()); err != nil {
 		loggerFrom(r.Context()).Debug("write credentials", "err", err.Error())
+	}
+	return nil
+}
+
+// credentialDownload answers
+// /learners/{learnerId}/standards/{standardId}/credential.jwt: one met
+// standard's credential as OB 3.0 makes a VC-JWT file, the compact JWS
+// alone, under the session and the rule of the API's transcript.
+func (s *Server) credentialDownload(w http.ResponseWriter, r *http.Request, sess *signedIn) error {
+	if sess == nil {
+		return errSignedOut
+	}
+	const what = "GET /learners/{learnerId}/standards/{standardId}/credential.jwt"
+	if err := access.Authorize(sess.principal, access.LearnerRecord, what, mux.Vars(r), s.cfg.View); err != nil {
+		return err
+	}
+	id, sid := mux.Vars(r)["learnerId"], mux.Vars(r)["standardId"]
+	if s.cfg.Credentials == nil {
+		return fmt.Errorf("no credentials are issued here: %w", domain.ErrNotFound)
+	}
+	if _, err := s.cfg.View.Learner(id); err != nil {
+		return err
+	}
+	t, err := s.cfg.Credentials.TranscriptCredentials(r.Context(), sess.principal.Actor(), id)
+	if err != nil {
+		return fmt.Errorf("issue the credentials of %q: %w", id, err)
+	}
+	i := slices.IndexFunc(t.Credentials, func(c credential.TranscriptCredential) bool { return c.StandardID == sid })
+	if i < 0 {
+		return fmt.Errorf("learner %q holds no credential on %q: %w", id, sid, domain.ErrNotFound)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/jwt")
+	h.Set("Content-Disposition", `attachment; filename="credential-`+id+`-`+sid+`.jwt"`)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := w.Write([]byte(t.Credentials[i].JWT)); err != nil {
+		loggerFrom(r.Context()).Debug("write credential", "err", err.Error())
 	}
 	return nil
 }

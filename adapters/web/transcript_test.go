@@ -46,7 +46,7 @@ func startRecordNode(t *testing.T) *node {
 	}
 	api := httpapi.NewServer(httpapi.Config{
 		Service: service.New(run.store, nil), View: run.view, Efficacy: run.eff, Events: run.store, Projection: run.engine,
-		Tokens: tokens, Log: run.log,
+		Tokens: tokens, Log: run.log, Credentials: run.issuer, PublicURL: "http://ledger.test",
 	})
 	pages, err := web.New(web.Config{View: run.view, Tokens: tokens, Credentials: api})
 	if err != nil {
@@ -138,6 +138,9 @@ func TestTranscriptPageByRole(t *testing.T) {
 		{"/learners/l-0001/transcript.ob3.json", map[string]int{"admin": 200, "teacher": 200, "teacher-of-south": 404, "learner": 200,
 			"other-learner": 403, "auditor": 200, "researcher": 403}},
 		{"/learners/nobody/transcript.ob3.json", map[string]int{"admin": 404, "teacher": 404}},
+		{"/learners/l-0001/standards/math-6-01/credential.jwt", map[string]int{"admin": 200, "teacher": 200, "teacher-of-south": 404, "learner": 200,
+			"other-learner": 403, "auditor": 200, "researcher": 403}},
+		{"/learners/l-0001/standards/nothing/credential.jwt", map[string]int{"admin": 404}},
 	}
 	for _, c := range cases {
 		for role, want := range c.want {
@@ -146,7 +149,7 @@ func TestTranscriptPageByRole(t *testing.T) {
 				if resp.status != want {
 					t.Fatalf("status %d, want %d: %s", resp.status, want, short(resp.body))
 				}
-				if want == 200 && strings.HasSuffix(c.path, ".json") {
+				if want == 200 && (strings.HasSuffix(c.path, ".json") || strings.HasSuffix(c.path, ".jwt")) {
 					return
 				}
 				checkHTML(t, role+" "+c.path, resp.body)
@@ -188,6 +191,7 @@ func TestTranscriptPageContent(t *testing.T) {
 		"<td>c2 at level 4, 3 September 2026; shown at pre-assessment: c1</td>",
 		"<td>c1 at level 3, 2 September 2026; c2 at level 4, 3 September 2026</td>",
 		`<a href="/learners/l-0001/transcript.ob3.json" download>`,
+		`<a href="/learners/l-0001/standards/math-6-01/credential.jwt" download>`,
 		`<a href="/verify">`,
 	}
 	for _, s := range want {
@@ -263,6 +267,17 @@ func TestTranscriptDownload(t *testing.T) {
 	}
 	if len(verified) != metStandards {
 		t.Errorf("%d credentials verified, want %d", len(verified), metStandards)
+	}
+	// One standard's credential alone, as OB 3.0 makes a VC-JWT file: the
+	// very JWS the transcript holds.
+	var tr credential.Transcript
+	if err := json.Unmarshal([]byte(file.body), &tr); err != nil {
+		t.Fatal(err)
+	}
+	jwt := n.get(t, "/learners/l-0001/standards/math-6-01/credential.jwt", n.signIn(t, learnerToken))
+	if jwt.status != 200 || jwt.body != tr.Credentials[0].JWT || jwt.header.Get("Content-Type") != "application/jwt" ||
+		!strings.Contains(jwt.header.Get("Content-Disposition"), `.jwt"`) {
+		t.Errorf("the credential's .jwt: %d %q %q %s", jwt.status, jwt.header.Get("Content-Type"), jwt.header.Get("Content-Disposition"), short(jwt.body))
 	}
 }
 

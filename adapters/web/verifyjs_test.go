@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,9 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/masteryledger/ledger/adapters/credential"
 	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/adapters/translog"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
 )
@@ -118,7 +122,11 @@ func TestVerifyJSInNode(t *testing.T) {
 		}
 	}
 
-	out, err := runNode(t, node, n.url, transcript)
+	rs := rs256Variant(t, n.logKey, transcript)
+	if _, err := credential.Verify(rs, key); err != nil {
+		t.Fatalf("the RS256 credential does not verify with the Go code: %v", err)
+	}
+	out, err := runNode(t, node, n.url, transcript, "RS256_JWT="+rs)
 	if err != nil {
 		t.Fatalf("verify_test.mjs: %v\n%s", err, out)
 	}
@@ -130,7 +138,7 @@ func TestVerifyJSInNode(t *testing.T) {
 
 // runNode runs the script under node with the server's URL and the
 // transcript, and returns what it printed.
-func runNode(t *testing.T, node, url string, transcript []byte) (string, error) {
+func runNode(t *testing.T, node, url string, transcript []byte, env ...string) (string, error) {
 	t.Helper()
 	script, err := filepath.Abs(filepath.Join("testdata", "verify_test.mjs"))
 	if err != nil {
@@ -150,6 +158,7 @@ func runNode(t *testing.T, node, url string, transcript []byte) (string, error) 
 	cmd.Env = append(os.Environ(),
 		"VERIFY_MODULE="+module, "LEDGER_URL="+url, "LEDGER_TOKEN="+auditorToken, "LEDGER_ADMIN_TOKEN="+adminToken,
 		"TRANSCRIPT_FILE="+tfile, "LEARNER=l-0001", "STANDARD=math-6-rp-1")
+	cmd.Env = append(cmd.Env, env...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	err = cmd.Run()
@@ -203,7 +212,9 @@ type testNode struct {
 	url   string
 	http  *http.Client
 	store *sqlite.Store
-	stop  func()
+	// logKey is the ledger's log key, to vouch for a test's own issuer.
+	logKey *translog.Key
+	stop   func()
 }
 
 func startLedger(t *testing.T, dir string, startPos uint64) *testNode {
@@ -220,11 +231,11 @@ func startLedger(t *testing.T, dir string, startPos uint64) *testNode {
 	}
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Service: service.New(run.store, &service.Options{Seal: run.sealer.Seal}), View: run.view, Efficacy: run.eff, Events: run.store,
-		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, StartPosition: startPos,
+		Projection: run.engine, Tokens: tokens, Personal: run.sealer, Log: run.log, Credentials: run.issuer, PublicURL: "http://ledger.test", StartPosition: startPos,
 	}))
 	stop := func() { srv.Close(); run.stop() }
 	t.Cleanup(stop)
-	return &testNode{t: t, url: srv.URL, http: srv.Client(), store: run.store, stop: stop}
+	return &testNode{t: t, url: srv.URL, http: srv.Client(), store: run.store, logKey: run.log.Key(), stop: stop}
 }
 
 type reply struct {
@@ -276,4 +287,55 @@ func (n *testNode) must(want int, method, path, token string, body any) reply {
 		n.t.Fatalf("%s %s: %d, want %d\n%s", method, path, resp.StatusCode, want, raw)
 	}
 	return reply{status: resp.StatusCode, body: raw}
+}
+
+// rs256Variant is the transcript's first credential as a ledger run with
+// --credential-alg RS256 would issue it: the same claim, issued by an RSA
+// key that the log's key vouches for, signed RS256.
+func rs256Variant(t *testing.T, logKey *translog.Key, transcript []byte) string {
+	t.Helper()
+	var tr credential.Transcript
+	if err := json.Unmarshal(transcript, &tr); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(tr.Credentials[0].JWT, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cred map[string]any
+	if err := json.Unmarshal(raw, &cred); err != nil {
+		t.Fatal(err)
+	}
+	key, err := credential.LoadOrCreateKey(t.TempDir(), credential.RS256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := credential.NewIssuer(credential.RS256, key, logKey.Signer, logKey.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binding, err := iss.Binding()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred["issuer"].(map[string]any)["id"] = iss.DID()
+	cred["iss"] = iss.DID()
+	cred["ledgerProof"].(map[string]any)["issuerBinding"] = binding
+	payload, err := json.Marshal(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{EmbedJWK: true}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -167,6 +167,7 @@ func New(cfg Config) (*Server, error) {
 	s.router.Handle(trailPath+"/replay.json", s.wrap("GET "+trailPath+"/replay.json", s.trailJSON)).Methods(http.MethodGet, http.MethodHead)
 	// The transcript's OB 3.0 file is JSON, not a page of the table.
 	s.router.Handle("/learners/{learnerId}/transcript.ob3.json", s.wrap("GET /learners/{learnerId}/transcript.ob3.json", s.transcriptDownload)).Methods(http.MethodGet, http.MethodHead)
+	s.router.Handle("/learners/{learnerId}/standards/{standardId}/credential.jwt", s.wrap("GET /learners/{learnerId}/standards/{standardId}/credential.jwt", s.credentialDownload)).Methods(http.MethodGet, http.MethodHead)
 	s.router.Handle("/", s.wrap("GET /", s.home)).Methods(http.MethodGet, http.MethodHead)
 	s.router.Handle("/session", s.wrap("POST /session", s.signIn)).Methods(http.MethodPost)
 	s.router.Handle("/session/end", s.wrap("POST /session/end", s.signOut)).Methods(http.MethodPost)

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/masteryledger/ledger/adapters/atomicfile"
+	"github.com/masteryledger/ledger/adapters/credential"
 	"io"
 	"io/fs"
 	"net/url"
@@ -130,7 +131,10 @@ func backup(ctx context.Context, data, out string) (backupManifest, error) {
 
 	// 1. The log: key, last signed checkpoint, tree.
 	var files []string
-	copied, err := copySmallFiles(data, stage, "log/"+translog.KeyFile, "log/"+translog.LastCheckpointFile)
+	// The credential keys sign every credential issued: without them, a
+	// restored ledger would issue under a new issuer.
+	copied, err := copySmallFiles(data, stage, "log/"+translog.KeyFile, "log/"+translog.LastCheckpointFile,
+		"log/"+credential.KeyFile(credential.ES256), "log/"+credential.KeyFile(credential.RS256))
 	if err != nil {
 		return m, err
 	}
@@ -391,6 +395,7 @@ func cleanArchivePath(name string) bool {
 	}
 	switch name {
 	case sqlite.FileName, "log/" + translog.TreeFile, "log/" + translog.KeyFile, "log/" + translog.LastCheckpointFile,
+		"log/" + credential.KeyFile(credential.ES256), "log/" + credential.KeyFile(credential.RS256),
 		research.KeyFile, tokensFileName:
 		return true
 	}

@@ -160,7 +160,7 @@ func TestBackupWhileServingRestoresAndServes(t *testing.T) {
 	for _, f := range m.Files {
 		names = append(names, f.Path)
 	}
-	for _, want := range []string{sqlite.FileName, "log/tree.db", "log/signing.key", "log/last-checkpoint", "pseudonym.key"} {
+	for _, want := range []string{sqlite.FileName, "log/tree.db", "log/signing.key", "log/last-checkpoint", "log/credential-es256.key", "pseudonym.key"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("the backup lacks %s (it holds %v)", want, names)
 		}

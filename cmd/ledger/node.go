@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/masteryledger/ledger/adapters/credential"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -41,6 +42,9 @@ type storeConfig struct {
 	// checkpointEvery is how often a checkpoint is signed if the tree grew;
 	// 0 means only on demand.
 	checkpointEvery time.Duration
+	// credentialAlg is the algorithm credentials are signed with; empty
+	// means ES256.
+	credentialAlg credential.Alg
 }
 
 // logDir is where the transparency log and its key live.
@@ -73,9 +77,13 @@ type node struct {
 	startPos uint64
 	failed   chan error // the projection engine or the log stopped on an error
 	// secure says clients reach the node over HTTPS (httpapi.Config.Secure).
-	secure  bool
-	stop    context.CancelFunc
-	stopped chan struct{} // closed when the projections and the log have stopped
+	secure bool
+	// issuer signs OB 3.0 credentials; publicURL is the address
+	// credentials name (httpapi.Config.PublicURL).
+	issuer    *credential.Issuer
+	publicURL string
+	stop      context.CancelFunc
+	stopped   chan struct{} // closed when the projections and the log have stopped
 }
 
 func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Logger) (*node, error) {
@@ -132,6 +140,21 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 		return nil, err
 	}
 	if n.log, err = translog.Open(ctx, logDir(data), key); err != nil {
+		store.Close()
+		return nil, err
+	}
+	alg := sc.credentialAlg
+	if alg == "" {
+		alg = credential.ES256
+	}
+	ckey, err := credential.LoadOrCreateKey(logDir(data), alg)
+	if err != nil {
+		n.log.Close()
+		store.Close()
+		return nil, err
+	}
+	if n.issuer, err = credential.NewIssuer(alg, ckey, key.Signer, key.VerifierKey); err != nil {
+		n.log.Close()
 		store.Close()
 		return nil, err
 	}
@@ -306,6 +329,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log, Secure: n.secure,
 		XAPI: xapi.New(xapi.Config{Service: n.svc, Index: n.xapi, Projection: n.engine, WaitTimeout: 30 * time.Second,
 			Logger: logger.With("subsystem", "xapi")}),
+		Credentials: n.issuer, PublicURL: n.publicURL,
 	})
 	pages, err := web.New(web.Config{
 		View: n.view, Service: n.svc, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,

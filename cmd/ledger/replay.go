@@ -202,6 +202,10 @@ func eventSummary(e domain.RecordedEvent, ev domain.Event) string {
 			cited[i] = shortID(id)
 		}
 		return fmt.Sprintf("request %s: asks to be assessed, citing %s", shortID(e.ID), strings.Join(cited, " "))
+	case domain.CredentialIssued:
+		return fmt.Sprintf("credential %s issued (%s) for attempt %s, proofs to checkpoint %d", shortID(ev.CredentialID), ev.Alg, shortID(ev.AttemptID), ev.CheckpointSize)
+	case domain.CredentialRevoked:
+		return fmt.Sprintf("credential %s revoked: %s", shortID(ev.CredentialID), clip(ev.Reason))
 	case domain.SummativeAttemptRecorded:
 		result := "not yet"
 		if ev.Meets {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/masteryledger/ledger/adapters/credential"
 	"io"
 	"log/slog"
 	"net"
@@ -125,11 +126,14 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 type serveConfig struct {
 	addr, data, store, esdbURL, tokens string
 	logOrigin                          string
-	checkpointEvery                    time.Duration
-	tokensEvery                        time.Duration
-	tlsCert, tlsKey                    string
-	limits                             httpapi.ConnLimits
-	shutdownGrace                      time.Duration
+	// publicURL and credentialAlg: see httpapi.Config.PublicURL and
+	// credential.Alg.
+	publicURL, credentialAlg string
+	checkpointEvery          time.Duration
+	tokensEvery              time.Duration
+	tlsCert, tlsKey          string
+	limits                   httpapi.ConnLimits
+	shutdownGrace            time.Duration
 }
 
 // maxShutdownGrace bounds --shutdown-grace: SIGTERM must end the process
@@ -154,6 +158,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.store, "store", envDefault(getenv, "LEDGER_STORE", "embedded"), "event store: embedded or eventstoredb (LEDGER_STORE)")
 	fs.StringVar(&cfg.esdbURL, "eventstoredb-url", envDefault(getenv, "LEDGER_EVENTSTOREDB_URL", ""), "EventStoreDB connection string, e.g. esdb://127.0.0.1:2113?tls=false (LEDGER_EVENTSTOREDB_URL)")
 	fs.StringVar(&cfg.tokens, "tokens", envDefault(getenv, "LEDGER_TOKENS", ""), "tokens file (LEDGER_TOKENS); default: DATA/tokens.json, created on first start with an admin token, printed once")
+	fs.StringVar(&cfg.publicURL, "public-url", envDefault(getenv, "LEDGER_PUBLIC_URL", ""), "the address verifiers reach the ledger at, e.g. https://ledger.school.example; credentials name their revocation list under it for good (LEDGER_PUBLIC_URL); default: the listen address")
+	fs.StringVar(&cfg.credentialAlg, "credential-alg", envDefault(getenv, "LEDGER_CREDENTIAL_ALG", string(credential.ES256)), "the algorithm OB 3.0 credentials are signed with: ES256 (P-256) or RS256 (RSA 2048) (LEDGER_CREDENTIAL_ALG)")
 	fs.StringVar(&cfg.logOrigin, "log-origin", envDefault(getenv, "LEDGER_LOG_ORIGIN", ""), "the transparency log's name on first start, e.g. ledger.school.example (LEDGER_LOG_ORIGIN); default: mastery-ledger/ and a random suffix")
 	tokensEvery := fs.String("tokens-check-every", envDefault(getenv, "LEDGER_TOKENS_CHECK_EVERY", "1s"), "check the tokens file this often and reload it when it changed (LEDGER_TOKENS_CHECK_EVERY)")
 	every := fs.String("checkpoint-every", envDefault(getenv, "LEDGER_CHECKPOINT_EVERY", "1m"), "sign a checkpoint this often if the log grew; 0 for on demand only (LEDGER_CHECKPOINT_EVERY)")
@@ -234,20 +240,33 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go func() { tokens.Watch(watchCtx, cfg.tokensEvery); close(watched) }()
 	defer func() { stopWatch(); <-watched }()
 
-	n, err := openNode(ctx, cfg.data, storeConfig{kind: cfg.store, url: cfg.esdbURL, logOrigin: cfg.logOrigin, checkpointEvery: cfg.checkpointEvery}, logger)
+	alg, err := credential.ParseAlg(cfg.credentialAlg)
+	if err != nil {
+		return fmt.Errorf("serve: --credential-alg: %w: %w", err, errUsage)
+	}
+	n, err := openNode(ctx, cfg.data, storeConfig{kind: cfg.store, url: cfg.esdbURL, logOrigin: cfg.logOrigin, checkpointEvery: cfg.checkpointEvery, credentialAlg: alg}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer n.close()
 	n.secure = tlsConfig != nil
-	handler, err := n.handler(tokens, logger)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", cfg.addr, err)
+	}
+	n.publicURL = cfg.publicURL
+	if n.publicURL == "" {
+		scheme := "http"
+		if tlsConfig != nil {
+			scheme = "https"
+		}
+		n.publicURL = scheme + "://" + ln.Addr().String()
+	}
+	handler, err := n.handler(tokens, logger)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("serve: %w", err)
 	}
 	srv := httpapi.NewHTTPServer(handler, &httpapi.ServerOptions{TLS: tlsConfig})
 	limited := httpapi.LimitListener(ln, &cfg.limits)

@@ -419,12 +419,19 @@ func runVerifyConsistency(_ context.Context, args []string, getenv func(string) 
 
 // runVerifyTranscript is `ledger verify-transcript FILE --key FILE`: it
 // checks a transcript saved from GET
-// /v1/learners/{id}/transcript?format=ob3 offline: every credential's
-// signature, its checkpoint's signature, and every evidence event's
-// inclusion proof, all against the saved key.
+// /v1/learners/{id}/transcript?format=ob3 (or one credential's .jwt file)
+// offline: every credential's signature and issuer, its checkpoint's
+// signature, and every evidence event's inclusion proof, all against the
+// saved key. With --checkpoint NEWER and the log's consistency proofs it
+// also shows each credential's checkpoint is a prefix of NEWER; with
+// --status-list it reports revoked credentials as revoked.
 func runVerifyTranscript(_ context.Context, args []string, _ func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("verify-transcript", flag.ContinueOnError)
 	keyFile := fs.String("key", "", "the log's verifier key as GET /v1/log/key served it (required)")
+	newerFile := fs.String("checkpoint", "", "a newer saved checkpoint the credentials' checkpoints must be prefixes of (needs --proof for each older size)")
+	var proofs fileList
+	fs.Var(&proofs, "proof", "a consistency proof, as GET /v1/log/proof/consistency?from=OLD&to=NEW served it, from a credential's checkpoint to --checkpoint; repeatable")
+	statusFile := fs.String("status-list", "", "the revocation list, as GET /v1/credentials/status/revocation served it; a revoked credential then fails")
 	files, err := parseArgs(fs, args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -439,19 +446,100 @@ func runVerifyTranscript(_ context.Context, args []string, _ func(string) string
 	if err != nil {
 		return fmt.Errorf("verify-transcript: --key: %w", err)
 	}
+	vkey := strings.TrimSpace(string(key))
 	data, err := os.ReadFile(files[0])
 	if err != nil {
 		return fmt.Errorf("verify-transcript: %w", err)
 	}
-	verified, err := credential.VerifyTranscript(data, strings.TrimSpace(string(key)))
-	if err != nil {
+	var verified []credential.Verified
+	if jws := strings.TrimSpace(string(data)); strings.Count(jws, ".") == 2 && !strings.HasPrefix(jws, "{") {
+		// One credential's .jwt file: it names no learner in clear.
+		v, err := credential.Verify(jws, vkey)
+		if err != nil {
+			return fmt.Errorf("verify-transcript %s: %w: %w", files[0], errVerifyFailed, err)
+		}
+		verified = append(verified, *v)
+	} else if verified, err = credential.VerifyTranscript(data, vkey); err != nil {
 		return fmt.Errorf("verify-transcript %s: %w: %w", files[0], errVerifyFailed, err)
 	}
+	var newer *translog.Checkpoint
+	if *newerFile != "" {
+		cps, err := readCheckpoints([]string{*newerFile}, vkey)
+		if err != nil {
+			return fmt.Errorf("verify-transcript: %w", err)
+		}
+		newer = &cps[0]
+	}
+	var list string
+	if *statusFile != "" {
+		raw, err := os.ReadFile(*statusFile)
+		if err != nil {
+			return fmt.Errorf("verify-transcript: --status-list: %w", err)
+		}
+		list = strings.TrimSpace(string(raw))
+	}
 	for _, v := range verified {
+		if list != "" {
+			if err := credential.CheckStatus(&v, list); errors.Is(err, credential.ErrRevoked) {
+				return fmt.Errorf("verify-transcript %s: %w: credential %s (%s) is REVOKED: %w", files[0], errVerifyFailed, v.CredentialID, v.StandardID, err)
+			} else if err != nil {
+				return fmt.Errorf("verify-transcript %s: %w: %w", files[0], errVerifyFailed, err)
+			}
+		}
+		if newer != nil {
+			if err := consistentWith(v.Checkpoint, *newer, proofs); err != nil {
+				return fmt.Errorf("verify-transcript %s: %w: credential %s: %w", files[0], errVerifyFailed, v.CredentialID, err)
+			}
+		}
+		who := v.LearnerID
+		if who == "" {
+			who = "the learner of identity " + v.IdentityHash
+		}
 		fmt.Fprintf(stdout, "ok: %s met %s %s (%s, revision %d) at level %d (%s) on %s, issued by %s (%s); %d events proved in the log %s of size %d\n",
-			v.LearnerID, v.Code, v.Title, v.StandardID, v.StandardRevision, v.Level, v.LevelLabel, v.MetAt.Format("2006-01-02"),
+			who, v.Code, v.Title, v.StandardID, v.StandardRevision, v.Level, v.LevelLabel, v.MetAt.Format("2006-01-02"),
 			v.SchoolName, v.Issuer, len(v.Events), v.Checkpoint.Origin, v.Checkpoint.Size)
 	}
 	fmt.Fprintf(stdout, "ok: %d credentials verify\n", len(verified))
+	switch {
+	case list != "":
+		fmt.Fprintln(stdout, "ok: none is revoked in the given status list")
+	case len(verified) > 0 && verified[0].Status != nil:
+		fmt.Fprintf(stdout, "note: revocation not checked; save %s and pass it as --status-list\n", verified[0].Status.ListURL)
+	}
+	if newer != nil {
+		fmt.Fprintf(stdout, "ok: every credential's checkpoint is a prefix of the log of size %d\n", newer.Size)
+	}
 	return nil
+}
+
+// consistentWith checks that the checkpoint a credential carries is a
+// prefix of newer, with one of the given consistency proof files.
+func consistentWith(c credential.Checkpoint, newer translog.Checkpoint, proofFiles []string) error {
+	older := translog.Checkpoint{Origin: c.Origin, Size: c.Size, Root: c.RootHash}
+	if older.Size == newer.Size {
+		return translog.VerifyConsistency(older, newer, nil)
+	}
+	for _, f := range proofFiles {
+		var p struct {
+			From   *uint64  `json:"from"`
+			To     *uint64  `json:"to"`
+			Hashes []string `json:"hashes"`
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("--proof: %w", err)
+		}
+		if err := json.Unmarshal(body, &p); err != nil || p.From == nil || p.To == nil || p.Hashes == nil {
+			return fmt.Errorf("--proof %s: not a consistency proof (want from, to and hashes): %w", f, errUsage)
+		}
+		if *p.From != older.Size || *p.To != newer.Size {
+			continue
+		}
+		hashes, err := translog.DecodeHashes(p.Hashes)
+		if err != nil {
+			return fmt.Errorf("--proof %s: %w", f, err)
+		}
+		return translog.VerifyConsistency(older, newer, hashes)
+	}
+	return fmt.Errorf("no --proof from size %d to %d (GET /v1/log/proof/consistency?from=%d&to=%d): %w", older.Size, newer.Size, older.Size, newer.Size, errUsage)
 }

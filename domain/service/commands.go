@@ -217,3 +217,17 @@ func quote(s string) string { return `"` + s + `"` }
 func newStandard() folder { return &domain.StandardState{} }
 func newSchool() folder   { return &domain.SchoolState{} }
 func newLearner() folder  { return &domain.LearnerState{} }
+
+// IssueCredential records a credential issued for a met standard.
+func (s *Service) IssueCredential(ctx context.Context, learnerID string, c domain.IssueCredential, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}
+
+// RevokeCredential records the revocation of an issued credential.
+func (s *Service) RevokeCredential(ctx context.Context, learnerID string, c domain.RevokeCredential, ifMatch *uint64) (domain.RecordedEvent, error) {
+	return s.onLearner(ctx, learnerID, c.Meta, ifMatch, nil, func(l *domain.LearnerState, _ map[string]*domain.StandardState, now time.Time) (domain.Event, error) {
+		return c.Decide(l, now)
+	})
+}

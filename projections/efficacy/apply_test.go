@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -38,6 +39,11 @@ func TestEveryCatalogType(t *testing.T) {
 	hs.revise("A", day(2))
 	hs.add(domain.LearnerStream("l1"), day(3), teacher, domain.ReadinessRequested{StandardID: "A", StandardRevision: 2, EvidenceIDs: []uuid.UUID{e}})
 	hs.meet("l1", "A", day(3), day(4))
+	// A credential restates the claim: no figure changes with it.
+	cred := uuid.New()
+	hs.add(domain.LearnerStream("l1"), day(4), teacher, domain.CredentialIssued{CredentialID: cred, StandardID: "A", StandardRevision: 2,
+		AttemptID: uuid.New(), Alg: "ES256", JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 9, CheckpointRoot: "cm9vdA==", JWT: "e30.e30.c2ln"})
+	hs.add(domain.LearnerStream("l1"), day(4), admin, domain.CredentialRevoked{CredentialID: cred, StandardID: "A", Reason: "issued in error"})
 	hs.evaluate("l1", "g1", domain.GoalMet, day(4))
 	hs.review("l1", "g1", day(4))
 	hs.retire("A", day(5))

@@ -346,6 +346,8 @@ func (p *Projection) applyLearner(l *learner, e domain.RecordedEvent, ev domain.
 		// and a retraction after met does not undo met: nothing to fold.
 	case domain.FeedbackGiven, domain.PlanDrafted, domain.GoalReviewed:
 		// Dialogue and planning text: no figure reads them.
+	case domain.CredentialIssued, domain.CredentialRevoked:
+		// A credential restates a met claim the attempt already counted.
 	case domain.ReadinessRequested:
 		// Time to mastery runs from the agreement, which the teacher
 		// confirms; the learner's ask does not start any clock.

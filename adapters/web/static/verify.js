@@ -432,33 +432,9 @@ export async function verifyCheckpoint(note, key) {
   let k;
   try { k = typeof key === 'string' ? await parseVerifierKey(key) : key; } catch (err) { return fail(`key: ${err.message}`); }
   if (typeof note !== 'string') return fail('no checkpoint');
-  // A note is valid UTF-8 with no control character but newline. The text
-  // was decoded already: U+FFFD is what a decoder leaves of bytes that were
-  // not UTF-8, so it is refused too (a signed note never holds one).
-  if (/[\u0000-\u0009\u000b-\u001f\ufffd]/.test(note)) return fail('the checkpoint is not a signed note: control character');
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) return fail('the checkpoint is not a signed note: no blank line before signatures');
-  const text = note.slice(0, split + 1);
-  const sigs = note.slice(split + 2);
-  if (sigs === '' || !sigs.endsWith('\n')) return fail('the checkpoint is not a signed note: no signature line');
-  let signed = false;
-  for (const line of sigs.slice(0, -1).split('\n')) {
-    if (!line.startsWith(SIG_PREFIX)) return fail('the checkpoint is not a signed note: a signature line does not start with "— "');
-    const rest = line.slice(SIG_PREFIX.length);
-    const sp = rest.indexOf(' ');
-    const name = sp < 0 ? rest : rest.slice(0, sp);
-    const b64 = sp < 0 ? '' : rest.slice(sp + 1);
-    const sig = base64Decode(b64);
-    if (!sig || !validName(name) || b64 === '' || sig.length < 5) return fail('the checkpoint is not a signed note: malformed signature line');
-    if (name !== k.name || !equalBytes(sig.slice(0, 4), k.hash)) continue; // another signer's (a witness)
-    let good = false;
-    try { good = sig.length === 68 && await ed25519Verify(k.publicKey, sig.slice(4), enc.encode(text)); } catch (err) { return fail(err.message); }
-    if (!good) {
-      return fail(`the signature of ${k.name} does not verify: the checkpoint was altered or not signed by this key`);
-    }
-    signed = true;
-  }
-  if (!signed) return fail(`the checkpoint carries no signature of ${k.name}`);
+  const opened = await openNote(note, k, 'checkpoint');
+  if (!opened.ok) return opened;
+  const text = opened.text;
   const lines = text.split('\n');
   if (lines.length < 4) return fail('the checkpoint has fewer than three lines');
   const [origin, size, root64] = lines;
@@ -467,6 +443,44 @@ export async function verifyCheckpoint(note, key) {
   const root = base64Decode(root64);
   if (!root || root.length !== 32) return fail('the checkpoint\'s root hash is not 32 bytes of base64');
   return { ok: true, reason: `signed by ${k.name}: ${size} leaves`, origin, size, root };
+}
+
+/**
+ * openNote checks a C2SP signed note against the parsed verifier key k: a
+ * signature line by the key's name and hash that verifies over the note's
+ * text (other signers' lines are passed over). what names the note in
+ * reasons. Returns {ok, reason, text}.
+ */
+async function openNote(note, k, what) {
+  const fail = (reason) => ({ ok: false, reason });
+  // A note is valid UTF-8 with no control character but newline. The text
+  // was decoded already: U+FFFD is what a decoder leaves of bytes that were
+  // not UTF-8, so it is refused too (a signed note never holds one).
+  if (/[\u0000-\u0009\u000b-\u001f\ufffd]/.test(note)) return fail(`the ${what} is not a signed note: control character`);
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return fail(`the ${what} is not a signed note: no blank line before signatures`);
+  const text = note.slice(0, split + 1);
+  const sigs = note.slice(split + 2);
+  if (sigs === '' || !sigs.endsWith('\n')) return fail(`the ${what} is not a signed note: no signature line`);
+  let signed = false;
+  for (const line of sigs.slice(0, -1).split('\n')) {
+    if (!line.startsWith(SIG_PREFIX)) return fail(`the ${what} is not a signed note: a signature line does not start with "— "`);
+    const rest = line.slice(SIG_PREFIX.length);
+    const sp = rest.indexOf(' ');
+    const name = sp < 0 ? rest : rest.slice(0, sp);
+    const b64 = sp < 0 ? '' : rest.slice(sp + 1);
+    const sig = base64Decode(b64);
+    if (!sig || !validName(name) || b64 === '' || sig.length < 5) return fail(`the ${what} is not a signed note: malformed signature line`);
+    if (name !== k.name || !equalBytes(sig.slice(0, 4), k.hash)) continue; // another signer's (a witness)
+    let good = false;
+    try { good = sig.length === 68 && await ed25519Verify(k.publicKey, sig.slice(4), enc.encode(text)); } catch (err) { return fail(err.message); }
+    if (!good) {
+      return fail(`the signature of ${k.name} does not verify: the ${what} was altered or not signed by this key`);
+    }
+    signed = true;
+  }
+  if (!signed) return fail(`the ${what} carries no signature of ${k.name}`);
+  return { ok: true, reason: '', text };
 }
 
 // ---------------------------------------------------------------------------
@@ -568,7 +582,58 @@ const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
 /** didKey is the did:key of an Ed25519 public key (multicodec 0xed01, base58btc). */
 export function didKey(pub) {
-  const b = concat(Uint8Array.of(0xed, 0x01), pub);
+  return didKeyOf(Uint8Array.of(0xed, 0x01), pub);
+}
+
+// derInt is a DER INTEGER of the unsigned big-endian bytes b.
+function derInt(b) {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  b = b.slice(i);
+  if (b[0] & 0x80) b = concat(Uint8Array.of(0), b);
+  return concat(Uint8Array.of(0x02), derLen(b.length), b);
+}
+
+function derLen(n) {
+  if (n < 0x80) return Uint8Array.of(n);
+  const out = [];
+  for (; n > 0; n >>= 8) out.unshift(n & 0xff);
+  return Uint8Array.of(0x80 | out.length, ...out);
+}
+
+/**
+ * jwkDidKey is the did:key of a public JWK as the ledger's credentials
+ * carry it: P-256 as a compressed point (multicodec 0x1200), RSA as PKCS #1
+ * DER (0x1205), as adapters/credential writes them. Returns '' otherwise.
+ */
+export function jwkDidKey(jwk) {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
+    const x = base64urlDecode(strOf(jwk.x)), y = base64urlDecode(strOf(jwk.y));
+    if (!x || !y || x.length !== 32 || y.length !== 32) return '';
+    return didKeyOf(Uint8Array.of(0x80, 0x24), concat(Uint8Array.of(2 | (y[31] & 1)), x));
+  }
+  if (jwk.kty === 'RSA') {
+    const n = base64urlDecode(strOf(jwk.n)), e = base64urlDecode(strOf(jwk.e));
+    if (!n || !e) return '';
+    const body = concat(derInt(n), derInt(e));
+    return didKeyOf(Uint8Array.of(0x85, 0x24), concat(Uint8Array.of(0x30), derLen(body.length), body));
+  }
+  return '';
+}
+
+// jwsVerify checks an ES256 (raw r||s, which WebCrypto's ECDSA takes as
+// it is) or RS256 signature over msg with the public JWK.
+async function jwsVerify(alg, jwk, sig, msg) {
+  if (alg === 'ES256') {
+    const k = await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    return sig.length === 64 && crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, k, sig, msg);
+  }
+  const k = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e }, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+  return crypto.subtle.verify({ name: 'RSASSA-PKCS1-v1_5' }, k, sig, msg);
+}
+
+function didKeyOf(prefix, pub) {
+  const b = concat(prefix, pub);
   let zeros = 0;
   while (zeros < b.length && b[zeros] === 0) zeros++;
   const digits = [];
@@ -652,7 +717,7 @@ async function checkCredential(jws, k, events) {
   let header;
   try { header = parseJSON(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes)); } catch (err) { throw fail('jws', `header: ${err.message}`); }
   if (!header || typeof header !== 'object' || Array.isArray(header)) throw fail('jws', 'header is not an object');
-  if (header.alg !== 'EdDSA') throw fail('jws', `alg is ${JSON.stringify(header.alg)}, want "EdDSA"`);
+  if (header.alg !== 'ES256' && header.alg !== 'RS256') throw fail('jws', `alg is ${JSON.stringify(header.alg)}, want "ES256" or "RS256"`);
   for (const name of Object.keys(header)) {
     if (name === 'typ') {
       if (header.typ !== 'JWT') throw fail('jws', `typ is ${JSON.stringify(header.typ)}, want "JWT"`);
@@ -662,12 +727,12 @@ async function checkCredential(jws, k, events) {
   }
   const jwk = header.jwk;
   if (!jwk || typeof jwk !== 'object') throw fail('key', 'the header carries no jwk');
-  const x = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? base64urlDecode(jwk.x) : null;
-  if (!x || jwk.d !== undefined || !equalBytes(x, k.publicKey)) throw fail('key', `the header's jwk is not the public key of ${k.name}`);
+  const keyDid = jwk.d === undefined ? jwkDidKey(jwk) : '';
+  if (!keyDid || (header.alg === 'ES256') !== (jwk.kty === 'EC')) throw fail('key', `the header's jwk is not a public ${header.alg === 'ES256' ? 'P-256' : 'RSA'} key`);
   let good = false;
-  try { good = sig.length === 64 && await ed25519Verify(k.publicKey, sig, enc.encode(parts[0] + '.' + parts[1])); } catch (err) { throw fail('signature', err.message); }
+  try { good = await jwsVerify(header.alg, jwk, sig, enc.encode(parts[0] + '.' + parts[1])); } catch (err) { throw fail('signature', err.message); }
   if (!good) {
-    throw fail('signature', `the signature does not verify with the key of ${k.name}: the header or the payload was altered after signing`);
+    throw fail('signature', 'the signature does not verify with the header\'s key: the header or the payload was altered after signing');
   }
   let cred;
   try { cred = parseJSON(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes)); } catch (err) { throw fail('credential', `payload: ${err.message}`); }
@@ -689,8 +754,8 @@ async function checkCredential(jws, k, events) {
   const lp = cred.ledgerProof || {};
   if (!strOf(cred.id) || !strOf(issuer.id) || !strOf(s.id)) throw fail('credential', 'id, issuer.id and credentialSubject.id are required');
   if (!arr(s.type).includes('AchievementSubject')) throw fail('credential', 'credentialSubject type is not AchievementSubject');
-  if (ids.length !== 1 || ids[0].type !== 'IdentityObject' || ids[0].hashed === true || !strOf(ids[0].identityHash)) {
-    throw fail('credential', 'credentialSubject.identifier must be one plain IdentityObject naming the learner');
+  if (ids.length !== 1 || ids[0].type !== 'IdentityObject' || ids[0].hashed !== true || !strOf(ids[0].salt) || !/^sha256\$[0-9a-f]{64}$/.test(strOf(ids[0].identityHash))) {
+    throw fail('credential', 'credentialSubject.identifier must be one hashed IdentityObject: sha256$ and 64 hex digits, with its salt');
   }
   if (!arr(a.type).includes('Achievement')) throw fail('credential', 'achievement type is not Achievement');
   if (!strOf(a.id) || !strOf(a.name) || !strOf(a.description) || !strOf(a.criteria && a.criteria.narrative)) {
@@ -704,14 +769,16 @@ async function checkCredential(jws, k, events) {
 
   // JWT claims.
   if (cred.iss !== issuer.id) throw fail('claims', `iss ${JSON.stringify(cred.iss)} is not issuer.id`);
-  if (cred.jti !== cred.id) throw fail('claims', `jti ${JSON.stringify(cred.jti)} is not the credential id`);
   if (cred.sub !== s.id) throw fail('claims', `sub ${JSON.stringify(cred.sub)} is not credentialSubject.id`);
   const nbf = rawText(cred, 'nbf');
   if (validFrom.nanos !== 0 || nbf === undefined || !/^-?[0-9]+$/.test(nbf) || BigInt(nbf) !== BigInt(validFrom.ms / 1000)) {
     throw fail('claims', `nbf ${nbf} is not validFrom ${cred.validFrom}`);
   }
-  const did = didKey(k.publicKey);
-  if (issuer.id !== did) throw fail('issuer', `issuer ${issuer.id} is not ${did}, the did:key of ${k.name}`);
+  if (issuer.id !== keyDid) throw fail('issuer', `issuer ${issuer.id} is not ${keyDid}, the did:key of the header's key`);
+  // The log's key vouches for the credential key (ledgerProof.issuerBinding).
+  const binding = await openNote(strOf(lp.issuerBinding), k, 'issuer binding');
+  if (!binding.ok) throw fail('issuer', `ledgerProof.issuerBinding: ${binding.reason}`);
+  if (binding.text !== `OB 3.0 credential issuer\n${issuer.id}\n`) throw fail('issuer', `the log's key vouches for another issuer than ${issuer.id}`);
 
   // Result (checkResult).
   const results = arr(s.result);
@@ -774,10 +841,47 @@ async function checkCredential(jws, k, events) {
   const sourced = (list) => (arr(list).find((x) => x && x.identifierType === 'sourcedId') || {}).identifier || '';
   return {
     credentialId: cred.id, issuer: issuer.id, schoolId: sourced(issuer.otherIdentifier), schoolName: strOf(issuer.name),
-    learnerId: ids[0].identityHash, standardId: sourced(a.otherIdentifier), code: strOf(a.humanCode), title: strOf(a.name),
+    identityHash: ids[0].identityHash, salt: ids[0].salt, learnerId: '', standardId: sourced(a.otherIdentifier), code: strOf(a.humanCode), title: strOf(a.name),
     standardRevision: Number(a.version), level: Number(levels[achieved].level), levelLabel: strOf(label), metAt: s.activityEndDate,
     validFrom: cred.validFrom, checkpoint: { origin: cp.origin, size: cp.size, rootHash: base64Encode(cp.root) },
+    revocation: await checkRevocation(cred.credentialStatus, issuer.id, fail),
   };
+}
+
+/**
+ * checkRevocation reads the credential's revocation list when it is served
+ * by this page's own origin (the module fetches from nowhere else), checks
+ * its signature and issuer, and throws a 'revoked' CheckError if the
+ * credential's bit is set. Returns what it could say otherwise.
+ */
+async function checkRevocation(status, issuerId, fail) {
+  if (!status) return 'no revocation list';
+  if (status.type !== 'BitstringStatusListEntry' || status.statusPurpose !== 'revocation' || !/^[0-9]+$/.test(strOf(status.statusListIndex))) {
+    throw fail('credential', 'credentialStatus is not a BitstringStatusListEntry for revocation');
+  }
+  let url;
+  try { url = new URL(strOf(status.statusListCredential)); } catch { throw fail('credential', 'credentialStatus names no list URL'); }
+  if (typeof location === 'undefined' || url.origin !== location.origin) return `revocation not checked: the list is served by ${url.origin}, not this page's origin`;
+  let list;
+  try {
+    const res = await fetch(url.pathname, { credentials: 'omit' });
+    if (!res.ok) return `revocation not checked: the list answered ${res.status}`;
+    list = (await res.text()).trim();
+  } catch (err) { return `revocation not checked: ${err.message}`; }
+  const parts = list.split('.');
+  const h = parts.length === 3 ? parseJSON(new TextDecoder().decode(base64urlDecode(parts[0]) || new Uint8Array())) : null;
+  const body = parts.length === 3 ? parseJSON(new TextDecoder().decode(base64urlDecode(parts[1]) || new Uint8Array())) : null;
+  if (!h || !body || !h.jwk || (h.alg !== 'ES256' && h.alg !== 'RS256')) throw fail('status-list', 'the revocation list is not a VC-JWT');
+  if (jwkDidKey(h.jwk) !== issuerId || body.issuer !== issuerId) throw fail('status-list', 'the revocation list is not signed by the credential\'s issuer');
+  if (!(await jwsVerify(h.alg, h.jwk, base64urlDecode(parts[2]), enc.encode(parts[0] + '.' + parts[1])))) throw fail('status-list', 'the revocation list\'s signature does not verify');
+  const subj = body.credentialSubject || {};
+  if (body.id !== status.statusListCredential || subj.statusPurpose !== 'revocation' || !strOf(subj.encodedList).startsWith('u')) throw fail('status-list', 'not the revocation list the credential names');
+  const gz = base64urlDecode(subj.encodedList.slice(1));
+  const bits = new Uint8Array(await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const i = Number(status.statusListIndex);
+  if (bits.length * 8 < 131072 || i >= bits.length * 8) throw fail('status-list', 'the revocation list is too short');
+  if (bits[i >> 3] & (0x80 >> (i & 7))) throw fail('revoked', `the credential is REVOKED (revocation list ${url.pathname}, entry ${i})`);
+  return 'not revoked';
 }
 
 /**
@@ -825,12 +929,15 @@ export async function verifyTranscript(fileText, key) {
       seen.add(sid);
       r = await verifyCredential(entry.jwt, k);
       if (r.ok && sid !== null) {
-        if (r.summary.learnerId !== out.learnerId) {
+        const hash = 'sha256$' + hexOf(await sha256(enc.encode(out.learnerId + r.summary.salt)));
+        if (hash !== r.summary.identityHash) {
           r.ok = false;
-          r.reasons.push(`transcript check failed: the credential is learner "${r.summary.learnerId}"'s, the transcript learner "${out.learnerId}"'s`);
+          r.reasons.push(`transcript check failed: the credential's identity hash ${r.summary.identityHash} is not learner "${out.learnerId}"'s with its salt`);
         } else if (r.summary.standardId !== sid) {
           r.ok = false;
           r.reasons.push(`transcript check failed: the credential is on standard "${r.summary.standardId}", listed as "${sid}"`);
+        } else {
+          r.summary.learnerId = out.learnerId;
         }
       }
     }
@@ -963,13 +1070,13 @@ export function renderTranscript(root, r, note = '') {
   list.replaceChildren();
   for (const c of r.credentials) {
     for (const e of c.events) {
-      renderEvent(list, e, e.ok === false ? e.reasons : e.ok === null ? e.reasons : [`${e.stream} revision ${e.revision}, hash ${e.hash}: in the log at leaf ${e.leafIndex}`]);
+      renderEvent(list, e, e.ok === false ? e.reasons : e.ok === null ? e.reasons : [`${e.stream ? e.stream + ' ' : ''}revision ${e.revision}, hash ${e.hash}: in the log at leaf ${e.leafIndex}`]);
     }
   }
   const ok = r.ok;
   const lines = r.credentials.filter((c) => c.ok).map((c) => {
     const s = c.summary;
-    return `${s.learnerId} met ${s.code} ${s.title} at level ${s.level} (${s.levelLabel}) on ${String(s.metAt).slice(0, 10)}, issued by ${s.schoolName}; ${c.events.length} events proved in the log ${s.checkpoint.origin} of size ${s.checkpoint.size}.`;
+    return `${s.learnerId || 'The learner of ' + s.identityHash} met ${s.code} ${s.title} at level ${s.level} (${s.levelLabel}) on ${String(s.metAt).slice(0, 10)}, issued by ${s.schoolName}; ${c.events.length} events proved in the log ${s.checkpoint.origin} of size ${s.checkpoint.size}; ${s.revocation}.`;
   });
   result.textContent = ok
     ? `Verified in this browser: ${r.credentials.length} credentials. ${lines.join(' ')}`

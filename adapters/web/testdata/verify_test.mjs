@@ -220,7 +220,21 @@ check('the fixtures hold data with HTML characters and non-ASCII text', withHTML
   const rl = await v.verifyTranscript(text.replace(`"learnerId":"${learner}"`, '"learnerId":"l-9999"'), key);
   check('a transcript of another learner fails', !rl.ok && /transcript check failed/.test(rl.reasons.join()), show(rl));
   const rk = await v.verifyTranscript(text, await otherKey('north.example/ledger'));
-  check('a transcript checked with another key fails by its key', !rk.ok && rk.credentials[0].check === 'key', show(rk));
+  // The credential's own key is the ES256 key in its header; what ties it
+  // to the log's key is the issuer binding, which another key did not sign.
+  check('a transcript checked with another key fails by its issuer binding', !rk.ok && rk.credentials[0].check === 'issuer', show(rk));
+  const hdr = JSON.parse(Buffer.from(h, 'base64url').toString());
+  check('the credential is signed with ES256 and its P-256 jwk', hdr.alg === 'ES256' && hdr.jwk.kty === 'EC' && hdr.jwk.crv === 'P-256', JSON.stringify(hdr));
+  check('the credential names the learner by a salted hash only',
+    r.ok && /^sha256\$[0-9a-f]{64}$/.test(r.credentials[0].summary.identityHash) && !Buffer.from(payload, 'base64url').toString().includes(learner));
+  // The same claim issued RS256 (--credential-alg RS256): WebCrypto's
+  // RSASSA-PKCS1-v1_5, and the did:key of the RSA key as Go derives it.
+  const rsJwt = env('RS256_JWT');
+  const rr = await v.verifyTranscript(rsJwt, key);
+  check('an RS256 credential verifies', rr.ok && JSON.parse(Buffer.from(rsJwt.split('.')[0], 'base64url').toString()).alg === 'RS256', show(rr));
+  const rsForged = rsJwt.slice(0, rsJwt.lastIndexOf('.') + 5) + (rsJwt[rsJwt.lastIndexOf('.') + 5] === 'A' ? 'B' : 'A') + rsJwt.slice(rsJwt.lastIndexOf('.') + 6);
+  const rf2 = await v.verifyTranscript(rsForged, key);
+  check('an RS256 credential with its signature changed fails by its signature', !rf2.ok && rf2.credentials[0].check === 'signature', show(rf2));
 }
 
 // The page driver, on a minimal document: just the DOM the driver uses
@@ -333,6 +347,37 @@ const eventNodes = (doc) => doc.querySelectorAll('[data-event-id]').filter((n) =
       verdictOf(forged.root) === 'failed' && /signature check failed/.test(forged.root.textContent), forged.root.textContent);
   } finally {
     globalThis.fetch = realFetch;
+  }
+}
+
+// Revocation, last because it appends to the learner's stream: as on a
+// page served by the ledger itself, the module reads the list from its own
+// origin only.
+{
+  const text = fs.readFileSync(env('TRANSCRIPT_FILE'), 'utf8');
+  const key = input.key;
+  const payload = JSON.parse(text).credentials[0].jwt.split('.')[1];
+
+  // Revocation, as on a page served by the ledger itself: the module reads
+  // the list from its own origin only.
+  const savedFetch = globalThis.fetch;
+  const listURL = new URL(JSON.parse(Buffer.from(payload, 'base64url').toString()).credentialStatus.statusListCredential);
+  globalThis.location = { origin: listURL.origin };
+  globalThis.fetch = (path, init) => nodeFetch(base + path, init);
+  try {
+    const live = await v.verifyTranscript(text, key);
+    check('the module reads the revocation list of its own origin: not revoked', live.ok && live.credentials[0].summary.revocation === 'not revoked', show(live));
+    const credId = JSON.parse(Buffer.from(payload, 'base64url').toString()).id.replace('urn:uuid:', '');
+    const res = await nodeFetch(`${base}/v1/learners/${learner}/credentials/${credId}/revocation`, {
+      method: 'POST', headers: { Authorization: `Bearer ${env('LEDGER_ADMIN_TOKEN')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason: 'a test of the revocation list' }),
+    });
+    check('the admin revokes the credential', res.status === 201, String(res.status));
+    const gone = await v.verifyTranscript(text, key);
+    check('a revoked credential fails, named revoked', !gone.ok && gone.credentials[0].check === 'revoked' && /REVOKED/.test(gone.reasons.join()), show(gone));
+  } finally {
+    globalThis.fetch = savedFetch;
+    delete globalThis.location;
   }
 }
 
