@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,7 +54,12 @@ func TestREADMEQuickStart(t *testing.T) {
 		t.Fatalf("the README has %d curl examples; the quick start promises at least 5", len(curls))
 	}
 
-	// The README's paths are relative to where its reader stands.
+	// The README's paths are relative to where its reader stands: the
+	// data in a directory of its own, the sample files in the clone.
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir())
 	dir := "./data"
 	var guide strings.Builder
@@ -128,6 +134,11 @@ func TestREADMEQuickStart(t *testing.T) {
 		t.Fatalf("the README shows %d offline ledger commands; want replay, export and the verifications", len(offline))
 	}
 	for _, args := range offline {
+		for i, a := range args {
+			if strings.HasPrefix(a, "adapters/") {
+				args[i] = filepath.Join(root, a)
+			}
+		}
 		var out strings.Builder
 		if err := run(context.Background(), args, noEnv, &out, &out); err != nil {
 			t.Fatalf("ledger %s: %v\n%s", strings.Join(args, " "), err, out.String())
