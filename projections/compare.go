@@ -54,6 +54,18 @@ type ComponentRun struct {
 // beside the official rule. Returns an error wrapping ErrNotFound for an
 // unknown learner or standard.
 func (v *View) ComparePolicies(learnerID, standardID string, policies []policy.Policy) (PolicyComparison, error) {
+	return v.comparePolicies(learnerID, standardID, policies, true)
+}
+
+// CompareStandardPolicies is ComparePolicies without the per-component
+// runs (Components is empty): the official rule and every policy over the
+// standard's evidence, for a caller that reads nothing else, such as
+// `ledger research policies`, saving three quarters of the evaluations.
+func (v *View) CompareStandardPolicies(learnerID, standardID string, policies []policy.Policy) (PolicyComparison, error) {
+	return v.comparePolicies(learnerID, standardID, policies, false)
+}
+
+func (v *View) comparePolicies(learnerID, standardID string, policies []policy.Policy, components bool) (PolicyComparison, error) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	l := v.learners[learnerID]
@@ -88,6 +100,9 @@ func (v *View) ComparePolicies(learnerID, standardID string, policies []policy.P
 	}
 	for _, pol := range policies {
 		out.Standard.Results = append(out.Standard.Results, policy.Evaluate(pol, scale, out.Standard.Scores))
+	}
+	if !components {
+		return out, nil
 	}
 	for _, c := range std.Components {
 		var scores []policy.Score

@@ -2,12 +2,14 @@ package projections_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
 	"github.com/masteryledger/ledger/projections/policy"
 )
@@ -181,6 +183,17 @@ func TestSeedImprovementCycle(t *testing.T) {
 	if n := len(cmp.Standard.Scores); n == 0 || n != perComponent || len(cmp.Standard.Results) != len(policy.Defaults()) ||
 		len(cmp.Standard.Results[2].EvidenceIDs) != n {
 		t.Errorf("the standard's run has %d scores, the components' %d: %+v", n, perComponent, cmp.Standard)
+	}
+
+	// Without the components, the same comparison of the standard.
+	only, err := w.view.CompareStandardPolicies(l, std, policy.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := cmp
+	whole.Components = []projections.ComponentRun{}
+	if !reflect.DeepEqual(only, whole) {
+		t.Errorf("CompareStandardPolicies = %+v\nwant ComparePolicies without components: %+v", only, whole)
 	}
 
 	// As of just before the meeting attempt was recorded, it was not met.

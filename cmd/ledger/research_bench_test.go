@@ -16,7 +16,14 @@ import (
 // learners, 4 standards), every policy with its defaults, against a plain
 // ReadAll of the same events in the same run: the command cannot be faster
 // than reading them. Run by `make bench`; too slow to generate for go test.
-func BenchmarkResearchPolicies(b *testing.B) {
+func BenchmarkResearchPolicies(b *testing.B) { benchResearchPolicies(b, 10_000) }
+
+// BenchmarkResearchPoliciesSmall is the same measurement over about 100,000
+// events (1,000 learners, same shape): quick enough to profile with
+// -cpuprofile.
+func BenchmarkResearchPoliciesSmall(b *testing.B) { benchResearchPolicies(b, 1000) }
+
+func benchResearchPolicies(b *testing.B, learners int) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	store, err := sqlite.Open(ctx, dir, nil)
@@ -24,7 +31,7 @@ func BenchmarkResearchPolicies(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	st, err := synthetic.Populate(ctx, store, synthetic.Options{Learners: 10_000, EventsPerLearner: 100, Seed: 1})
+	st, err := synthetic.Populate(ctx, store, synthetic.Options{Learners: learners, EventsPerLearner: 100, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

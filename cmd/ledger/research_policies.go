@@ -163,7 +163,7 @@ func comparePolicies(ctx context.Context, d *researchData, pols []policy.Policy,
 		}
 		progress.every(li+1, 1000, "compared policies for %d of %d learners", li+1, len(d.learners))
 		for _, std := range standards {
-			cmp, err := d.view.ComparePolicies(learner, std.StandardID, pols)
+			cmp, err := d.view.CompareStandardPolicies(learner, std.StandardID, pols)
 			if err != nil {
 				return rep, err
 			}

@@ -68,7 +68,37 @@ func (c Confusion) Kappa() (float64, bool) {
 // policy first says mastered, and false if it never does. This is the
 // policy's moment of mastery, to set beside the official metAt; a policy
 // whose answer later goes down (latest, bkt) still has its first moment.
+//
+// The answer is exactly that of Evaluate on each prefix in turn (see
+// firstMasteredByEvaluate, which the tests keep as the oracle), computed in
+// one pass that folds each score into the policy's running state and decides
+// with the same arithmetic, without building a Result or an explanation.
 func FirstMastered(p Policy, scale Scale, scores []Score) (time.Time, bool) {
+	if p.def == nil || p.def.first == nil || scale.problem() != "" {
+		if p.def != nil && p.def.first == nil {
+			return firstMasteredByEvaluate(p, scale, scores)
+		}
+		return time.Time{}, false // Evaluate refuses every prefix
+	}
+	sorted := sortScores(scores)
+	// Evaluate refuses every prefix holding a level off the scale: only
+	// the prefixes before the first such level can say mastered.
+	valid := len(sorted)
+	for i, s := range sorted {
+		if !finite(s.Level) || s.Level < scale.Min || s.Level > scale.Max {
+			valid = i
+			break
+		}
+	}
+	if i := p.def.first(p, scale, sorted[:valid]); i >= 0 {
+		return sorted[i].OccurredAt, true
+	}
+	return time.Time{}, false
+}
+
+// firstMasteredByEvaluate is FirstMastered by its definition: Evaluate over
+// every growing prefix, quadratic in the scores.
+func firstMasteredByEvaluate(p Policy, scale Scale, scores []Score) (time.Time, bool) {
 	sorted := sortScores(scores)
 	for i := range sorted {
 		if r := Evaluate(p, scale, sorted[:i+1]); r.Err == nil && r.Mastered {

@@ -19,6 +19,9 @@ type definition struct {
 	// eval computes the outcome from at least one score, sorted, finite
 	// and on the (valid) scale.
 	eval func(p Policy, scale Scale, scores []Score) outcome
+	// first finds FirstMastered's prefix in one pass (first.go); nil
+	// falls back to Evaluate on every prefix.
+	first func(p Policy, scale Scale, sorted []Score) int
 }
 
 type paramDef struct {
@@ -152,22 +155,22 @@ const (
 // registry lists every policy in the order of Defaults. It is never
 // modified after initialisation.
 var registry = []*definition{
-	{id: "latest", version: "v1", label: "latest", eval: evalLatest},
-	{id: "highest", version: "v1", label: "highest", eval: evalHighest},
-	{id: "mean", version: "v1", label: "mean", params: []paramDef{canvasOption}, eval: evalMean},
+	{id: "latest", version: "v1", label: "latest", eval: evalLatest, first: firstLatest},
+	{id: "highest", version: "v1", label: "highest", eval: evalHighest, first: firstHighest},
+	{id: "mean", version: "v1", label: "mean", params: []paramDef{canvasOption}, eval: evalMean, first: firstMean},
 	// Canvas's ranges: calculation_int 1-99 (%) for its weighted average
 	// ("decaying_average" in its API), 50-99 for its standard decaying
 	// average, 1-10 for n_mastery.
 	{id: "weighted-average", version: "v1", label: "weighted average", params: []paramDef{weight(DefaultWeight), canvasOption},
-		check: canvasRange("w", 0.01, 0.99, "decaying_average (weighted average), 1-99 %"), eval: evalWeightedAverage},
+		check: canvasRange("w", 0.01, 0.99, "decaying_average (weighted average), 1-99 %"), eval: evalWeightedAverage, first: firstWeightedAverage},
 	{id: "decaying-average", version: "v1", label: "decaying average", params: []paramDef{weight(DefaultWeight), canvasOption},
-		check: canvasRange("w", 0.5, 0.99, "standard_decaying_average, 50-99 %"), eval: evalDecayingAverage},
+		check: canvasRange("w", 0.5, 0.99, "standard_decaying_average, 50-99 %"), eval: evalDecayingAverage, first: firstDecayingAverage},
 	{id: "n-mastery", version: "v1", label: "n-mastery", params: []paramDef{{
 		name: "n", def: DefaultN,
 		valid: func(v float64) bool { return v >= 1 && v == math.Trunc(v) },
 		rule:  "a whole number, at least 1",
-	}, canvasOption}, check: canvasRange("n", 1, 10, "n_mastery, 1-10"), eval: evalNMastery},
-	{id: "power-law", version: "v1", label: "power law", eval: evalPowerLaw},
+	}, canvasOption}, check: canvasRange("n", 1, 10, "n_mastery, 1-10"), eval: evalNMastery, first: firstNMastery},
+	{id: "power-law", version: "v1", label: "power law", eval: evalPowerLaw, first: firstPowerLaw},
 	// v2: the update carries P(known) and P(not known) separately (v1
 	// carried P(known) alone and lost 1 − P(known) near certainty), and
 	// takes the forgetting option pF.
@@ -178,7 +181,7 @@ var registry = []*definition{
 		probability("pG", DefaultBKTGuess),
 		{name: "threshold", def: DefaultBKTThreshold, valid: func(v float64) bool { return v > 0 && v <= 1 }, rule: "in (0, 1]"},
 		{name: "pF", def: DefaultBKTForget, option: true, valid: func(v float64) bool { return v >= 0 && v <= 1 }, rule: "in [0, 1]"},
-	}, check: checkBKT, eval: evalBKT},
+	}, check: checkBKT, eval: evalBKT, first: firstBKT},
 }
 
 // levelOutcome decides a policy whose value is a level: it rounds the raw
