@@ -45,19 +45,7 @@ func benchResearchPolicies(b *testing.B, learners int) {
 			b.Fatal(err)
 		}
 		t0 := time.Now()
-		var after uint64
-		read := 0
-		for {
-			page, err := ro.ReadAll(ctx, after, 10_000)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(page) == 0 {
-				break
-			}
-			read += len(page)
-			after = page[len(page)-1].Position
-		}
+		read := readEverything(ctx, b, ro)
 		readSecs := time.Since(t0).Seconds()
 		ro.Close()
 
