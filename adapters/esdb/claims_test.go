@@ -190,8 +190,11 @@ func TestConcurrentTakeover(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if arrivals < 2*len(pairs) {
-		t.Fatalf("the takers made %d claim writes, want at least %d: they did not race", arrivals, 2*len(pairs))
+	mu.Lock()
+	n := arrivals
+	mu.Unlock()
+	if n < 2*len(pairs) {
+		t.Fatalf("the takers made %d claim writes, want at least %d: they did not race", n, 2*len(pairs))
 	}
 	won := -1
 	for i, err := range errs {
