@@ -78,7 +78,8 @@ type Options struct {
 	// within the first third of it after the claims it relies on were
 	// stamped, and gives the append call at most the second third; the
 	// last third covers the server's write timeout and the difference
-	// between the clocks of the nodes. Default 30 s.
+	// between the clocks of the nodes. Every store writing to one server
+	// must use the same value. Default 30 s.
 	ClaimTimeout time.Duration
 	// Logger receives the store's and the client's messages. Default:
 	// discarded.
