@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -104,6 +105,10 @@ type appender struct {
 	torn     int    // look-ups that found some ids stored and some not
 }
 
+// errClaimsAged reports an attempt whose claims grew too old for it to send
+// its events (a slow server, many ids): the next attempt claims them afresh.
+var errClaimsAged = fmt.Errorf("its claims grew older than the third of the claim timeout an append may start within: %w", ErrUnavailable)
+
 // maxTornLookups bounds the second looks at an append whose ids were found
 // partly stored.
 const maxTornLookups = 3
@@ -132,6 +137,9 @@ func (a *appender) append(ctx context.Context) ([]domain.RecordedEvent, error) {
 		}
 		lost = err
 	}
+	if errors.Is(lost, errClaimsAged) {
+		return nil, fmt.Errorf("append to %s: %d attempts: %w", a.stream, a.s.opts.MaxAppendAttempts, lost)
+	}
 	return nil, fmt.Errorf("append to %s: the stream moved under each of %d attempts: %w: %w", a.stream, a.s.opts.MaxAppendAttempts, domain.ErrConflict, lost)
 }
 
@@ -146,15 +154,18 @@ func (a *appender) attempt(ctx context.Context) (out []domain.RecordedEvent, ret
 	// Claim every id, or learn where it is stored.
 	stored := make([]*domain.RecordedEvent, len(a.events))
 	nStored := 0
+	var oldest time.Time // the oldest claim this attempt relies on
 	for i, e := range a.events {
 		rev := uint64(h.revision + 1 + int64(i))
-		st, err := a.claim(ctx, e.ID, rev)
+		st, at, err := a.claim(ctx, e.ID, rev)
 		if err != nil {
 			return nil, false, err
 		}
 		if st != nil {
 			stored[i] = st
 			nStored++
+		} else if oldest.IsZero() || at.Before(oldest) {
+			oldest = at
 		}
 	}
 	switch {
@@ -185,11 +196,21 @@ func (a *appender) attempt(ctx context.Context) (out []domain.RecordedEvent, ret
 	if err != nil {
 		return nil, false, err
 	}
+	// Another append takes over a claim once it is ClaimTimeout old: this
+	// one must start within the first third of that and end within the
+	// second (docs/esdb.md, "Stale claims"). Claims that aged meanwhile
+	// (a slow server, many ids) are claimed afresh by the next attempt.
+	window := a.s.opts.ClaimTimeout / 3
+	if age := a.s.opts.Now().Sub(oldest); age >= window {
+		return nil, true, fmt.Errorf("append to %s: its claims are %v old, over the %v: %w", a.stream, age, window, errClaimsAged)
+	}
+	actx, cancel := context.WithTimeout(ctx, 2*window-a.s.opts.Now().Sub(oldest))
+	defer cancel()
 	var exact esdbc.ExpectedRevision = esdbc.NoStream{}
 	if h.revision != domain.NoRevision {
 		exact = esdbc.Revision(uint64(h.revision))
 	}
-	res, err := a.c.AppendToStream(ctx, a.s.serverName(a.stream), esdbc.AppendToStreamOptions{ExpectedRevision: exact}, data...)
+	res, err := a.c.AppendToStream(actx, a.s.serverName(a.stream), esdbc.AppendToStreamOptions{ExpectedRevision: exact}, data...)
 	switch {
 	case err == nil:
 	case isWrongExpectedVersion(err):
@@ -209,7 +230,7 @@ func (a *appender) attempt(ctx context.Context) (out []domain.RecordedEvent, ret
 	case isMaxAppendSize(err):
 		return nil, false, fmt.Errorf("append to %s: the server refuses appends this large; raise its max append size and max append event size together (docs/esdb.md): %w", a.stream, err)
 	default:
-		return nil, false, a.s.fail(ctx, a.c, err, "append to "+a.stream)
+		return nil, false, a.s.fail(actx, a.c, err, "append to "+a.stream)
 	}
 	out, err = a.readBack(ctx, h, recs, res)
 	return out, false, err
@@ -385,62 +406,79 @@ func (a *appender) retried(stored []*domain.RecordedEvent, h head) ([]domain.Rec
 
 // claim makes sure the id is this call's to append at rev, or returns the
 // event already stored under it. The claim stream holds, last, where the id
-// is or is about to be; claims change by compare-and-set on that stream:
+// is or is about to be; claims change by compare-and-set on that stream
+// (docs/esdb.md, "Why claims" and "Stale claims"):
 //
 //   - no claim: claim it;
-//   - the claimed place holds the id: it is stored there;
+//   - the claimed place holds the id: it is stored there, and its claim is
+//     never taken over;
 //   - the claimed place holds another event: the claim is stale (that
 //     append lost its race and can never store the id there), take it;
-//   - the claimed place is still empty and the claim is this call's own
-//     (an earlier attempt that lost its race), or it names the same place:
-//     go ahead, the server's revision check lets one writer through;
-//   - otherwise another append is about to store the id elsewhere: a
-//     conflict.
-func (a *appender) claim(ctx context.Context, id uuid.UUID, rev uint64) (*domain.RecordedEvent, error) {
+//   - the claimed place is still empty and is rev in this stream, and the
+//     claim is younger than a third of the claim timeout: go ahead, the
+//     server's revision check lets one writer through;
+//   - still empty, and the claim is this call's own (an earlier attempt
+//     that lost its race) or names this place: claim it afresh;
+//   - still empty, and the claim is at least the claim timeout old: its
+//     append never stored the id and no longer can; take it over;
+//   - otherwise another append may still store the id elsewhere: a
+//     *ClaimBusyError, to retry once the claim is old enough.
+//
+// at is when the claim this call relies on was stamped (zero when the id is
+// stored): the call must start its append within a third of the timeout.
+func (a *appender) claim(ctx context.Context, id uuid.UUID, rev uint64) (st *domain.RecordedEvent, at time.Time, err error) {
 	cs := a.s.claimStream(id)
-	want := claim{Stream: a.stream, Revision: rev, Owner: a.owner}
+	window := a.s.opts.ClaimTimeout / 3
 	var expected esdbc.ExpectedRevision = esdbc.NoStream{}
 	for round := range maxClaimRounds {
 		if round > 1 {
 			// Only writers of the same event id contend here; after two
 			// rounds, give the other one time to finish.
 			if err := a.s.pause(ctx, round-1); err != nil {
-				return nil, fmt.Errorf("append to %s: claim event id %s: %w", a.stream, id, err)
+				return nil, time.Time{}, fmt.Errorf("append to %s: claim event id %s: %w", a.stream, id, err)
 			}
 		}
 		if expected != nil {
+			now := a.s.opts.Now().UTC()
+			want := claim{Stream: a.stream, Revision: rev, Owner: a.owner, At: now.Format(time.RFC3339Nano)}
 			ok, err := a.writeClaim(ctx, cs, want, expected)
 			if err != nil || ok {
-				return nil, err
+				return nil, now, err
 			}
 		}
 		cur, k, found, err := a.readClaim(ctx, cs)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		if !found {
 			expected = esdbc.NoStream{}
 			continue
 		}
-		at, err := a.s.readStream(ctx, a.c, cur.Stream, cur.Revision, 1)
+		held, err := a.s.readStream(ctx, a.c, cur.Stream, cur.Revision, 1)
 		if err != nil {
-			return nil, fmt.Errorf("append to %s: look up event id %s: %w", a.stream, id, err)
+			return nil, time.Time{}, fmt.Errorf("append to %s: look up event id %s: %w", a.stream, id, err)
 		}
+		age := a.s.opts.Now().Sub(cur.at)
+		samePlace := cur.Stream == a.stream && cur.Revision == rev
 		switch {
-		case len(at) == 1 && at[0].ID == id:
-			return &at[0], nil
-		case len(at) == 1:
+		case len(held) == 1 && held[0].ID == id:
+			return &held[0], time.Time{}, nil
+		case len(held) == 1:
 			expected = esdbc.Revision(k) // stale: take it over
-		case cur.Stream == want.Stream && cur.Revision == want.Revision:
-			return nil, nil // the same place: whoever appends first stores it there
-		case cur.Owner == a.owner:
-			expected = esdbc.Revision(k) // this call's own attempt, which lost its race
+		case samePlace && age < window:
+			return nil, cur.at, nil // the same place: whoever appends first stores it there
+		case samePlace || cur.Owner == a.owner:
+			expected = esdbc.Revision(k) // claim it afresh, so that its age counts from now
+		case age >= a.s.opts.ClaimTimeout:
+			a.s.opts.Logger.Info("taking over the claim of an event id its append never stored",
+				"event_id", id, "claimed_for", fmt.Sprintf("%s@%d", cur.Stream, cur.Revision), "age", age)
+			expected = esdbc.Revision(k)
 		default:
-			return nil, &domain.EventIDConflictError{EventID: id.String(), Stream: cur.Stream, Revision: cur.Revision,
-				Reason: "another append that has not completed claims this id for that place"}
+			return nil, time.Time{}, &ClaimBusyError{EventID: id.String(), Stream: cur.Stream, Revision: cur.Revision,
+				Wait: a.s.opts.ClaimTimeout - age}
 		}
 	}
-	return nil, fmt.Errorf("append to %s: the claim of event id %s kept changing under %d attempts", a.stream, id, maxClaimRounds)
+	return nil, time.Time{}, fmt.Errorf("append to %s: the claim of event id %s kept changing under %d attempts", a.stream, id, maxClaimRounds)
 }
 
 // writeClaim appends a claim if the claim stream is where expected says; ok
@@ -479,6 +517,14 @@ func (a *appender) readClaim(ctx context.Context, cs string) (claim, uint64, boo
 	var c claim
 	if err := json.Unmarshal(e.Data, &c); err != nil || e.EventType != claimType {
 		return claim{}, 0, false, fmt.Errorf("append to %s: claim stream %s holds %s, not a claim", a.stream, cs, e.EventType)
+	}
+	c.at = e.CreatedDate // a claim written before claims carried their time
+	if c.At != "" {
+		t, err := time.Parse(time.RFC3339Nano, c.At)
+		if err != nil {
+			return claim{}, 0, false, fmt.Errorf("append to %s: claim stream %s: time %q: %w", a.stream, cs, c.At, err)
+		}
+		c.at = t
 	}
 	return c, e.EventNumber, true, nil
 }

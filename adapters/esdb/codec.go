@@ -187,11 +187,16 @@ func parseTime(v string) (time.Time, error) {
 
 // claim is what a claim stream's events say: the event id is, or is about
 // to be, the event of stream at revision; Owner names the Append call that
-// wrote the claim.
+// wrote the claim, At is the writer's clock when it wrote it (RFC 3339,
+// UTC). Claims written before At existed have none; their age comes from
+// the server's "created" stamp instead.
 type claim struct {
 	Stream   string `json:"stream"`
 	Revision uint64 `json:"revision"`
 	Owner    string `json:"owner"`
+	At       string `json:"at,omitempty"`
+
+	at time.Time // At parsed, or the server's stamp
 }
 
 const claimType = "LedgerEventIDClaimed"

@@ -17,7 +17,10 @@
 // writer fails on the server instead of forking the chain. EventStoreDB
 // keeps event ids unique only per stream, and only on a best-effort basis
 // with "any"; the port wants them unique in the whole store, so each event
-// id is claimed in a small stream of its own before it is appended.
+// id is claimed in a small stream of its own before it is appended. A claim
+// whose append never stored the id is taken over once it is
+// Options.ClaimTimeout old; until then the id is refused elsewhere with a
+// *ClaimBusyError, which says when to retry.
 //
 // Global positions are EventStoreDB's commit positions plus one: strictly
 // increasing, unique, not dense.

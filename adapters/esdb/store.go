@@ -24,6 +24,38 @@ import (
 // leader). Retrying later may succeed.
 var ErrUnavailable = fmt.Errorf("eventstoredb: %w", domain.ErrUnavailable)
 
+// DefaultClaimTimeout is Options.ClaimTimeout's default: a third (10 s) for
+// an append to start after its claims, a third for the append call (the
+// client's own deadline for appends is 10 s), a third for the server's
+// write timeout (2 s by default) and the clocks' difference.
+const DefaultClaimTimeout = 30 * time.Second
+
+// ClaimBusyError reports an event id that another append claimed for
+// another place less than Options.ClaimTimeout ago and has not stored: that
+// append may still be under way. Retrying after RetryAfter answers for
+// good: the id is then stored (a retry or a conflict, as the port says) or
+// its claim may be taken over. It matches ErrUnavailable and
+// domain.ErrUnavailable under errors.Is.
+type ClaimBusyError struct {
+	EventID string
+	// Stream and Revision are where the other append claims the id for.
+	Stream   string
+	Revision uint64
+	// Wait is how long the claim stays younger than the timeout.
+	Wait time.Duration
+}
+
+func (e *ClaimBusyError) Error() string {
+	return fmt.Sprintf("event id %s is claimed for %s@%d by an append that has not completed; retry in %v", e.EventID, e.Stream, e.Revision, e.Wait)
+}
+
+// Unwrap makes the error match ErrUnavailable.
+func (e *ClaimBusyError) Unwrap() error { return ErrUnavailable }
+
+// RetryAfter is how long to wait before retrying: the HTTP adapter sends it
+// as Retry-After.
+func (e *ClaimBusyError) RetryAfter() time.Duration { return e.Wait }
+
 // claimInfix names the streams that claim event ids; see docs/esdb.md.
 const claimInfix = "ledger-eventid-"
 
@@ -37,8 +69,18 @@ type Options struct {
 	// one of them are written, and ReadAll and Subscribe read nothing else.
 	// Default: "standard-", "learner-", "school-".
 	StreamPrefixes []string
-	// Now is the clock that stamps recordedAt. Default time.Now.
+	// Now is the clock that stamps recordedAt and the id claims, and
+	// tells their age. Default time.Now.
 	Now func() time.Time
+	// ClaimTimeout is the age after which the claim of an event id whose
+	// append never stored it may be taken over by another append
+	// (docs/esdb.md, "Stale claims"). An append sends its events only
+	// within the first third of it after the claims it relies on were
+	// stamped, and gives the append call at most the second third; the
+	// last third covers the server's write timeout and the difference
+	// between the clocks of the nodes. Every store writing to one server
+	// must use the same value. Default 30 s.
+	ClaimTimeout time.Duration
 	// Logger receives the store's and the client's messages. Default:
 	// discarded.
 	Logger *slog.Logger
@@ -149,6 +191,9 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 	}
 	if o.CloseTimeout <= 0 {
 		o.CloseTimeout = 10 * time.Second
+	}
+	if o.ClaimTimeout <= 0 {
+		o.ClaimTimeout = DefaultClaimTimeout
 	}
 	if o.MaxAppendAttempts <= 0 {
 		o.MaxAppendAttempts = 32

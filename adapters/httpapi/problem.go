@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/masteryledger/ledger/adapters/access"
 	"github.com/masteryledger/ledger/adapters/oneroster"
@@ -146,6 +148,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mastery-ledger"`)
+	}
+	// A store that knows when a retry can succeed says so (the
+	// EventStoreDB adapter's claim of an event id by an append that has
+	// not completed): whole seconds, rounded up.
+	var later interface{ RetryAfter() time.Duration }
+	if p.Status == http.StatusServiceUnavailable && errors.As(err, &later) {
+		secs := max(int64((later.RetryAfter()+time.Second-1)/time.Second), 1)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)

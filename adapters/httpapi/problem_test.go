@@ -3,10 +3,12 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/masteryledger/ledger/domain"
 )
@@ -25,6 +27,35 @@ func TestFullDiskIsA503ThatSaysSo(t *testing.T) {
 		}
 		if !strings.Contains(p.Detail, "disk") || !strings.Contains(p.Detail, "full") || !strings.Contains(p.Detail, "nothing was written") {
 			t.Errorf("detail %q does not say the disk is full and nothing was written", p.Detail)
+		}
+	}
+}
+
+// retryLater is a store error that knows when a retry can succeed, as the
+// EventStoreDB adapter's ClaimBusyError does.
+type retryLater time.Duration
+
+func (e retryLater) Error() string             { return "busy for now" }
+func (e retryLater) Unwrap() error             { return domain.ErrUnavailable }
+func (e retryLater) RetryAfter() time.Duration { return time.Duration(e) }
+
+// A 503 whose error knows when to retry carries Retry-After, in whole
+// seconds rounded up; other errors carry none.
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("append: %w", retryLater(29*time.Second+time.Millisecond)), "30"},
+		{retryLater(time.Millisecond), "1"},
+		{retryLater(0), "1"},
+		{fmt.Errorf("append: %w", domain.ErrUnavailable), ""},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		writeError(w, httptest.NewRequest(http.MethodPost, "/v1/standards", nil), tt.err)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != tt.want {
+			t.Errorf("%v: status %d, Retry-After %q; want 503, %q", tt.err, w.Code, w.Header().Get("Retry-After"), tt.want)
 		}
 	}
 }

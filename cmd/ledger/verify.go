@@ -9,8 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +38,7 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	fs.Var(&checkpoints, "checkpoint", "a saved checkpoint (GET /v1/log/checkpoint) the events must match; repeatable")
 	server := fs.String("server", "", "verify a running ledger over HTTP (its event feed, log key and checkpoint) instead of a data directory; needs an auditor token")
 	token := fs.String("token", "", "the auditor token for --server (default: LEDGER_TOKEN)")
+	proofs := fs.Int("proofs", defaultServerProofs, "with --server: how many events, drawn at random, to ask the log an inclusion proof for (all of them if at least the log's size; 0 for none)")
 	sc := storeFlags(fs, getenv)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -59,7 +58,7 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}
 	if *server != "" {
-		return runVerifyServer(ctx, *server, *token, getenv, vkey, checkpoints, *keyFile == "", stdout)
+		return runVerifyServer(ctx, *server, *token, getenv, vkey, checkpoints, *keyFile == "", *proofs, stdout)
 	}
 	if *export != "" {
 		if vkey == "" || len(checkpoints) == 0 {
@@ -91,38 +90,6 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "; %d leaves of the transparency log match the events and %s\n", r.leaves, r.checkpointLine())
 	if *keyFile == "" {
 		fmt.Fprintln(stdout, "note: checked against the data directory's own key; pass --key with the key you saved, and --checkpoint with checkpoints you archived, to rule out an insider who holds the key")
-	}
-	return nil
-}
-
-// runVerifyServer is `ledger verify --server URL`.
-func runVerifyServer(ctx context.Context, server, token string, getenv func(string) string, vkey string, checkpoints []string, noKey bool, stdout io.Writer) error {
-	if token == "" {
-		token = getenv("LEDGER_TOKEN")
-	}
-	if token == "" {
-		return fmt.Errorf("verify: --server needs an auditor token: --token or LEDGER_TOKEN: %w", errUsage)
-	}
-	base, err := url.Parse(server)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return fmt.Errorf("verify: --server %q: want http(s)://host[:port]: %w", server, errUsage)
-	}
-	var cps []translog.Checkpoint
-	if len(checkpoints) > 0 {
-		if vkey == "" {
-			return fmt.Errorf("verify: --checkpoint with --server needs --key: %w", errUsage)
-		}
-		if cps, err = readCheckpoints(checkpoints, vkey); err != nil {
-			return fmt.Errorf("verify: %w", err)
-		}
-	}
-	r, err := verifyServer(ctx, &serverVerifier{base: base, token: token, client: &http.Client{}}, vkey, cps)
-	if err != nil {
-		return fmt.Errorf("verify %s: %w", server, err)
-	}
-	fmt.Fprintf(stdout, "ok: %d events in %d streams; every hash chain and the global order verify; the log's tree over them and %s\n", r.events, r.streams, r.checkpointLine())
-	if noKey {
-		fmt.Fprintln(stdout, "note: checked against the key the server serves; pass --key with the key you saved, and --checkpoint with checkpoints you archived, to rule out a server that changed its key")
 	}
 	return nil
 }
