@@ -112,7 +112,7 @@ func (c RegisterSchool) Decide(now time.Time) (SchoolRegistered, error) {
 // ErrNotFound if the school is not registered. A response that names an
 // instrument answers that version's items on its scale, in a round opened
 // for that version (RuleUnknownInstrument, RuleUnknownRound,
-// RuleRoundOtherInstrument, RuleRespondentMismatch, RuleRoundOtherCohort,
+// RuleRoundOtherInstrument, RuleRoundFull, RuleRespondentMismatch, RuleRoundOtherCohort,
 // RuleUnknownSurveyItem, RuleScoreOffScale); one that names none may not
 // name a round opened for an instrument (RuleRoundOtherInstrument).
 func (c RecordEfficacySurvey) Decide(school *SchoolState, now time.Time) (EfficacySurveyRecorded, error) {

@@ -121,6 +121,9 @@ const (
 	RuleUnknownSurveyItem = "unknown-survey-item"
 	// RuleScoreOffScale: a score outside the instrument's scale.
 	RuleScoreOffScale = "score-off-scale"
+	// RuleRoundFull: the round has as many responses as it invited
+	// people, so a response rate never passes 1.
+	RuleRoundFull = "round-full"
 )
 
 // PublishSurveyInstrument publishes one version of a survey instrument at
@@ -354,6 +357,9 @@ func (c RecordEfficacySurvey) decideInstrumentResponse(school *SchoolState) (Eff
 	if round.InstrumentID != c.InstrumentID || round.InstrumentVersion != c.InstrumentVersion {
 		return EfficacySurveyRecorded{}, ruleErr(RuleRoundOtherInstrument, "survey round %q is of instrument %q version %d, not %q version %d",
 			c.RoundID, round.InstrumentID, round.InstrumentVersion, c.InstrumentID, c.InstrumentVersion)
+	}
+	if school.Rounds[c.RoundID] >= round.Invited {
+		return EfficacySurveyRecorded{}, ruleErr(RuleRoundFull, "survey round %q invited %d and has %d responses", c.RoundID, round.Invited, school.Rounds[c.RoundID])
 	}
 	if c.Respondent != inst.Respondent {
 		return EfficacySurveyRecorded{}, ruleErr(RuleRespondentMismatch, "survey instrument %q is answered by %s, not %s",

@@ -120,6 +120,7 @@ func TestInstrumentResponses(t *testing.T) {
 	for _, r := range []OpenSurveyRound{
 		{RoundID: "r1", InstrumentID: "staff-ce", InstrumentVersion: 1, Invited: 10},
 		{RoundID: "r2", InstrumentID: "staff-ce", InstrumentVersion: 2, Invited: 8, Cohort: "grade-6"},
+		{RoundID: "one", InstrumentID: "staff-ce", InstrumentVersion: 1, Invited: 1},
 	} {
 		r.Meta = f.meta(admin)
 		ev, err := r.Decide(f.school, f.now)
@@ -143,6 +144,9 @@ func TestInstrumentResponses(t *testing.T) {
 		t.Errorf("response = %+v", ev)
 	}
 	f.appendSchool(f.meta(admin), ev)
+	one, err := answer(func(c *RecordEfficacySurvey) { c.RoundID = "one" })
+	f.ok(err)
+	f.appendSchool(f.meta(admin), one)
 	if f.school.Rounds["r1"] != 1 {
 		t.Errorf("rounds = %v", f.school.Rounds)
 	}
@@ -169,6 +173,7 @@ func TestInstrumentResponses(t *testing.T) {
 		{"item of no instrument", RuleUnknownSurveyItem, func(c *RecordEfficacySurvey) { c.Items = []SurveyItem{{ItemID: "q1", Score: 3}} }},
 		{"score above the scale", RuleScoreOffScale, func(c *RecordEfficacySurvey) { c.Items = []SurveyItem{{ItemID: "ta1", Score: 7}} }},
 		{"score below the scale", RuleScoreOffScale, func(c *RecordEfficacySurvey) { c.Items = []SurveyItem{{ItemID: "ta1", Score: 0}} }},
+		{"more responses than invited", RuleRoundFull, func(c *RecordEfficacySurvey) { c.RoundID = "one" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := answer(tc.mod)
