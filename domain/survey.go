@@ -21,6 +21,9 @@ const (
 	// MaxScalePoints bounds an instrument's scale (an 11-point scale,
 	// 0 to 10, is the widest in common use).
 	MaxScalePoints = 11
+	// MaxScaleMin bounds an instrument's lowest point (scales start at 0
+	// or 1 in practice), so that no score passes 20.
+	MaxScaleMin = 10
 	// MaxInvited bounds a round's invited count.
 	MaxInvited = 1_000_000
 )
@@ -153,8 +156,8 @@ func (c PublishSurveyInstrument) Validate(now time.Time) error {
 	v.text("title", c.Title, MaxNameLen)
 	v.respondent(c.Respondent)
 	switch {
-	case c.ScaleMin < 0:
-		v.add("scaleMin", "must be 0 or more")
+	case c.ScaleMin < 0 || c.ScaleMin > MaxScaleMin:
+		v.add("scaleMin", "must be 0 to %d", MaxScaleMin)
 	case c.ScaleMax <= c.ScaleMin:
 		v.add("scaleMax", "must be more than scaleMin")
 	case c.ScaleMax-c.ScaleMin+1 > MaxScalePoints:
