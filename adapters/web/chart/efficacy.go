@@ -25,6 +25,9 @@ type Figures struct {
 	Perceived     Figure
 	// WinsFeed lists the newest standards met, newest first.
 	WinsFeed Table
+	// Surveys lists each survey round's subscale means and response
+	// rate (survey.go).
+	Surveys Table
 }
 
 // FromReport draws every chart of r. The charts' IDs are prefix followed by
@@ -33,7 +36,7 @@ func FromReport(prefix string, r efficacy.Report) (Figures, error) {
 	if err := checkID(prefix); err != nil {
 		return Figures{}, err
 	}
-	out := Figures{Scope: Scope(r.Query), WinsFeed: WinsTable(r.Wins)}
+	out := Figures{Scope: Scope(r.Query), WinsFeed: WinsTable(r.Wins), Surveys: SurveyTable(r.Perceived)}
 	for _, c := range []struct {
 		dst *Figure
 		r   interface{ Render() (Figure, error) }
