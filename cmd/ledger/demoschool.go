@@ -16,8 +16,9 @@ import (
 )
 
 // The demo school, North Middle School: three CCSS-M ratio standards, three
-// teachers, a grade 6 cohort in the middle of its improvement cycles, and two
-// rounds of the efficacy survey. Its content is fixed by demoSeed: every run
+// teachers, a grade 6 cohort in the middle of its improvement cycles, two
+// rounds of the efficacy survey, and a round of the school's own staff
+// instrument (demoInstrument). Its content is fixed by demoSeed: every run
 // writes the same standards, learners, levels, texts and dates (event ids and
 // recording times are the run's own). Dates lie in the autumn term of 2026,
 // in the past, because the ledger refuses an occurredAt in the future.
