@@ -228,15 +228,25 @@ func TimeToMasteryChart(id string, t efficacy.TimeToMastery) RangeChart {
 // on its own scale, lowest answer 0%, highest 100%, so that it shares the
 // axis of the measured rate; the table also gives the mean itself.
 func PerceivedChart(id string, rounds []efficacy.SurveyRound) LineChart {
+	// A series is one kind of respondent on one scale and one instrument
+	// version (none for the ledger's own items): a line never joins
+	// rounds of two instruments or versions.
 	type key struct {
 		respondent string
 		lo, hi     int
+		instrument string
+	}
+	instrumentOf := func(r efficacy.SurveyRound) string {
+		if r.Instrument == nil {
+			return ""
+		}
+		return fmt.Sprintf("%s, version %d", r.Instrument.Title, r.Instrument.Version)
 	}
 	var groups []key
 	seen := map[key]bool{}
 	for _, r := range rounds {
 		for _, g := range r.Groups {
-			k := key{g.Respondent, g.ScaleMin, g.ScaleMax}
+			k := key{g.Respondent, g.ScaleMin, g.ScaleMax, instrumentOf(r)}
 			if !seen[k] {
 				seen[k] = true
 				groups = append(groups, k)
@@ -254,10 +264,13 @@ func PerceivedChart(id string, rounds []efficacy.SurveyRound) LineChart {
 		Extra:    []string{"As of"},
 	}
 	slices.SortFunc(groups, func(a, b key) int {
-		return cmp.Or(cmp.Compare(a.respondent, b.respondent), cmp.Compare(a.lo, b.lo), cmp.Compare(a.hi, b.hi))
+		return cmp.Or(cmp.Compare(a.respondent, b.respondent), cmp.Compare(a.lo, b.lo), cmp.Compare(a.hi, b.hi), cmp.Compare(a.instrument, b.instrument))
 	})
 	for _, k := range groups {
 		name := fmt.Sprintf("%s, perceived (%d–%d)", respondentName(k.respondent), k.lo, k.hi)
+		if k.instrument != "" {
+			name = fmt.Sprintf("%s, perceived on %s (%d–%d)", respondentName(k.respondent), k.instrument, k.lo, k.hi)
+		}
 		c.Series = append(c.Series, Series{Name: name})
 		c.Extra = append(c.Extra, name+", mean answer", name+", responses")
 	}
@@ -269,7 +282,7 @@ func PerceivedChart(id string, rounds []efficacy.SurveyRound) LineChart {
 			var placed *float64
 			mean, responses := Missing, "0"
 			for _, g := range r.Groups {
-				if (key{g.Respondent, g.ScaleMin, g.ScaleMax}) != k {
+				if (key{g.Respondent, g.ScaleMin, g.ScaleMax, instrumentOf(r)}) != k {
 					continue
 				}
 				responses = count(g.Responses)

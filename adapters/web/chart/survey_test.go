@@ -34,3 +34,27 @@ func TestSurveyTable(t *testing.T) {
 		t.Errorf("rows\n%q\nwant\n%q", got, want)
 	}
 }
+
+// Two versions of an instrument, same respondents and scale, are two
+// series of the perceived chart: no line joins them.
+func TestPerceivedChartKeepsInstrumentsApart(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	at := time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)
+	round := func(id string, v int, mean float64) efficacy.SurveyRound {
+		return efficacy.SurveyRound{RoundID: id, AsOf: at, Instrument: &efficacy.SurveyInstrumentRef{InstrumentID: "ce", Version: v, Title: "Staff efficacy"},
+			Groups: []efficacy.SurveyGroup{{Respondent: "staff", ScaleMin: 1, ScaleMax: 6, Responses: 1, Overall: f(mean)}}}
+	}
+	c := PerceivedChart("p", []efficacy.SurveyRound{round("r1", 1, 6), round("r2", 2, 1)})
+	var names []string
+	for _, s := range c.Series {
+		names = append(names, s.Name)
+	}
+	want := []string{"Staff, perceived on Staff efficacy, version 1 (1–6)", "Staff, perceived on Staff efficacy, version 2 (1–6)", "Measured proficiency"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("series %q, want %q", names, want)
+	}
+	// Each series has a value at its own round only: 6 on 1–6 is 100%.
+	if v := c.Series[0].Values; v[0] == nil || *v[0] != 100 || v[1] != nil {
+		t.Errorf("version 1 series %v", v)
+	}
+}
