@@ -120,13 +120,18 @@ func (c RegisterSchool) Validate(now time.Time) error {
 }
 
 // RecordEfficacySurvey records one anonymous survey response for the school
-// it is decided against. Scores lie on LikertMin..LikertMax.
+// it is decided against. Without an instrument, scores lie on
+// LikertMin..LikertMax; with one, on the instrument's scale.
 type RecordEfficacySurvey struct {
 	Meta
 	RoundID    string       `json:"roundId"`
 	Respondent Respondent   `json:"respondent"`
 	Cohort     string       `json:"cohort,omitempty"`
 	Items      []SurveyItem `json:"items"`
+	// InstrumentID and InstrumentVersion name the instrument version
+	// answered, both or neither.
+	InstrumentID      string `json:"instrumentId,omitempty"`
+	InstrumentVersion int    `json:"instrumentVersion,omitempty"`
 }
 
 // Validate checks the command's fields without state. Returns
@@ -135,14 +140,17 @@ func (c RecordEfficacySurvey) Validate(now time.Time) error {
 	var v validator
 	v.meta(c.Meta, now)
 	v.id("roundId", c.RoundID)
-	switch c.Respondent {
-	case RespondentStaff, RespondentLearner:
-	case "":
-		v.add("respondent", "is required")
-	default:
-		v.add("respondent", "must be staff or learner")
-	}
+	v.respondent(c.Respondent)
 	v.optionalID("cohort", c.Cohort)
+	instrument := c.InstrumentID != ""
+	if instrument {
+		v.id("instrumentId", c.InstrumentID)
+		if c.InstrumentVersion < 1 {
+			v.add("instrumentVersion", "must be 1 or more")
+		}
+	} else if c.InstrumentVersion != 0 {
+		v.add("instrumentVersion", "is set only with instrumentId")
+	}
 	switch {
 	case len(c.Items) == 0:
 		v.add("items", "must list at least one item")
@@ -157,7 +165,9 @@ func (c RecordEfficacySurvey) Validate(now time.Time) error {
 				v.add(f+".itemId", "repeats %q", it.ItemID)
 			}
 			seen[it.ItemID] = true
-			if it.Score < LikertMin || it.Score > LikertMax {
+			// An instrument's scale is checked against the instrument
+			// (RuleScoreOffScale).
+			if !instrument && (it.Score < LikertMin || it.Score > LikertMax) {
 				v.add(f+".score", "must be %d to %d", LikertMin, LikertMax)
 			}
 		}

@@ -64,6 +64,11 @@ const (
 	// "The school's cycle".
 	TypeCredentialIssued  = "CredentialIssued"
 	TypeCredentialRevoked = "CredentialRevoked"
+	// TypeSurveyInstrumentPublished and TypeSurveyRoundOpened are survey
+	// instruments as data and their rounds, from DOMAIN.md's "The
+	// school's cycle" (domain/survey.go).
+	TypeSurveyInstrumentPublished = "SurveyInstrumentPublished"
+	TypeSurveyRoundOpened         = "SurveyRoundOpened"
 )
 
 // Component is one step of a standard's learning progression.
@@ -248,6 +253,13 @@ type EfficacySurveyRecorded struct {
 	ScaleMin   int          `json:"scaleMin"`
 	ScaleMax   int          `json:"scaleMax"`
 	Items      []SurveyItem `json:"items"`
+	// InstrumentID and InstrumentVersion name the published instrument
+	// the response answers (SurveyInstrumentPublished). Empty for a
+	// response on the ledger's own Likert items, and then left out of
+	// the JSON: responses stored before instruments existed keep their
+	// bytes and hashes.
+	InstrumentID      string `json:"instrumentId,omitempty"`
+	InstrumentVersion int    `json:"instrumentVersion,omitempty"`
 }
 
 // LearnerEnrolled is the first event of a learner's stream and the only
@@ -633,6 +645,8 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeXAPIAgentLinked:           decodeAs[XAPIAgentLinked],
 	TypeCredentialIssued:          decodeAs[CredentialIssued],
 	TypeCredentialRevoked:         decodeAs[CredentialRevoked],
+	TypeSurveyInstrumentPublished: decodeAs[SurveyInstrumentPublished],
+	TypeSurveyRoundOpened:         decodeAs[SurveyRoundOpened],
 }
 
 // EventTypes lists every type name of the catalog, sorted.

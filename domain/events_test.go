@@ -24,8 +24,8 @@ func sampleEvents() []Event {
 		SchoolRegistered{SchoolID: schoolID, Name: "North Middle School"},
 		LearnerEnrolled{LearnerID: learnerID, SchoolID: schoolID, Cohort: "grade-6"},
 		LearnerWithdrawn{Reason: "moved school"},
-		EfficacySurveyRecorded{RoundID: "2026-autumn", Respondent: RespondentStaff, Cohort: "grade-6", ScaleMin: 1, ScaleMax: 5,
-			Items: []SurveyItem{{ItemID: "q1", Score: 4}, {ItemID: "q2", Score: 2}}},
+		EfficacySurveyRecorded{RoundID: "2026-autumn", Respondent: RespondentStaff, Cohort: "grade-6", ScaleMin: 1, ScaleMax: 6,
+			Items: []SurveyItem{{ItemID: "q1", Score: 4}, {ItemID: "q2", Score: 2}}, InstrumentID: "staff-efficacy", InstrumentVersion: 2},
 		PreAssessmentRecorded{StandardID: stdID, StandardRevision: 1, Demonstrated: []string{"c1"}, Note: "knows ratios from cooking"},
 		EvidenceRecorded{StandardID: stdID, StandardRevision: 1, ComponentID: "c2", Level: 3, Source: SourcePeer, Assessor: "table 3",
 			Artifact: art, Note: "explained to a peer"},
@@ -54,6 +54,13 @@ func sampleEvents() []Event {
 		CredentialIssued{CredentialID: uid(8), StandardID: stdID, StandardRevision: 1, AttemptID: uid(9), Alg: "ES256",
 			JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 12, CheckpointRoot: "cm9vdA==", StatusListIndex: 11, JWT: "e30.e30.c2ln"},
 		CredentialRevoked{CredentialID: uid(8), StandardID: stdID, Reason: "issued in error"},
+		SurveyInstrumentPublished{InstrumentID: "staff-efficacy", Version: 2, Title: "Staff efficacy", Respondent: RespondentStaff,
+			ScaleMin: 1, ScaleMax: 6, Subscales: []SurveySubscale{{ID: "gc", Name: "Group competence"}, {ID: "ta", Name: "Task analysis"}},
+			Items: []InstrumentItem{{ItemID: "q1", Text: "We can reach every learner.", Subscale: "gc"},
+				{ItemID: "q2", Text: "Learners here come unready.", Subscale: "ta", ReverseKeyed: true}},
+			Source: "the school's own items"},
+		SurveyRoundOpened{RoundID: "2026-autumn", InstrumentID: "staff-efficacy", InstrumentVersion: 2, Respondent: RespondentStaff,
+			Invited: 12, Cohort: "grade-6"},
 	}
 }
 
@@ -87,8 +94,8 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 27 {
-		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request, the three of xAPI and the credential's issue and revocation", len(EventTypes()))
+	if len(EventTypes()) != 29 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request, the three of xAPI, the credential's issue and revocation, and the survey instrument and round", len(EventTypes()))
 	}
 	t.Run("sealed profile", func(t *testing.T) {
 		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))

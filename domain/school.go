@@ -13,6 +13,10 @@ type SchoolState struct {
 	Name string
 	// Rounds counts the survey responses recorded per round id.
 	Rounds map[string]int
+	// Instruments are the school's survey instruments by id, version v
+	// at index v-1; SurveyRounds its rounds opened, by round id.
+	Instruments  map[string][]SurveyInstrumentPublished
+	SurveyRounds map[string]SurveyRoundOpened
 	// IncludeFreeText is the latest ResearchSharingSet: whether the
 	// research copy holds the free text of the school's learners' events.
 	IncludeFreeText bool
@@ -59,14 +63,13 @@ func (s *SchoolState) Apply(e RecordedEvent) error {
 			return foldErr(e, "SchoolRegistered for %s in stream %s", ev.SchoolID, e.Stream)
 		}
 		s.ID, s.Name = ev.SchoolID, ev.Name
-	case EfficacySurveyRecorded:
+	case EfficacySurveyRecorded, SurveyInstrumentPublished, SurveyRoundOpened:
 		if !s.Registered() {
-			return foldErr(e, "survey response before the school's registration")
+			return foldErr(e, "%s before the school's registration", e.Type)
 		}
-		if s.Rounds == nil {
-			s.Rounds = make(map[string]int)
+		if err := s.applySurvey(e, ev); err != nil {
+			return err
 		}
-		s.Rounds[ev.RoundID]++
 	case ResearchSharingSet:
 		if !s.Registered() {
 			return foldErr(e, "research sharing set before the school's registration")
@@ -106,7 +109,12 @@ func (c RegisterSchool) Decide(now time.Time) (SchoolRegistered, error) {
 //
 // Returns *ValidationError (ErrInvalid) for a malformed field, *RuleError
 // RuleRoleNotPermitted unless the actor is an admin, and an error wrapping
-// ErrNotFound if the school is not registered.
+// ErrNotFound if the school is not registered. A response that names an
+// instrument answers that version's items on its scale, in a round opened
+// for that version (RuleUnknownInstrument, RuleUnknownRound,
+// RuleRoundOtherInstrument, RuleRoundFull, RuleRespondentMismatch, RuleRoundOtherCohort,
+// RuleUnknownSurveyItem, RuleScoreOffScale); one that names none may not
+// name a round opened for an instrument (RuleRoundOtherInstrument).
 func (c RecordEfficacySurvey) Decide(school *SchoolState, now time.Time) (EfficacySurveyRecorded, error) {
 	if err := c.Validate(now); err != nil {
 		return EfficacySurveyRecorded{}, err
@@ -116,6 +124,13 @@ func (c RecordEfficacySurvey) Decide(school *SchoolState, now time.Time) (Effica
 	}
 	if !school.Registered() {
 		return EfficacySurveyRecorded{}, fmt.Errorf("school is not registered: %w", ErrNotFound)
+	}
+	if c.InstrumentID != "" {
+		return c.decideInstrumentResponse(school)
+	}
+	if r, ok := school.SurveyRounds[c.RoundID]; ok {
+		return EfficacySurveyRecorded{}, ruleErr(RuleRoundOtherInstrument, "survey round %q is of instrument %q version %d: name them",
+			c.RoundID, r.InstrumentID, r.InstrumentVersion)
 	}
 	return EfficacySurveyRecorded{
 		RoundID:    c.RoundID,

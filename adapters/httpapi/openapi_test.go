@@ -269,9 +269,23 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"XAPIAgent":                       domain.XAPIAgent{},
 		"CredentialIssuedData":            domain.CredentialIssued{},
 		"CredentialRevokedData":           domain.CredentialRevoked{},
+		"SurveyInstrumentPublishedData":   domain.SurveyInstrumentPublished{},
+		"SurveyRoundOpenedData":           domain.SurveyRoundOpened{},
 		"GetOpenBadgeCredentialsResponse": httpapi.GetOpenBadgeCredentialsResponse{},
 	}
-	if got, want := len(domain.EventTypes()), 27; got != want {
+	// Survey instruments' request bodies and answers (domain/survey.go,
+	// adapters/httpapi/surveys.go).
+	for name, v := range map[string]any{
+		"PublishSurveyInstrument": domain.PublishSurveyInstrument{},
+		"SurveySubscale":          domain.SurveySubscale{},
+		"InstrumentItem":          domain.InstrumentItem{},
+		"OpenSurveyRound":         domain.OpenSurveyRound{},
+		"SurveyInstruments":       httpapi.SurveyInstruments{},
+		"SurveyInstrument":        httpapi.SurveyInstrument{},
+	} {
+		types[name] = v
+	}
+	if got, want := len(domain.EventTypes()), 29; got != want {
 		t.Errorf("the catalog has %d event types, this test knows %d: add the new payload schema", got, want)
 	}
 	for _, name := range sortedKeys(types) {

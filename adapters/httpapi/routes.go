@@ -25,6 +25,10 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/schools/{schoolId}/learners", rule: access.AdminOfSchool, handle: s.enrollLearner},
 		{method: "POST", path: "/v1/schools/{schoolId}/efficacy-surveys", rule: access.AdminOfSchool, handle: s.recordSurvey},
 		{method: "GET", path: "/v1/schools/{schoolId}/efficacy", rule: access.SchoolFigures, handle: s.getEfficacy},
+		{method: "POST", path: "/v1/schools/{schoolId}/survey-instruments", rule: access.AdminOfSchool, handle: s.publishSurveyInstrument},
+		{method: "GET", path: "/v1/schools/{schoolId}/survey-instruments", rule: access.SchoolFigures, handle: s.listSurveyInstruments},
+		{method: "GET", path: "/v1/schools/{schoolId}/survey-instruments/{instrumentId}", rule: access.SchoolFigures, handle: s.getSurveyInstrument},
+		{method: "POST", path: "/v1/schools/{schoolId}/survey-rounds", rule: access.AdminOfSchool, handle: s.openSurveyRound},
 		{method: "PUT", path: "/v1/schools/{schoolId}/research-sharing", rule: access.AdminOfSchool, handle: s.setResearchSharing},
 		{method: "POST", path: "/v1/schools/{schoolId}/xapi-alignments", rule: access.AdminOfSchool, handle: s.alignXAPI},
 

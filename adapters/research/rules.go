@@ -64,9 +64,24 @@ var allowlist = map[string]fields{
 	domain.TypeStandardRetired:    {"standardId": keep, "reason": keep},
 	domain.TypeSchoolRegistered:   {"schoolId": keep, "name": keep},
 	domain.TypeResearchSharingSet: {"includeFreeText": keep},
+	// A response is anonymous: it names no one, and its actor is whoever
+	// entered it.
 	domain.TypeEfficacySurveyRecorded: {
 		"roundId": keep, "respondent": keep, "cohort": keep, "scaleMin": keep, "scaleMax": keep,
-		"items": {of: fields{"itemId": keep, "score": keep}},
+		"items":        {of: fields{"itemId": keep, "score": keep}},
+		"instrumentId": keep, "instrumentVersion": keep,
+	},
+	// An instrument is catalog the school publishes to its respondents:
+	// the items' wording is about no one, and a researcher needs it to
+	// read the scores.
+	domain.TypeSurveyInstrumentPublished: {
+		"instrumentId": keep, "version": keep, "title": keep, "respondent": keep, "scaleMin": keep, "scaleMax": keep,
+		"subscales": {of: fields{"id": keep, "name": keep}},
+		"items":     {of: fields{"itemId": keep, "text": keep, "subscale": keep, "reverseKeyed": keep}},
+		"source":    keep,
+	},
+	domain.TypeSurveyRoundOpened: {
+		"roundId": keep, "instrumentId": keep, "instrumentVersion": keep, "respondent": keep, "invited": keep, "cohort": keep,
 	},
 	domain.TypeLearnerEnrolled:  {"learnerId": learnerF, "schoolId": keep, "cohort": keep},
 	domain.TypeLearnerWithdrawn: {"reason": textF},

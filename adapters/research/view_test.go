@@ -138,6 +138,18 @@ func samples() []sample {
 			JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 9, CheckpointRoot: "cm9vdA==", StatusListIndex: 8, JWT: "e30.e30.c2ln"}, nil,
 			[]string{"standardId", "standardRevision", "attemptId", "alg", "checkpointSize", "checkpointRoot", "statusListIndex"}},
 		{l1, admin, domain.CredentialRevoked{CredentialID: uid(7), StandardID: "math-6-rp-1", Reason: freeText}, []string{"reason"}, []string{"standardId"}},
+		// Samples index 9 and 13 above by position: new ones go here.
+		{school, admin, domain.EfficacySurveyRecorded{RoundID: "r2", Respondent: domain.RespondentStaff, ScaleMin: 1, ScaleMax: 6,
+			Items: []domain.SurveyItem{{ItemID: "gc1", Score: 6}}, InstrumentID: "staff-ce", InstrumentVersion: 1}, nil,
+			[]string{"roundId", "respondent", "scaleMin", "scaleMax", "items", "instrumentId", "instrumentVersion"}},
+		// An instrument's wording is the school's catalog, kept.
+		{school, admin, domain.SurveyInstrumentPublished{InstrumentID: "staff-ce", Version: 1, Title: "Staff efficacy", Respondent: domain.RespondentStaff,
+			ScaleMin: 1, ScaleMax: 6, Subscales: []domain.SurveySubscale{{ID: "gc", Name: "Group competence"}},
+			Items:  []domain.InstrumentItem{{ItemID: "gc1", Text: "Together we reach every learner.", Subscale: "gc", ReverseKeyed: true}},
+			Source: "the school's own items"}, nil,
+			[]string{"instrumentId", "version", "title", "respondent", "scaleMin", "scaleMax", "subscales", "items", "source"}},
+		{school, admin, domain.SurveyRoundOpened{RoundID: "r2", InstrumentID: "staff-ce", InstrumentVersion: 1, Respondent: domain.RespondentStaff,
+			Invited: 12, Cohort: "grade-6"}, nil, []string{"roundId", "instrumentId", "instrumentVersion", "respondent", "invited", "cohort"}},
 	}
 }
 

@@ -37,6 +37,9 @@ type efficacyPage struct {
 	// Charts are the figures in the order shown; WinsFeed the newest wins.
 	Charts   []chart.Figure
 	WinsFeed chart.Table
+	// Surveys is the perceived efficacy of each survey round as its
+	// instrument scores it.
+	Surveys chart.Table
 }
 
 // efficacyFilters are the form's fields as the user gave them, so that a
@@ -127,7 +130,7 @@ func (s *Server) efficacyPage(r *http.Request, p access.Principal) (any, error) 
 	if err != nil {
 		return nil, fmt.Errorf("efficacy page: draw the charts: %w", err)
 	}
-	out.Scope, out.Enrolled, out.WinsFeed = figs.Scope, report.Enrolled, figs.WinsFeed
+	out.Scope, out.Enrolled, out.WinsFeed, out.Surveys = figs.Scope, report.Enrolled, figs.WinsFeed, figs.Surveys
 	out.Charts = []chart.Figure{figs.Proficiency, figs.Growth, figs.Wins, figs.Persistence, figs.Goals, figs.TimeToMastery, figs.Perceived}
 	// Show the defaults the figures were read with.
 	out.Filters.Period = report.Query.Period

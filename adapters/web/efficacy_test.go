@@ -76,7 +76,9 @@ func TestEfficacyPageByRole(t *testing.T) {
 			"other-learner": 403, "auditor": 200, "researcher": 200},
 			[]string{"<h1>Collective efficacy: North Middle School</h1>", "All cohorts, by month, all time.",
 				"Learners enrolled: 2.", "<th scope=\"row\">6.RP.A.1 Ratios</th>", "Wins: the newest standards met",
-				`<option value="" selected>All cohorts</option>`, `<option value="grade-6">grade-6</option>`, `<option value="month" selected>Month</option>`}},
+				`<option value="" selected>All cohorts</option>`, `<option value="grade-6">grade-6</option>`, `<option value="month" selected>Month</option>`,
+				// The survey table: the round without instrument, labelled so.
+				`<h2 id="perceived-survey">Perceived efficacy (survey)</h2>`, `<th scope="row">autumn</th><td>no instrument</td><td>all items, Learners</td><td>4 (1–5)</td>`}},
 		// The school of another teacher: 403, as the API answers.
 		{"south", map[string]int{"admin": 200, "teacher": 403, "teacher-of-south": 200, "auditor": 200, "researcher": 200},
 			[]string{"<h1>Collective efficacy: South Middle School</h1>"}},

@@ -138,6 +138,30 @@ func TestDemoFillsAFreshDataDirectory(t *testing.T) {
 			t.Errorf("no %s event", typ)
 		}
 	}
+	// The demo's own instrument: one version, one round, its responses
+	// naming it, reverse-keyed items in both subscales.
+	if types[domain.TypeSurveyInstrumentPublished] != 1 || types[domain.TypeSurveyRoundOpened] != 1 || types[domain.TypeEfficacySurveyRecorded] != 36 {
+		t.Errorf("survey events: %d instruments, %d rounds opened, %d responses; want 1, 1 and 2×15 + 6",
+			types[domain.TypeSurveyInstrumentPublished], types[domain.TypeSurveyRoundOpened], types[domain.TypeEfficacySurveyRecorded])
+	}
+	for _, e := range evs {
+		if e.Type != domain.TypeSurveyInstrumentPublished {
+			continue
+		}
+		var ev domain.SurveyInstrumentPublished
+		if err := json.Unmarshal(e.Data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		reversed := map[string]bool{}
+		for _, it := range ev.Items {
+			if it.ReverseKeyed {
+				reversed[it.Subscale] = true
+			}
+		}
+		if len(ev.Subscales) != 2 || len(reversed) != 2 {
+			t.Errorf("demo instrument: %d subscales, reverse-keyed items in %d; want 2 and 2", len(ev.Subscales), len(reversed))
+		}
+	}
 	if c := types[domain.TypeStandardPublished]; c < 3 || c > 4 {
 		t.Errorf("%d standards, want 3 or 4", c)
 	}

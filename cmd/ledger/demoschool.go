@@ -16,8 +16,9 @@ import (
 )
 
 // The demo school, North Middle School: three CCSS-M ratio standards, three
-// teachers, a grade 6 cohort in the middle of its improvement cycles, and two
-// rounds of the efficacy survey. Its content is fixed by demoSeed: every run
+// teachers, a grade 6 cohort in the middle of its improvement cycles, two
+// rounds of the efficacy survey, and a round of the school's own staff
+// instrument (demoInstrument). Its content is fixed by demoSeed: every run
 // writes the same standards, learners, levels, texts and dates (event ids and
 // recording times are the run's own). Dates lie in the autumn term of 2026,
 // in the past, because the ledger refuses an occurredAt in the future.
@@ -649,6 +650,70 @@ func demoSurveys(ctx context.Context, svc *service.Service) error {
 			if err != nil {
 				return fmt.Errorf("survey %s: %w", r.id, err)
 			}
+		}
+	}
+	return demoInstrumentRound(ctx, svc)
+}
+
+// demoInstrument is the demo's own staff instrument: six items of its own
+// wording, on a 6-point scale, in the two dimensions of collective teacher
+// efficacy that Goddard, Hoy and Hoy (2000) name (docs/metrics.md), with
+// one reverse-keyed item in each.
+var demoInstrument = domain.PublishSurveyInstrument{
+	InstrumentID: "north-staff-efficacy", Version: 1, Title: "North staff collective efficacy",
+	Respondent: domain.RespondentStaff, ScaleMin: 1, ScaleMax: 6,
+	Subscales: []domain.SurveySubscale{{ID: "group-competence", Name: "Group competence"}, {ID: "task-analysis", Name: "Task analysis"}},
+	Items: []domain.InstrumentItem{
+		{ItemID: "gc-reach", Text: "Together, the staff of this school can help every learner meet the standards.", Subscale: "group-competence"},
+		{ItemID: "gc-methods", Text: "We know how to adjust our teaching when a learner's evidence shows a gap.", Subscale: "group-competence"},
+		{ItemID: "gc-doubt", Text: "Some of our learners are beyond what our teaching can change.", Subscale: "group-competence", ReverseKeyed: true},
+		{ItemID: "ta-support", Text: "Our learners have the support they need to keep working at a standard.", Subscale: "task-analysis"},
+		{ItemID: "ta-resources", Text: "This school has what it takes to teach every standard well.", Subscale: "task-analysis"},
+		{ItemID: "ta-pressure", Text: "What happens outside school undoes much of what we teach.", Subscale: "task-analysis", ReverseKeyed: true},
+	},
+	Source: "Written for the demo; its two subscales follow the shape of Goddard, Hoy and Hoy (2000), whose items it does not use.",
+}
+
+// demoInstrumentRound publishes the demo instrument, opens a round of it
+// late in the term for the 8 staff, and records the 6 who answered. Its
+// own random stream leaves the other rounds' answers as they were.
+func demoInstrumentRound(ctx context.Context, svc *service.Service) error {
+	// Learners' streams are 1 to demoLearners, the other rounds' 0.
+	rng := rand.New(rand.NewPCG(demoSeed, 1000))
+	at := demoDay(55).Add(15 * time.Hour)
+	inst := demoInstrument
+	inst.Meta = domain.Meta{Actor: demoAdmin, OccurredAt: at.Add(-2 * time.Hour)}
+	if _, err := svc.PublishSurveyInstrument(ctx, demoSchool, inst); err != nil {
+		return fmt.Errorf("survey instrument: %w", err)
+	}
+	const round = "2026-11-staff-efficacy"
+	if _, err := svc.OpenSurveyRound(ctx, demoSchool, domain.OpenSurveyRound{
+		Meta:    domain.Meta{Actor: demoAdmin, OccurredAt: at.Add(-time.Hour)},
+		RoundID: round, InstrumentID: inst.InstrumentID, InstrumentVersion: inst.Version, Invited: 8,
+	}); err != nil {
+		return fmt.Errorf("survey round %s: %w", round, err)
+	}
+	for i := range 6 {
+		var answers []domain.SurveyItem
+		for j, it := range inst.Items {
+			if i == 5 && j == 4 {
+				continue // one respondent left an item unanswered
+			}
+			// Staff lean towards efficacy (4 of 6, give or take one):
+			// they disagree with the reverse-keyed items.
+			score := min(max(4+rng.IntN(3)-1, inst.ScaleMin), inst.ScaleMax)
+			if it.ReverseKeyed {
+				score = inst.ScaleMin + inst.ScaleMax - score
+			}
+			answers = append(answers, domain.SurveyItem{ItemID: it.ItemID, Score: score})
+		}
+		_, err := svc.RecordEfficacySurvey(ctx, demoSchool, domain.RecordEfficacySurvey{
+			Meta:    domain.Meta{Actor: demoAdmin, OccurredAt: at.Add(time.Duration(i) * time.Minute)},
+			RoundID: round, Respondent: domain.RespondentStaff, Items: answers,
+			InstrumentID: inst.InstrumentID, InstrumentVersion: inst.Version,
+		})
+		if err != nil {
+			return fmt.Errorf("survey %s: %w", round, err)
 		}
 	}
 	return nil

@@ -568,6 +568,9 @@ func TestPerceived(t *testing.T) {
 	p := perceivedHistory(t).project()
 	type sg = efficacy.SurveyGroup
 	type im = efficacy.ItemMean
+	// Rounds without instrument have no subscales, no invited count and
+	// no response rate.
+	noSubscales := []efficacy.SubscaleMean{}
 	measured := func(at time.Time, learners, met int, rate float64) efficacy.Measured {
 		return efficacy.Measured{AsOf: at, Learners: learners,
 			Overall: efficacy.Overall{Standards: 1, Met: met, Possible: learners, Rate: f(rate)}}
@@ -578,21 +581,21 @@ func TestPerceived(t *testing.T) {
 		want []efficacy.SurveyRound
 	}{
 		{"all cohorts", Query{}, []efficacy.SurveyRound{
-			{RoundID: "r1", AsOf: day(7), Groups: []sg{
+			{RoundID: "r1", AsOf: day(7), Responses: 4, Subscales: noSubscales, Groups: []sg{
 				// Learners: q1 (5+2)/2 = 3.5, q2 4, q3 3; overall is the
 				// mean of the response means (5+4+3)/3 = 4 and 2: 3
 				// (pooling all scores would give 14/4 = 3.5).
-				{"learner", 1, 5, 2, []im{{"q1", 2, 3.5}, {"q2", 1, 4}, {"q3", 1, 3}}, f(3)},
+				{"learner", 1, 5, 2, []im{{"q1", 2, 3.5, false}, {"q2", 1, 4, false}, {"q3", 1, 3, false}}, f(3)},
 				// Staff: q1 (4+3)/2 = 3.5, q2 (5+3)/2 = 4; overall
 				// (4.5 + 3)/2 = 3.75.
-				{"staff", 1, 5, 2, []im{{"q1", 2, 3.5}, {"q2", 2, 4}}, f(3.75)},
+				{"staff", 1, 5, 2, []im{{"q1", 2, 3.5, false}, {"q2", 2, 4, false}}, f(3.75)},
 			},
 				// As of day 7: 3 learners, A in play, met by l1: 1/3.
 				Measured: measured(day(7), 3, 1, 0.333333333333)},
-			{RoundID: "r2", AsOf: day(14), Groups: []sg{
+			{RoundID: "r2", AsOf: day(14), Responses: 3, Subscales: noSubscales, Groups: []sg{
 				// (4+1)/2 = 2.5 per item; overall (4 + 1)/2 = 2.5.
-				{"learner", 1, 5, 2, []im{{"q1", 2, 2.5}, {"q2", 2, 2.5}}, f(2.5)},
-				{"staff", 1, 5, 1, []im{{"q1", 1, 5}, {"q2", 1, 5}}, f(5)},
+				{"learner", 1, 5, 2, []im{{"q1", 2, 2.5, false}, {"q2", 2, 2.5, false}}, f(2.5)},
+				{"staff", 1, 5, 1, []im{{"q1", 1, 5, false}, {"q2", 1, 5, false}}, f(5)},
 			},
 				// As of day 14, inclusive: l2's met at that instant
 				// counts: 2/3.
@@ -601,17 +604,17 @@ func TestPerceived(t *testing.T) {
 		// Only responses naming grade-6 (staff named no cohort); measured
 		// over l1, l2. r2's time is then day 13, before l2 met: 1/2.
 		{"one cohort", Query{Cohort: "grade-6"}, []efficacy.SurveyRound{
-			{RoundID: "r1", AsOf: day(7), Groups: []sg{
-				{"learner", 1, 5, 2, []im{{"q1", 2, 3.5}, {"q2", 1, 4}, {"q3", 1, 3}}, f(3)},
+			{RoundID: "r1", AsOf: day(7), Responses: 2, Subscales: noSubscales, Groups: []sg{
+				{"learner", 1, 5, 2, []im{{"q1", 2, 3.5, false}, {"q2", 1, 4, false}, {"q3", 1, 3, false}}, f(3)},
 			}, Measured: measured(day(7), 2, 1, 0.5)},
-			{RoundID: "r2", AsOf: day(13), Groups: []sg{
-				{"learner", 1, 5, 1, []im{{"q1", 1, 4}, {"q2", 1, 4}}, f(4)},
+			{RoundID: "r2", AsOf: day(13), Responses: 1, Subscales: noSubscales, Groups: []sg{
+				{"learner", 1, 5, 1, []im{{"q1", 1, 4, false}, {"q2", 1, 4, false}}, f(4)},
 			}, Measured: measured(day(13), 2, 1, 0.5)},
 		}},
 		{"window", Query{From: day(10)}, []efficacy.SurveyRound{
-			{RoundID: "r2", AsOf: day(14), Groups: []sg{
-				{"learner", 1, 5, 2, []im{{"q1", 2, 2.5}, {"q2", 2, 2.5}}, f(2.5)},
-				{"staff", 1, 5, 1, []im{{"q1", 1, 5}, {"q2", 1, 5}}, f(5)},
+			{RoundID: "r2", AsOf: day(14), Responses: 3, Subscales: noSubscales, Groups: []sg{
+				{"learner", 1, 5, 2, []im{{"q1", 2, 2.5, false}, {"q2", 2, 2.5, false}}, f(2.5)},
+				{"staff", 1, 5, 1, []im{{"q1", 1, 5, false}, {"q2", 1, 5, false}}, f(5)},
 			}, Measured: measured(day(14), 3, 2, 0.666666666667)},
 		}},
 		{"no responses", Query{Cohort: "grade-9"}, []efficacy.SurveyRound{}},
@@ -634,7 +637,8 @@ func TestSurveyWithoutItems(t *testing.T) {
 	hs.surveyItems("north", "r1", domain.RespondentStaff, "", day(1))
 	p := hs.project()
 	got := toJSON(t, report(t, p, "north", Query{}).Perceived)
-	want := `[{"roundId":"r1","asOf":"2026-09-02T09:00:00Z","groups":[{"respondent":"staff","scaleMin":1,"scaleMax":5,"responses":1,"items":[],"overall":null}],` +
+	want := `[{"roundId":"r1","asOf":"2026-09-02T09:00:00Z","instrument":null,"invited":null,"responses":1,"responseRate":null,` +
+		`"groups":[{"respondent":"staff","scaleMin":1,"scaleMax":5,"responses":1,"items":[],"overall":null}],"subscales":[],` +
 		`"measured":{"asOf":"2026-09-02T09:00:00Z","learners":0,"standards":0,"met":0,"possible":0,"rate":null}}]`
 	if got != want {
 		t.Errorf("perceived =\n %s\nwant\n %s", got, want)

@@ -135,6 +135,10 @@ func TestReportJSON(t *testing.T) {
     {
       "roundId": "r1",
       "asOf": "2026-09-08T09:00:00Z",
+      "instrument": null,
+      "invited": null,
+      "responses": 1,
+      "responseRate": null,
       "groups": [
         {
           "respondent": "staff",
@@ -156,6 +160,7 @@ func TestReportJSON(t *testing.T) {
           "overall": 3.5
         }
       ],
+      "subscales": [],
       "measured": {
         "asOf": "2026-09-08T09:00:00Z",
         "learners": 2,

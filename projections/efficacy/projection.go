@@ -2,7 +2,6 @@ package efficacy
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -59,23 +58,12 @@ type school struct {
 	registered bool
 	// learners in enrolment order (global position), so that every walk
 	// over them is deterministic.
-	learners  []*learner
-	responses []response
+	learners []*learner
+	surveys  surveys // perceived.go
 	// changedAt is the position of the last event of the school's stream
 	// or of one of its learners' streams: with standardsAt, the last
 	// event that can change the school's figures (SchoolVersion).
 	changedAt uint64
-}
-
-// response is one EfficacySurveyRecorded.
-type response struct {
-	round      string
-	respondent domain.Respondent
-	cohort     string
-	scaleMin   int
-	scaleMax   int
-	occurredAt time.Time
-	items      []domain.SurveyItem
 }
 
 type learner struct {
@@ -228,7 +216,8 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 	switch ev.(type) {
 	case domain.StandardPublished, domain.StandardRevised, domain.StandardRetired:
 		want = domain.StandardCategory
-	case domain.SchoolRegistered, domain.EfficacySurveyRecorded, domain.ResearchSharingSet:
+	case domain.SchoolRegistered, domain.EfficacySurveyRecorded, domain.ResearchSharingSet,
+		domain.SurveyInstrumentPublished, domain.SurveyRoundOpened:
 		want = domain.SchoolCategory
 	}
 	if category != want {
@@ -274,21 +263,12 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 	case domain.ResearchSharingSet:
 		// What researchers may read changes no figure.
 		return nil
-	case domain.EfficacySurveyRecorded:
+	case domain.EfficacySurveyRecorded, domain.SurveyInstrumentPublished, domain.SurveyRoundOpened:
 		s := p.schools[id]
-		if s == nil || !s.registered {
-			return refuse(e, "survey response before school %s is registered", id)
+		if s == nil {
+			return refuse(e, "%s before school %s is registered", e.Type, id)
 		}
-		s.responses = append(s.responses, response{
-			round:      ev.RoundID,
-			respondent: ev.Respondent,
-			cohort:     ev.Cohort,
-			scaleMin:   ev.ScaleMin,
-			scaleMax:   ev.ScaleMax,
-			occurredAt: e.OccurredAt,
-			items:      slices.Clone(ev.Items),
-		})
-		return nil
+		return s.applySurvey(e, ev, id)
 	case domain.LearnerEnrolled:
 		if ev.LearnerID != id {
 			return refuse(e, "enrols %s", ev.LearnerID)

@@ -32,7 +32,8 @@ type Report struct {
 	Goals         Goals         `json:"goals"`
 	// Wins are the newest met standards, newest first.
 	Wins []Win `json:"wins"`
-	// Perceived holds one entry per survey round, oldest first.
+	// Perceived holds one entry per survey round, oldest first
+	// (perceived.go).
 	Perceived []SurveyRound `json:"perceived"`
 }
 
@@ -160,37 +161,6 @@ type Win struct {
 	RecordedAt       time.Time `json:"recordedAt"`
 	AttemptID        uuid.UUID `json:"attemptId"`
 	AgreementID      uuid.UUID `json:"agreementId"`
-}
-
-// SurveyRound is one survey round's perceived efficacy beside the measured
-// proficiency at the round's time.
-type SurveyRound struct {
-	RoundID string `json:"roundId"`
-	// AsOf is the latest occurredAt of the round's responses counted.
-	AsOf time.Time `json:"asOf"`
-	// Groups has one entry per respondent kind (and scale), learner before
-	// staff.
-	Groups   []SurveyGroup `json:"groups"`
-	Measured Measured      `json:"measured"`
-}
-
-// SurveyGroup is the responses of one kind of respondent to one round.
-type SurveyGroup struct {
-	Respondent string     `json:"respondent"`
-	ScaleMin   int        `json:"scaleMin"`
-	ScaleMax   int        `json:"scaleMax"`
-	Responses  int        `json:"responses"`
-	Items      []ItemMean `json:"items"`
-	// Overall is the mean over responses of each response's mean score
-	// (null if no response scored an item, which the ledger never records).
-	Overall *float64 `json:"overall"`
-}
-
-// ItemMean is the mean score of one item.
-type ItemMean struct {
-	ItemID    string  `json:"itemId"`
-	Responses int     `json:"responses"`
-	Mean      float64 `json:"mean"`
 }
 
 // Measured is the overall proficiency rate as of a round's AsOf
@@ -593,93 +563,6 @@ func (p *Projection) wins(scope []*learner, q Query) []Win {
 		}
 		out = append(out, w)
 	}
-	return out
-}
-
-func (p *Projection) perceived(s *school, scope []*learner, q Query) []SurveyRound {
-	type groupKey struct {
-		respondent         domain.Respondent
-		scaleMin, scaleMax int
-	}
-	type itemSum struct{ n, sum int }
-	type group struct {
-		responses int
-		scored    int     // responses with at least one item
-		meanSum   float64 // sum of each scored response's mean, in stream order
-		items     map[string]*itemSum
-	}
-	type round struct {
-		asOf   time.Time
-		groups map[groupKey]*group
-	}
-	rounds := map[string]*round{}
-	for _, r := range s.responses {
-		if !q.inWindow(r.occurredAt) || (q.Cohort != "" && r.cohort != q.Cohort) {
-			continue
-		}
-		rd := rounds[r.round]
-		if rd == nil {
-			rd = &round{asOf: r.occurredAt, groups: map[groupKey]*group{}}
-			rounds[r.round] = rd
-		}
-		if r.occurredAt.After(rd.asOf) {
-			rd.asOf = r.occurredAt
-		}
-		k := groupKey{r.respondent, r.scaleMin, r.scaleMax}
-		g := rd.groups[k]
-		if g == nil {
-			g = &group{items: map[string]*itemSum{}}
-			rd.groups[k] = g
-		}
-		g.responses++
-		total := 0
-		for _, it := range r.items {
-			total += it.Score
-			is := g.items[it.ItemID]
-			if is == nil {
-				is = &itemSum{}
-				g.items[it.ItemID] = is
-			}
-			is.n++
-			is.sum += it.Score
-		}
-		if len(r.items) > 0 {
-			g.scored++
-			g.meanSum += float64(total) / float64(len(r.items))
-		}
-	}
-	out := make([]SurveyRound, 0, len(rounds))
-	for id, rd := range rounds {
-		sr := SurveyRound{RoundID: id, AsOf: rd.asOf}
-		for k, g := range rd.groups {
-			sg := SurveyGroup{
-				Respondent: string(k.respondent),
-				ScaleMin:   k.scaleMin,
-				ScaleMax:   k.scaleMax,
-				Responses:  g.responses,
-				Items:      make([]ItemMean, 0, len(g.items)),
-			}
-			if g.scored > 0 {
-				v := round12(g.meanSum / float64(g.scored))
-				sg.Overall = &v
-			}
-			for item, is := range g.items {
-				sg.Items = append(sg.Items, ItemMean{ItemID: item, Responses: is.n, Mean: round12(float64(is.sum) / float64(is.n))})
-			}
-			slices.SortFunc(sg.Items, func(a, b ItemMean) int { return cmp.Compare(a.ItemID, b.ItemID) })
-			sr.Groups = append(sr.Groups, sg)
-		}
-		slices.SortFunc(sr.Groups, func(a, b SurveyGroup) int {
-			return cmp.Or(cmp.Compare(a.Respondent, b.Respondent), cmp.Compare(a.ScaleMin, b.ScaleMin), cmp.Compare(a.ScaleMax, b.ScaleMax))
-		})
-		at := cut{t: rd.asOf, set: true, inclusive: true}
-		prof := p.proficiency(scope, at)
-		sr.Measured = Measured{AsOf: rd.asOf, Learners: prof.Learners, Overall: prof.Overall}
-		out = append(out, sr)
-	}
-	slices.SortFunc(out, func(a, b SurveyRound) int {
-		return cmp.Or(a.AsOf.Compare(b.AsOf), cmp.Compare(a.RoundID, b.RoundID))
-	})
 	return out
 }
 

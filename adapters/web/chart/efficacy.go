@@ -25,6 +25,9 @@ type Figures struct {
 	Perceived     Figure
 	// WinsFeed lists the newest standards met, newest first.
 	WinsFeed Table
+	// Surveys lists each survey round's subscale means and response
+	// rate (survey.go).
+	Surveys Table
 }
 
 // FromReport draws every chart of r. The charts' IDs are prefix followed by
@@ -33,7 +36,7 @@ func FromReport(prefix string, r efficacy.Report) (Figures, error) {
 	if err := checkID(prefix); err != nil {
 		return Figures{}, err
 	}
-	out := Figures{Scope: Scope(r.Query), WinsFeed: WinsTable(r.Wins)}
+	out := Figures{Scope: Scope(r.Query), WinsFeed: WinsTable(r.Wins), Surveys: SurveyTable(r.Perceived)}
 	for _, c := range []struct {
 		dst *Figure
 		r   interface{ Render() (Figure, error) }
@@ -225,15 +228,25 @@ func TimeToMasteryChart(id string, t efficacy.TimeToMastery) RangeChart {
 // on its own scale, lowest answer 0%, highest 100%, so that it shares the
 // axis of the measured rate; the table also gives the mean itself.
 func PerceivedChart(id string, rounds []efficacy.SurveyRound) LineChart {
+	// A series is one kind of respondent on one scale and one instrument
+	// version (none for the ledger's own items): a line never joins
+	// rounds of two instruments or versions.
 	type key struct {
 		respondent string
 		lo, hi     int
+		instrument string
+	}
+	instrumentOf := func(r efficacy.SurveyRound) string {
+		if r.Instrument == nil {
+			return ""
+		}
+		return fmt.Sprintf("%s, version %d", r.Instrument.Title, r.Instrument.Version)
 	}
 	var groups []key
 	seen := map[key]bool{}
 	for _, r := range rounds {
 		for _, g := range r.Groups {
-			k := key{g.Respondent, g.ScaleMin, g.ScaleMax}
+			k := key{g.Respondent, g.ScaleMin, g.ScaleMax, instrumentOf(r)}
 			if !seen[k] {
 				seen[k] = true
 				groups = append(groups, k)
@@ -251,10 +264,13 @@ func PerceivedChart(id string, rounds []efficacy.SurveyRound) LineChart {
 		Extra:    []string{"As of"},
 	}
 	slices.SortFunc(groups, func(a, b key) int {
-		return cmp.Or(cmp.Compare(a.respondent, b.respondent), cmp.Compare(a.lo, b.lo), cmp.Compare(a.hi, b.hi))
+		return cmp.Or(cmp.Compare(a.respondent, b.respondent), cmp.Compare(a.lo, b.lo), cmp.Compare(a.hi, b.hi), cmp.Compare(a.instrument, b.instrument))
 	})
 	for _, k := range groups {
 		name := fmt.Sprintf("%s, perceived (%d–%d)", respondentName(k.respondent), k.lo, k.hi)
+		if k.instrument != "" {
+			name = fmt.Sprintf("%s, perceived on %s (%d–%d)", respondentName(k.respondent), k.instrument, k.lo, k.hi)
+		}
 		c.Series = append(c.Series, Series{Name: name})
 		c.Extra = append(c.Extra, name+", mean answer", name+", responses")
 	}
@@ -266,7 +282,7 @@ func PerceivedChart(id string, rounds []efficacy.SurveyRound) LineChart {
 			var placed *float64
 			mean, responses := Missing, "0"
 			for _, g := range r.Groups {
-				if (key{g.Respondent, g.ScaleMin, g.ScaleMax}) != k {
+				if (key{g.Respondent, g.ScaleMin, g.ScaleMax, instrumentOf(r)}) != k {
 					continue
 				}
 				responses = count(g.Responses)
