@@ -235,3 +235,72 @@ func TestConformanceSuiteStatements(t *testing.T) {
 		t.Errorf("listed %v (more %q), want the %d accepted %v", listed, result.More, len(accepted), accepted)
 	}
 }
+
+// signedCase is one request of testdata/adl/signed.json: a multipart body
+// the suite's helper.signStatement built, as the named `it` builds it.
+type signedCase struct {
+	File     string `json:"file"`
+	Describe string `json:"describe"`
+	It       string `json:"it"`
+	Expect   []int  `json:"expect"`
+	Boundary string `json:"boundary"`
+	Body     string `json:"body"`
+}
+
+// TestConformanceSuiteSignedStatements replays the suite's signed-statement
+// requests (E.Data2.6-SignedStatements.js, and the signed duration case of
+// 4.2.7): a statement signed with RS256, RS384 or RS512 is stored with its
+// signature attachment; a signature of another content type, algorithm or
+// payload is a 400 that writes nothing.
+func TestConformanceSuiteSignedStatements(t *testing.T) {
+	l := startLRS(t)
+	l.admin("POST", "/v1/schools", map[string]any{"schoolId": "north", "name": "North"}, http.StatusCreated)
+	raw, err := os.ReadFile(filepath.Join("testdata", "adl", "signed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []signedCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 8 {
+		t.Fatalf("signed.json holds %d cases, want the suite's 8", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.It, func(t *testing.T) {
+			tl := &lrs{t: t, url: l.url, client: l.client, store: l.store}
+			before := tl.lastPosition()
+			req := tl.xapiRequest(toolToken, "POST", "", []byte(c.Body))
+			req.Header.Set("Content-Type", "multipart/mixed; boundary="+c.Boundary)
+			resp, err := tl.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !slices.Contains(c.Expect, resp.StatusCode) {
+				t.Fatalf("%s: %q: status %d, want %v: %s", c.File, c.It, resp.StatusCode, c.Expect, out)
+			}
+			if resp.StatusCode != http.StatusOK {
+				if after := tl.lastPosition(); after != before {
+					t.Errorf("rejected statement wrote events: position %d, was %d", after, before)
+				}
+				return
+			}
+			var ids []string
+			if err := json.Unmarshal(out, &ids); err != nil || len(ids) != 1 {
+				t.Fatalf("answer %s: want one id (%v)", out, err)
+			}
+			status, got := sendStatements(t, tl, "GET", "?statementId="+ids[0], nil)
+			var st struct {
+				Attachments []struct {
+					UsageType string `json:"usageType"`
+				} `json:"attachments"`
+			}
+			if status != http.StatusOK || json.Unmarshal(got, &st) != nil || len(st.Attachments) != 1 ||
+				st.Attachments[0].UsageType != "http://adlnet.gov/expapi/attachments/signature" {
+				t.Errorf("GET statementId=%s: status %d, %s: want the statement with its signature attachment", ids[0], status, got)
+			}
+		})
+	}
+}

@@ -315,6 +315,15 @@ func prepare(list []any, byHash map[string]domain.StatementAttachment) ([]pendin
 		}
 		p := pending{checked: c}
 		for _, d := range c.decls {
+			if d.usageType == usageSignature {
+				a, sent := byHash[d.sha2]
+				if err := checkSignature(c.stmt, d, a.Content, sent); err != nil {
+					if len(list) > 1 {
+						return nil, fmt.Errorf("statement %d: %w", i, err)
+					}
+					return nil, err
+				}
+			}
 			if d.fileURL && byHash[d.sha2].SHA2 == "" {
 				continue
 			}
