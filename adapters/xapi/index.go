@@ -27,6 +27,10 @@ type Index struct {
 	learners  map[string]string // learner id -> school id
 	// evidence derived from each statement, by statement id.
 	evidence map[string][]derived
+	// activities holds, by school and activity id, the definition merged
+	// from every statement of the school that names the activity (the
+	// Activities resource).
+	activities map[string]map[string]obj
 	// position is the last position applied.
 	position uint64
 }
@@ -76,7 +80,8 @@ type entry struct {
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{byID: make(map[string]*entry), schools: make(map[string]*schoolXAPI), caseURIs: make(map[string][]target),
-		standards: make(map[string]*standardInfo), learners: make(map[string]string), evidence: make(map[string][]derived)}
+		standards: make(map[string]*standardInfo), learners: make(map[string]string), evidence: make(map[string][]derived),
+		activities: make(map[string]map[string]obj)}
 }
 
 // Apply implements projections.Model.
@@ -147,6 +152,7 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 		}
 		x.byID[en.id] = en
 		x.list = append(x.list, en)
+		x.noteActivities(ev.SchoolID, stmt)
 		if t := x.byID[ev.Voids]; ev.Voids != "" && t != nil && t.school == ev.SchoolID && t.voids == "" && t.voidedBy == "" {
 			t.voidedBy = en.id
 		}
