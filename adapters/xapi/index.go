@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -329,5 +330,21 @@ func (x *Index) schoolEntries(school string) []entry {
 			out = append(out, *e)
 		}
 	}
+	return out
+}
+
+// statementSchools returns the schools that hold statements, sorted.
+func (x *Index) statementSchools() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range x.list {
+		if !seen[e.school] {
+			seen[e.school] = true
+			out = append(out, e.school)
+		}
+	}
+	sort.Strings(out)
 	return out
 }

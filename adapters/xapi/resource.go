@@ -472,11 +472,11 @@ func (rs *Resource) store(ctx context.Context, p access.Principal, list []pendin
 				// It voids a statement of this batch: the Index must know it.
 				rs.wait(ctx, last)
 			}
-			rec, err := rs.storeVoiding(ctx, p, s, w.Statement)
+			pos, err := rs.storeVoiding(ctx, p, s, w.Statement)
 			if err != nil {
 				return nil, err
 			}
-			last = max(last, rec.Position)
+			last = max(last, pos)
 			continue
 		}
 		a, _ := s.stmt["actor"].(obj)
@@ -574,9 +574,15 @@ func (rs *Resource) prepareWrite(p access.Principal, s pending, stored string) (
 }
 
 // storeVoiding stores a voiding statement in the stream of the statement
-// it voids (if the school holds it), then retracts that statement's
-// evidence.
-func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pending, cmd domain.RecordStatement) (domain.RecordedEvent, error) {
+// it voids (if the school holds it) and returns the last position
+// written. The retractions of the evidence its target gave go in the same
+// append where that evidence is in the same stream (the target stored in
+// its learner's stream), so that no crash leaves a voided statement's
+// evidence current; evidence in another stream (a statement linked late
+// keeps its place in the school's stream, its evidence went to the
+// learner's) is retracted by a second append after it, and a crash in
+// between is repaired by Repair or the next Realign.
+func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pending, cmd domain.RecordStatement) (uint64, error) {
 	learner := ""
 	t, known := rs.cfg.Index.lookup(s.voids)
 	if known && t.school == p.School {
@@ -587,19 +593,36 @@ func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pend
 			learner = rs.cfg.Index.learnerOf(p.School, a)
 		}
 	}
-	rec, err := rs.cfg.Service.RecordStatement(ctx, learner, cmd)
+	w := service.StatementWrite{Statement: cmd}
+	var later []derived
+	if known {
+		for _, d := range rs.cfg.Index.derivedOf(t.id) {
+			switch {
+			case d.retracted:
+			case d.learnerID == learner:
+				w.Retractions = append(w.Retractions, retraction(t.id, cmd.StatementID, d, cmd.Actor, cmd.OccurredAt))
+			default:
+				later = append(later, d)
+			}
+		}
+	}
+	recs, err := rs.cfg.Service.RecordStatements(ctx, p.School, learner, []service.StatementWrite{w})
 	if learner != "" && learnerGone(err) {
-		rec, err = rs.cfg.Service.RecordStatement(ctx, "", cmd)
+		w.Retractions = nil
+		recs, err = rs.cfg.Service.RecordStatements(ctx, p.School, "", []service.StatementWrite{w})
 	}
 	var reused *domain.EventIDConflictError
 	if errors.As(err, &reused) {
-		return domain.RecordedEvent{}, &conflictError{id: s.id}
+		return 0, &conflictError{id: s.id}
 	}
 	if err != nil {
-		return domain.RecordedEvent{}, fmt.Errorf("store statement %s: %w", s.id, err)
+		return 0, fmt.Errorf("store statement %s: %w", s.id, err)
 	}
-	if known {
-		rs.retract(ctx, t.id, rec)
+	for _, d := range later {
+		c := retraction(t.id, cmd.StatementID, d, recs[0].Actor, recs[0].OccurredAt)
+		if _, err := rs.cfg.Service.RetractStatementEvidence(ctx, d.learnerID, c); err != nil {
+			rs.logRefusal("retract evidence", t.id, err)
+		}
 	}
-	return rec, nil
+	return recs[len(recs)-1].Position, nil
 }
