@@ -159,8 +159,8 @@ func signedMatches(signed, sent obj) bool {
 
 // equivalent compares two statement values as the statement comparison
 // rules ask: numbers by value, timestamps as instants, durations to the
-// hundredth of a second, UUIDs and language tags without case, a Group's
-// members in any order.
+// hundredth of a second, UUIDs and language tags without case (IRIs with
+// it), a Group's members in any order.
 func equivalent(key string, a, b any) bool {
 	switch x := a.(type) {
 	case obj:
@@ -217,7 +217,14 @@ func equivalent(key string, a, b any) bool {
 			}
 		case "duration":
 			return truncDuration(x) == truncDuration(y)
-		case "id", "registration", "language":
+		case "id", "registration":
+			// A statement's or StatementRef's id is a UUID, whose hex
+			// has no case; an activity's or verb's id is an IRI, which
+			// has.
+			if validUUID(x) && validUUID(y) {
+				return strings.EqualFold(x, y)
+			}
+		case "language":
 			return strings.EqualFold(x, y)
 		}
 		return x == y

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,6 +110,14 @@ func TestCheckSignature(t *testing.T) {
 		}, true},
 		{"duration differing in the hundredths", func() string {
 			return a.sign(t, map[string]any{"alg": "RS256"}, `{`+base+`,"timestamp":"2026-01-02T10:00:00Z","result":{"duration":"PT1.24S"}}`)
+		}, true},
+		{"the statement id in upper case, a language tag in another case", func() string {
+			return a.sign(t, map[string]any{"alg": "RS384"}, `{"id":"0B5E4C5A-8A4B-4BB3-9A4B-4B3A4B2A1C00",`+
+				strings.Replace(base, `"en-US"`, `"EN-us"`, 1)+`,"timestamp":"2026-01-02T10:00:00Z","result":{"duration":"PT1.23S"}}`)
+		}, false},
+		{"an activity id in another case", func() string {
+			return a.sign(t, map[string]any{"alg": "RS256"}, `{`+strings.Replace(base, "example.org/a", "example.org/A", 1)+
+				`,"timestamp":"2026-01-02T10:00:00Z","result":{"duration":"PT1.23S"}}`)
 		}, true},
 		{"algorithm none", func() string {
 			return a.sign(t, map[string]any{"alg": "none"}, `{`+base+`,"timestamp":"2026-01-02T10:00:00Z","result":{"duration":"PT1.23S"}}`)
