@@ -32,6 +32,9 @@ type Index struct {
 	// from every statement of the school that names the activity (the
 	// Activities resource).
 	activities map[string]map[string]obj
+	// agentNamesBy holds, by school and agent identifier (agentIFI), the
+	// names the school's statements gave the agent (the Agents resource).
+	agentNamesBy map[string]map[string][]string
 	// position is the last position applied.
 	position uint64
 }
@@ -82,7 +85,7 @@ type entry struct {
 func NewIndex() *Index {
 	return &Index{byID: make(map[string]*entry), schools: make(map[string]*schoolXAPI), caseURIs: make(map[string][]target),
 		standards: make(map[string]*standardInfo), learners: make(map[string]string), evidence: make(map[string][]derived),
-		activities: make(map[string]map[string]obj)}
+		activities: make(map[string]map[string]obj), agentNamesBy: make(map[string]map[string][]string)}
 }
 
 // Apply implements projections.Model.
@@ -154,6 +157,7 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 		x.byID[en.id] = en
 		x.list = append(x.list, en)
 		x.noteActivities(ev.SchoolID, stmt)
+		x.noteAgents(ev.SchoolID, stmt)
 		if t := x.byID[ev.Voids]; ev.Voids != "" && t != nil && t.school == ev.SchoolID && t.voids == "" && t.voidedBy == "" {
 			t.voidedBy = en.id
 		}

@@ -500,3 +500,56 @@ func TestActivitiesResource(t *testing.T) {
 	req.Header.Set("X-Experience-API-Version", "2.0.0")
 	l.do(req, http.StatusForbidden)
 }
+
+// getAgent answers GET /xapi/agents?agent=agent as token.
+func (l *lrs) getAgent(token, agent string, want int) map[string]any {
+	l.t.Helper()
+	req, _ := http.NewRequest("GET", l.url+"/xapi/agents?agent="+url.QueryEscape(agent), nil)
+	req.SetBasicAuth("any-user", token)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	out := l.do(req, want)
+	var p map[string]any
+	if want == http.StatusOK {
+		if err := json.Unmarshal(out, &p); err != nil {
+			l.t.Fatalf("person %s: %v", out, err)
+		}
+	}
+	return p
+}
+
+// TestAgentsResource: an agent is answered as a Person with its identifier
+// and the names its school's statements gave it (4.1.6.3 of the suite).
+func TestAgentsResource(t *testing.T) {
+	l := startLRS(t)
+	l.school()
+	s := stmt("https://example.org/a", nil)
+	l.post(s)
+	s["actor"] = map[string]any{"mbox": "mailto:sam@example.org", "name": "Samuel"}
+	l.post(s)
+	cases := []struct {
+		name, token, agent string
+		want               map[string]any
+	}{
+		{"an agent the school's statements name", toolToken, `{"mbox":"mailto:sam@example.org"}`,
+			map[string]any{"objectType": "Person", "name": []any{"Sam", "Samuel"}, "mbox": []any{"mailto:sam@example.org"}}},
+		{"the same agent for another school", southTool, `{"mbox":"mailto:sam@example.org"}`,
+			map[string]any{"objectType": "Person", "mbox": []any{"mailto:sam@example.org"}}},
+		{"an agent never seen", toolToken, `{"objectType":"Agent","account":{"homePage":"https://tool.example","name":"kim"}}`,
+			map[string]any{"objectType": "Person", "account": []any{map[string]any{"homePage": "https://tool.example", "name": "kim"}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tl := &lrs{t: t, url: l.url, client: l.client, store: l.store}
+			if got := tl.getAgent(c.token, c.agent, http.StatusOK); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("person %v, want %v", got, c.want)
+			}
+		})
+	}
+	for _, bad := range []string{`{"name":"no identifier"}`, `{"objectType":"Group","mbox":"mailto:g@example.org"}`, `not json`, `{"mbox":"sam@example.org"}`} {
+		l.getAgent(toolToken, bad, http.StatusBadRequest)
+	}
+	req, _ := http.NewRequest("GET", l.url+"/xapi/agents", nil)
+	req.SetBasicAuth("any-user", toolToken)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	l.do(req, http.StatusBadRequest)
+}
