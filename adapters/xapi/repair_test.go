@@ -22,11 +22,6 @@ type countingService struct {
 	appends, retractions atomic.Int64
 }
 
-func (c *countingService) RecordStatement(ctx context.Context, learnerID string, cmd domain.RecordStatement) (domain.RecordedEvent, error) {
-	c.appends.Add(1)
-	return c.Service.RecordStatement(ctx, learnerID, cmd)
-}
-
 func (c *countingService) RecordStatementEvidence(ctx context.Context, learnerID string, cmd domain.RecordStatementEvidence) (domain.RecordedEvent, error) {
 	c.appends.Add(1)
 	return c.Service.RecordStatementEvidence(ctx, learnerID, cmd)

@@ -30,7 +30,6 @@ const Version = "2.0.0"
 // Service is what the resource writes with; domain/service.Service is one.
 // Errors are the service's (see its package).
 type Service interface {
-	RecordStatement(ctx context.Context, learnerID string, c domain.RecordStatement) (domain.RecordedEvent, error)
 	RecordStatementEvidence(ctx context.Context, learnerID string, c domain.RecordStatementEvidence) (domain.RecordedEvent, error)
 	RetractStatementEvidence(ctx context.Context, learnerID string, c domain.RetractStatementEvidence) (domain.RecordedEvent, error)
 	RecordStatements(ctx context.Context, schoolID, learnerID string, writes []service.StatementWrite) ([]domain.RecordedEvent, error)
@@ -594,12 +593,13 @@ func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pend
 		}
 	}
 	w := service.StatementWrite{Statement: cmd}
-	var later []derived
+	var same, later []derived
 	if known {
 		for _, d := range rs.cfg.Index.derivedOf(t.id) {
 			switch {
 			case d.retracted:
 			case d.learnerID == learner:
+				same = append(same, d)
 				w.Retractions = append(w.Retractions, retraction(t.id, cmd.StatementID, d, cmd.Actor, cmd.OccurredAt))
 			default:
 				later = append(later, d)
@@ -608,7 +608,11 @@ func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pend
 	}
 	recs, err := rs.cfg.Service.RecordStatements(ctx, p.School, learner, []service.StatementWrite{w})
 	if learner != "" && learnerGone(err) {
+		// The learner is withdrawn: the voiding statement goes to the
+		// school's stream, the retractions after it, as the domain
+		// allows them.
 		w.Retractions = nil
+		later = append(later, same...)
 		recs, err = rs.cfg.Service.RecordStatements(ctx, p.School, "", []service.StatementWrite{w})
 	}
 	var reused *domain.EventIDConflictError
