@@ -35,6 +35,8 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/xapi/statements", rule: access.XAPITools, basic: true, handle: s.xapiStatements},
 		{method: "PUT", path: "/xapi/statements", rule: access.XAPITools, basic: true, maxBody: MaxStatementBytes, handle: s.xapiStatements},
 		{method: "POST", path: "/xapi/statements", rule: access.XAPITools, basic: true, maxBody: MaxStatementBytes, handle: s.xapiStatements},
+		{method: "GET", path: "/xapi/activities", rule: access.XAPITools, basic: true, handle: s.xapiActivities},
+		{method: "GET", path: "/xapi/agents", rule: access.XAPITools, basic: true, handle: s.xapiAgents},
 		{method: "GET", path: "/xapi/about", public: true, handle: s.xapiAbout},
 
 		{method: "POST", path: "/v1/learners/{learnerId}/withdrawal", rule: access.AdminOfLearner, handle: s.withdrawLearner},

@@ -17,6 +17,10 @@ type XAPI interface {
 	// Statements serves /xapi/statements for p and answers every request
 	// itself, errors included.
 	Statements(w http.ResponseWriter, r *http.Request, p Principal) error
+	// Activities and Agents serve /xapi/activities and /xapi/agents for
+	// p, like Statements.
+	Activities(w http.ResponseWriter, r *http.Request, p Principal) error
+	Agents(w http.ResponseWriter, r *http.Request, p Principal) error
 	// About serves /xapi/about.
 	About(w http.ResponseWriter, r *http.Request) error
 	// Realign derives the evidence a school's new alignment or agent link
@@ -34,6 +38,20 @@ func (s *Server) xapiStatements(w http.ResponseWriter, r *http.Request) error {
 		return &notReady{fmt.Errorf("the xAPI resource is not configured")}
 	}
 	return s.cfg.XAPI.Statements(w, r, principalFrom(r.Context()))
+}
+
+func (s *Server) xapiActivities(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.XAPI == nil {
+		return &notReady{fmt.Errorf("the xAPI resource is not configured")}
+	}
+	return s.cfg.XAPI.Activities(w, r, principalFrom(r.Context()))
+}
+
+func (s *Server) xapiAgents(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.XAPI == nil {
+		return &notReady{fmt.Errorf("the xAPI resource is not configured")}
+	}
+	return s.cfg.XAPI.Agents(w, r, principalFrom(r.Context()))
 }
 
 func (s *Server) xapiAbout(w http.ResponseWriter, r *http.Request) error {

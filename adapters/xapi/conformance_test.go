@@ -1,14 +1,17 @@
 package xapi_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -17,14 +20,41 @@ import (
 // 2ec25f2eb8ccfcb7cb63ec2679dbd965f9f6ffdc, MIT licence): statement cases of
 // its test/v2_0 requirement files, each named by the file that runs it, the
 // configuration (test/v2_0/configs/<config>.js) that defines it and its `it`
-// title, with the status the suite expects of a POST to /statements. The
-// statements are the suite's templates expanded as its helper expands them,
-// in testdata/adl/<config>.json (testdata/adl/SOURCES.md). The whole suite
+// title, with the status the suite expects of a POST to /statements (or of
+// the PUT a case of statementresource.json names, with its statementId).
+// The statements are the suite's templates expanded as its helper expands
+// them, in testdata/adl/<config>.json (testdata/adl/SOURCES.md). The whole suite
 // runs by scripts/xapi-conformance.sh (docs/xapi.md).
 var suiteCases = []struct {
 	file, config, it string
 	want             int
 }{
+	{"4.2.2.1-Actor-Requirements.js", "actors", `statement actor "objectType" should fail when not "Agent"`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "actors", `statement context instructor "objectType" should fail when not "Group"`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "actors", `statement substatement"s actor "objectType" should fail when not "Agent"`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement actor "name" should fail numeric`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement actor without "account", "mbox", "mbox_sha1sum", "openid" should fail`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement actor "account" should pass`, 200},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement actor "mbox_sha1sum" should pass`, 200},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement actor "openid" should pass`, 200},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement context instructor "mbox" should pass`, 200},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement substatement"s agent "account" should pass`, 200},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement actor does not require objectType`, 200},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement actor "mbox" cannot be used with "account"`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "agents", `statement authority "openid" cannot be used with "mbox_sha1sum"`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "groups", `statement actor anonymous group missing member`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "groups", `statement actor requires member type "array"`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "groups", `statement actor "mbox_sha1sum" cannot be used with "openid`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "ifis", `statement actor "agent mbox" not mailto:email address`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "ifis", `statement actor "group mbox_sha1sum" not string`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "ifis", `statement actor "agent openid" not URI`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "ifis", `statement actor "group account" property exists`, 200},
+	{"4.2.2.1-Actor-Requirements.js", "accountobjects", `statement actor "agent" account "homePage property is IRL`, 400},
+	{"4.2.2.1-Actor-Requirements.js", "accountobjects", `statement actor "group" account "name" property exists`, 400},
+	{"4.1.6.1-Statement-Resource.js", "statementresource", `should allow "/statements" PUT`, 204},
+	{"4.1.6.1-Statement-Resource.js", "statementresource", `should persist statement and return status 204`, 204},
+	{"4.1.6.1-Statement-Resource.js", "statementresource", `should persist statement using "statementId" parameter`, 204},
+	{"4.1.6.1-Statement-Resource.js", "statementresource", `should fail without using "statementId" parameter`, 400},
 	{"4.2.2.2-Verb-Requirements.js", "verbs", `statement verb missing "id"`, 400},
 	{"4.2.2.2-Verb-Requirements.js", "verbs", `statement verb "id" not IRI`, 400},
 	{"4.2.2.2-Verb-Requirements.js", "verbs", `statement verb "display" is numeric`, 400},
@@ -93,9 +123,13 @@ var suiteCases = []struct {
 
 // suiteStatement is one case of testdata/adl/<config>.json.
 type suiteStatement struct {
-	Describe  string          `json:"describe"`
-	It        string          `json:"it"`
-	Expect    []int           `json:"expect"`
+	Describe string `json:"describe"`
+	It       string `json:"it"`
+	Expect   []int  `json:"expect"`
+	// Method and Query are the request's when it is not a POST without
+	// parameters (statementresource.json's PUT cases).
+	Method    string          `json:"method"`
+	Query     string          `json:"query"`
 	Statement json.RawMessage `json:"statement"`
 }
 
@@ -169,18 +203,30 @@ func TestConformanceSuiteStatements(t *testing.T) {
 		t.Run(c.config+"/"+c.it, func(t *testing.T) {
 			tl := &lrs{t: t, url: l.url, client: l.client, store: l.store}
 			before := tl.lastPosition()
-			status, out := sendStatements(t, tl, "POST", "", s.Statement)
+			method := cmp.Or(s.Method, "POST")
+			status, out := sendStatements(t, tl, method, s.Query, s.Statement)
 			if status != c.want {
 				t.Fatalf("%s: %q (%s): status %d, want %d: %s", c.file, c.it, s.Describe, status, c.want, out)
 			}
-			if c.want != http.StatusOK {
+			if status == http.StatusBadRequest {
 				if after := tl.lastPosition(); after != before {
 					t.Errorf("rejected statement wrote events: position %d, was %d", after, before)
 				}
 				return
 			}
 			var ids []string
-			if err := json.Unmarshal(out, &ids); err != nil || len(ids) != 1 {
+			if method == "PUT" {
+				// A PUT answers 204 without a body; the id is the
+				// statementId sent.
+				if len(out) != 0 {
+					t.Errorf("PUT answered a body: %s", out)
+				}
+				q, err := url.ParseQuery(strings.TrimPrefix(s.Query, "?"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = []string{q.Get("statementId")}
+			} else if err := json.Unmarshal(out, &ids); err != nil || len(ids) != 1 {
 				t.Fatalf("answer %s: want one id (%v)", out, err)
 			}
 			accepted = append(accepted, ids[0])
@@ -233,5 +279,74 @@ func TestConformanceSuiteStatements(t *testing.T) {
 	sort.Strings(accepted)
 	if !slices.Equal(listed, accepted) || result.More != "" {
 		t.Errorf("listed %v (more %q), want the %d accepted %v", listed, result.More, len(accepted), accepted)
+	}
+}
+
+// signedCase is one request of testdata/adl/signed.json: a multipart body
+// the suite's helper.signStatement built, as the named `it` builds it.
+type signedCase struct {
+	File     string `json:"file"`
+	Describe string `json:"describe"`
+	It       string `json:"it"`
+	Expect   []int  `json:"expect"`
+	Boundary string `json:"boundary"`
+	Body     string `json:"body"`
+}
+
+// TestConformanceSuiteSignedStatements replays the suite's signed-statement
+// requests (E.Data2.6-SignedStatements.js, and the signed duration case of
+// 4.2.7): a statement signed with RS256, RS384 or RS512 is stored with its
+// signature attachment; a signature of another content type, algorithm or
+// payload is a 400 that writes nothing.
+func TestConformanceSuiteSignedStatements(t *testing.T) {
+	l := startLRS(t)
+	l.admin("POST", "/v1/schools", map[string]any{"schoolId": "north", "name": "North"}, http.StatusCreated)
+	raw, err := os.ReadFile(filepath.Join("testdata", "adl", "signed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []signedCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 8 {
+		t.Fatalf("signed.json holds %d cases, want the suite's 8", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.It, func(t *testing.T) {
+			tl := &lrs{t: t, url: l.url, client: l.client, store: l.store}
+			before := tl.lastPosition()
+			req := tl.xapiRequest(toolToken, "POST", "", []byte(c.Body))
+			req.Header.Set("Content-Type", "multipart/mixed; boundary="+c.Boundary)
+			resp, err := tl.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !slices.Contains(c.Expect, resp.StatusCode) {
+				t.Fatalf("%s: %q: status %d, want %v: %s", c.File, c.It, resp.StatusCode, c.Expect, out)
+			}
+			if resp.StatusCode != http.StatusOK {
+				if after := tl.lastPosition(); after != before {
+					t.Errorf("rejected statement wrote events: position %d, was %d", after, before)
+				}
+				return
+			}
+			var ids []string
+			if err := json.Unmarshal(out, &ids); err != nil || len(ids) != 1 {
+				t.Fatalf("answer %s: want one id (%v)", out, err)
+			}
+			status, got := sendStatements(t, tl, "GET", "?statementId="+ids[0], nil)
+			var st struct {
+				Attachments []struct {
+					UsageType string `json:"usageType"`
+				} `json:"attachments"`
+			}
+			if status != http.StatusOK || json.Unmarshal(got, &st) != nil || len(st.Attachments) != 1 ||
+				st.Attachments[0].UsageType != "http://adlnet.gov/expapi/attachments/signature" {
+				t.Errorf("GET statementId=%s: status %d, %s: want the statement with its signature attachment", ids[0], status, got)
+			}
+		})
 	}
 }

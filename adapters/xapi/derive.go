@@ -98,19 +98,28 @@ func (rs *Resource) derive(ctx context.Context, school, learner, statementID str
 	}
 }
 
-// retract retracts the evidence derived from a voided statement.
+// retract retracts, each by its own append, the current evidence derived
+// from a voided statement: the evidence a voiding statement could not
+// retract in its own append (another stream), or that a crash left.
 func (rs *Resource) retract(ctx context.Context, voided string, voiding domain.RecordedEvent) {
 	for _, d := range rs.cfg.Index.derivedOf(voided) {
 		if d.retracted {
 			continue
 		}
-		c := domain.RetractStatementEvidence{
-			Meta:       domain.Meta{EventID: domain.StatementRetractionID(d.evidenceID), OccurredAt: voiding.OccurredAt, Actor: voiding.Actor},
-			EvidenceID: d.evidenceID, Reason: fmt.Sprintf("xAPI statement %s voided by %s", voided, voiding.ID),
-		}
+		c := retraction(voided, voiding.ID.String(), d, voiding.Actor, voiding.OccurredAt)
 		if _, err := rs.cfg.Service.RetractStatementEvidence(ctx, d.learnerID, c); err != nil {
 			rs.logRefusal("retract evidence", voided, err)
 		}
+	}
+}
+
+// retraction is the command that retracts evidence d of statement voided,
+// voided by statement voiding. Its id derives from the evidence's, so
+// that retracting again writes nothing.
+func retraction(voided, voiding string, d derived, actor domain.Actor, occurred time.Time) domain.RetractStatementEvidence {
+	return domain.RetractStatementEvidence{
+		Meta:       domain.Meta{EventID: domain.StatementRetractionID(d.evidenceID), OccurredAt: occurred, Actor: actor},
+		EvidenceID: d.evidenceID, Reason: fmt.Sprintf("xAPI statement %s voided by %s", voided, voiding),
 	}
 }
 
@@ -167,6 +176,26 @@ func (rs *Resource) Realign(ctx context.Context, school string) error {
 		}
 		if missing {
 			rs.derive(ctx, school, learner, e.id, e.stmt, e.actor, e.occurred)
+		}
+	}
+	return nil
+}
+
+// Repair derives, for every school, the evidence its statements give and
+// the retractions its voided statements call for that are not in the log
+// (Realign, school by school), once the Index has applied position upTo:
+// what a crash between two appends left undone (a retraction in another
+// stream than its voiding statement, evidence in another stream than its
+// statement's). Derived ids are the same however often it runs, so what
+// is there already is not written again. Run it when the ledger starts,
+// with the log's last position then.
+func (rs *Resource) Repair(ctx context.Context, upTo uint64) error {
+	if err := rs.cfg.Projection.WaitFor(ctx, upTo); err != nil {
+		return fmt.Errorf("xapi repair: wait for the index: %w", err)
+	}
+	for _, school := range rs.cfg.Index.statementSchools() {
+		if err := rs.Realign(ctx, school); err != nil {
+			return fmt.Errorf("xapi repair: school %s: %w", school, err)
 		}
 	}
 	return nil

@@ -35,7 +35,11 @@ type lrs struct {
 	store  *sqlite.Store
 }
 
-func startLRS(t testing.TB) *lrs {
+func startLRS(t testing.TB) *lrs { return startLRSWith(t, nil) }
+
+// startLRSWith starts the ledger with the xAPI resource writing through
+// wrap(the service), if wrap is not nil.
+func startLRSWith(t testing.TB, wrap func(xapi.Service) xapi.Service) *lrs {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, t.TempDir(), nil)
@@ -59,9 +63,13 @@ func startLRS(t testing.TB) *lrs {
 	done := make(chan error, 1)
 	go func() { done <- engine.Run(runCtx) }()
 	svc := service.New(store, nil)
+	var xsvc xapi.Service = svc
+	if wrap != nil {
+		xsvc = wrap(svc)
+	}
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
 		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine, Tokens: tokens,
-		XAPI: xapi.New(xapi.Config{Service: svc, Index: index, Projection: engine}),
+		XAPI: xapi.New(xapi.Config{Service: xsvc, Index: index, Projection: engine}),
 	}))
 	t.Cleanup(func() {
 		srv.Close()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -27,6 +28,13 @@ type Index struct {
 	learners  map[string]string // learner id -> school id
 	// evidence derived from each statement, by statement id.
 	evidence map[string][]derived
+	// activities holds, by school and activity id, the definition merged
+	// from every statement of the school that names the activity (the
+	// Activities resource).
+	activities map[string]map[string]obj
+	// agentNamesBy holds, by school and agent identifier (agentIFI), the
+	// names the school's statements gave the agent (the Agents resource).
+	agentNamesBy map[string]map[string][]string
 	// position is the last position applied.
 	position uint64
 }
@@ -76,7 +84,8 @@ type entry struct {
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{byID: make(map[string]*entry), schools: make(map[string]*schoolXAPI), caseURIs: make(map[string][]target),
-		standards: make(map[string]*standardInfo), learners: make(map[string]string), evidence: make(map[string][]derived)}
+		standards: make(map[string]*standardInfo), learners: make(map[string]string), evidence: make(map[string][]derived),
+		activities: make(map[string]map[string]obj), agentNamesBy: make(map[string]map[string][]string)}
 }
 
 // Apply implements projections.Model.
@@ -147,6 +156,8 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 		}
 		x.byID[en.id] = en
 		x.list = append(x.list, en)
+		x.noteActivities(ev.SchoolID, stmt)
+		x.noteAgents(ev.SchoolID, stmt)
 		if t := x.byID[ev.Voids]; ev.Voids != "" && t != nil && t.school == ev.SchoolID && t.voids == "" && t.voidedBy == "" {
 			t.voidedBy = en.id
 		}
@@ -323,5 +334,21 @@ func (x *Index) schoolEntries(school string) []entry {
 			out = append(out, *e)
 		}
 	}
+	return out
+}
+
+// statementSchools returns the schools that hold statements, sorted.
+func (x *Index) statementSchools() []string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range x.list {
+		if !seen[e.school] {
+			seen[e.school] = true
+			out = append(out, e.school)
+		}
+	}
+	sort.Strings(out)
 	return out
 }

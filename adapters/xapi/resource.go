@@ -30,7 +30,6 @@ const Version = "2.0.0"
 // Service is what the resource writes with; domain/service.Service is one.
 // Errors are the service's (see its package).
 type Service interface {
-	RecordStatement(ctx context.Context, learnerID string, c domain.RecordStatement) (domain.RecordedEvent, error)
 	RecordStatementEvidence(ctx context.Context, learnerID string, c domain.RecordStatementEvidence) (domain.RecordedEvent, error)
 	RetractStatementEvidence(ctx context.Context, learnerID string, c domain.RetractStatementEvidence) (domain.RecordedEvent, error)
 	RecordStatements(ctx context.Context, schoolID, learnerID string, writes []service.StatementWrite) ([]domain.RecordedEvent, error)
@@ -315,6 +314,15 @@ func prepare(list []any, byHash map[string]domain.StatementAttachment) ([]pendin
 		}
 		p := pending{checked: c}
 		for _, d := range c.decls {
+			if d.usageType == usageSignature {
+				a, sent := byHash[d.sha2]
+				if err := checkSignature(c.stmt, d, a.Content, sent); err != nil {
+					if len(list) > 1 {
+						return nil, fmt.Errorf("statement %d: %w", i, err)
+					}
+					return nil, err
+				}
+			}
 			if d.fileURL && byHash[d.sha2].SHA2 == "" {
 				continue
 			}
@@ -463,11 +471,11 @@ func (rs *Resource) store(ctx context.Context, p access.Principal, list []pendin
 				// It voids a statement of this batch: the Index must know it.
 				rs.wait(ctx, last)
 			}
-			rec, err := rs.storeVoiding(ctx, p, s, w.Statement)
+			pos, err := rs.storeVoiding(ctx, p, s, w.Statement)
 			if err != nil {
 				return nil, err
 			}
-			last = max(last, rec.Position)
+			last = max(last, pos)
 			continue
 		}
 		a, _ := s.stmt["actor"].(obj)
@@ -565,9 +573,15 @@ func (rs *Resource) prepareWrite(p access.Principal, s pending, stored string) (
 }
 
 // storeVoiding stores a voiding statement in the stream of the statement
-// it voids (if the school holds it), then retracts that statement's
-// evidence.
-func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pending, cmd domain.RecordStatement) (domain.RecordedEvent, error) {
+// it voids (if the school holds it) and returns the last position
+// written. The retractions of the evidence its target gave go in the same
+// append where that evidence is in the same stream (the target stored in
+// its learner's stream), so that no crash leaves a voided statement's
+// evidence current; evidence in another stream (a statement linked late
+// keeps its place in the school's stream, its evidence went to the
+// learner's) is retracted by a second append after it, and a crash in
+// between is repaired by Repair or the next Realign.
+func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pending, cmd domain.RecordStatement) (uint64, error) {
 	learner := ""
 	t, known := rs.cfg.Index.lookup(s.voids)
 	if known && t.school == p.School {
@@ -578,19 +592,41 @@ func (rs *Resource) storeVoiding(ctx context.Context, p access.Principal, s pend
 			learner = rs.cfg.Index.learnerOf(p.School, a)
 		}
 	}
-	rec, err := rs.cfg.Service.RecordStatement(ctx, learner, cmd)
+	w := service.StatementWrite{Statement: cmd}
+	var same, later []derived
+	if known {
+		for _, d := range rs.cfg.Index.derivedOf(t.id) {
+			switch {
+			case d.retracted:
+			case d.learnerID == learner:
+				same = append(same, d)
+				w.Retractions = append(w.Retractions, retraction(t.id, cmd.StatementID, d, cmd.Actor, cmd.OccurredAt))
+			default:
+				later = append(later, d)
+			}
+		}
+	}
+	recs, err := rs.cfg.Service.RecordStatements(ctx, p.School, learner, []service.StatementWrite{w})
 	if learner != "" && learnerGone(err) {
-		rec, err = rs.cfg.Service.RecordStatement(ctx, "", cmd)
+		// The learner is withdrawn: the voiding statement goes to the
+		// school's stream, the retractions after it, as the domain
+		// allows them.
+		w.Retractions = nil
+		later = append(later, same...)
+		recs, err = rs.cfg.Service.RecordStatements(ctx, p.School, "", []service.StatementWrite{w})
 	}
 	var reused *domain.EventIDConflictError
 	if errors.As(err, &reused) {
-		return domain.RecordedEvent{}, &conflictError{id: s.id}
+		return 0, &conflictError{id: s.id}
 	}
 	if err != nil {
-		return domain.RecordedEvent{}, fmt.Errorf("store statement %s: %w", s.id, err)
+		return 0, fmt.Errorf("store statement %s: %w", s.id, err)
 	}
-	if known {
-		rs.retract(ctx, t.id, rec)
+	for _, d := range later {
+		c := retraction(t.id, cmd.StatementID, d, recs[0].Actor, recs[0].OccurredAt)
+		if _, err := rs.cfg.Service.RetractStatementEvidence(ctx, d.learnerID, c); err != nil {
+			rs.logRefusal("retract evidence", t.id, err)
+		}
 	}
-	return rec, nil
+	return recs[len(recs)-1].Position, nil
 }

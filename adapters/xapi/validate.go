@@ -633,8 +633,9 @@ func (c *checker) attachments(path string, v any) (declared []attachmentDecl) {
 				c.fail(ap+"."+k, "is required")
 			}
 		}
+		var usage string
 		if u, ok := o["usageType"]; ok {
-			c.iri(ap+".usageType", u)
+			usage = c.iri(ap+".usageType", u)
 		}
 		if d, ok := o["display"]; ok {
 			c.langMap(ap+".display", d)
@@ -665,14 +666,14 @@ func (c *checker) attachments(path string, v any) (declared []attachmentDecl) {
 		if hasURL {
 			c.iri(ap+".fileUrl", o["fileUrl"])
 		}
-		declared = append(declared, attachmentDecl{sha2: strings.ToLower(sha), contentType: ct, fileURL: hasURL})
+		declared = append(declared, attachmentDecl{sha2: strings.ToLower(sha), contentType: ct, usageType: usage, fileURL: hasURL})
 	}
 	return declared
 }
 
 type attachmentDecl struct {
-	sha2, contentType string
-	fileURL           bool
+	sha2, contentType, usageType string
+	fileURL                      bool
 }
 
 // body checks what a statement and a SubStatement share.

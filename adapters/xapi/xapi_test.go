@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -434,4 +436,120 @@ func TestWithdrawnLearnersStatementGoesToTheSchool(t *testing.T) {
 	if n := len(ofType[domain.EvidenceRecorded](l, domain.LearnerStream("l-0001"))); n != 0 {
 		t.Errorf("a withdrawn learner got %d evidence", n)
 	}
+}
+
+// getActivity answers GET /xapi/activities?activityId=id as token.
+func (l *lrs) getActivity(token, id string, want int) map[string]any {
+	l.t.Helper()
+	req, _ := http.NewRequest("GET", l.url+"/xapi/activities?activityId="+url.QueryEscape(id), nil)
+	req.SetBasicAuth("any-user", token)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	out := l.do(req, want)
+	var a map[string]any
+	if want == http.StatusOK {
+		if err := json.Unmarshal(out, &a); err != nil {
+			l.t.Fatalf("activity %s: %v", out, err)
+		}
+	}
+	return a
+}
+
+// TestActivitiesResource: an activity is answered with its definition
+// merged from the school's statements (4.1.6.4 of the suite), an unknown
+// one without a definition, and an id is the id as stored: the suite's IRI
+// case (4.2.7) posts ".../path/../slug" and asks for it and for
+// ".../slug"; one of them must come back as asked.
+func TestActivitiesResource(t *testing.T) {
+	l := startLRS(t)
+	l.school()
+	def := func(lang, name string) map[string]any {
+		s := stmt("https://example.org/act/merged", nil)
+		s["object"] = map[string]any{"objectType": "Activity", "id": "https://example.org/act/merged",
+			"definition": map[string]any{"type": "http://adlnet.gov/expapi/activities/meeting", "name": map[string]any{lang: name}}}
+		return s
+	}
+	l.post([]any{def("en-US", "example meeting"), def("fr-FR", "réunion")})
+	a := l.getActivity(toolToken, "https://example.org/act/merged", http.StatusOK)
+	want := map[string]any{"objectType": "Activity", "id": "https://example.org/act/merged",
+		"definition": map[string]any{"type": "http://adlnet.gov/expapi/activities/meeting",
+			"name": map[string]any{"en-US": "example meeting", "fr-FR": "réunion"}}}
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("merged activity %v, want %v", a, want)
+	}
+	if a := l.getActivity(southTool, "https://example.org/act/merged", http.StatusOK); a["definition"] != nil {
+		t.Errorf("another school's tool sees the definition: %v", a)
+	}
+
+	iriB := "http://example.com/path/../6b0c0f4e-5d2e-4d8a-9c1a-0d6a1b9e2f10"
+	iriA := "http://example.com/path/6b0c0f4e-5d2e-4d8a-9c1a-0d6a1b9e2f10"
+	l.post(stmt(iriB, nil))
+	a, b := l.getActivity(toolToken, iriA, http.StatusOK), l.getActivity(toolToken, iriB, http.StatusOK)
+	if a["id"] != iriA && b["id"] != iriB {
+		t.Errorf("activity %s answered %v, %s answered %v", iriA, a, iriB, b)
+	}
+	if a := l.getActivity(toolToken, "https://example.org/never-seen", http.StatusOK); a["objectType"] != "Activity" || a["id"] != "https://example.org/never-seen" || a["definition"] != nil {
+		t.Errorf("unknown activity %v", a)
+	}
+	l.getActivity(toolToken, "true", http.StatusBadRequest)
+	req, _ := http.NewRequest("GET", l.url+"/xapi/activities", nil)
+	req.SetBasicAuth("any-user", toolToken)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	l.do(req, http.StatusBadRequest)
+	req, _ = http.NewRequest("GET", l.url+"/xapi/activities?activityId=https://example.org/a", nil)
+	req.Header.Set("Authorization", "Bearer "+teacherToken)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	l.do(req, http.StatusForbidden)
+}
+
+// getAgent answers GET /xapi/agents?agent=agent as token.
+func (l *lrs) getAgent(token, agent string, want int) map[string]any {
+	l.t.Helper()
+	req, _ := http.NewRequest("GET", l.url+"/xapi/agents?agent="+url.QueryEscape(agent), nil)
+	req.SetBasicAuth("any-user", token)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	out := l.do(req, want)
+	var p map[string]any
+	if want == http.StatusOK {
+		if err := json.Unmarshal(out, &p); err != nil {
+			l.t.Fatalf("person %s: %v", out, err)
+		}
+	}
+	return p
+}
+
+// TestAgentsResource: an agent is answered as a Person with its identifier
+// and the names its school's statements gave it (4.1.6.3 of the suite).
+func TestAgentsResource(t *testing.T) {
+	l := startLRS(t)
+	l.school()
+	s := stmt("https://example.org/a", nil)
+	l.post(s)
+	s["actor"] = map[string]any{"mbox": "mailto:sam@example.org", "name": "Samuel"}
+	l.post(s)
+	cases := []struct {
+		name, token, agent string
+		want               map[string]any
+	}{
+		{"an agent the school's statements name", toolToken, `{"mbox":"mailto:sam@example.org"}`,
+			map[string]any{"objectType": "Person", "name": []any{"Sam", "Samuel"}, "mbox": []any{"mailto:sam@example.org"}}},
+		{"the same agent for another school", southTool, `{"mbox":"mailto:sam@example.org"}`,
+			map[string]any{"objectType": "Person", "mbox": []any{"mailto:sam@example.org"}}},
+		{"an agent never seen", toolToken, `{"objectType":"Agent","account":{"homePage":"https://tool.example","name":"kim"}}`,
+			map[string]any{"objectType": "Person", "account": []any{map[string]any{"homePage": "https://tool.example", "name": "kim"}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tl := &lrs{t: t, url: l.url, client: l.client, store: l.store}
+			if got := tl.getAgent(c.token, c.agent, http.StatusOK); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("person %v, want %v", got, c.want)
+			}
+		})
+	}
+	for _, bad := range []string{`{"name":"no identifier"}`, `{"objectType":"Group","mbox":"mailto:g@example.org"}`, `not json`, `{"mbox":"sam@example.org"}`} {
+		l.getAgent(toolToken, bad, http.StatusBadRequest)
+	}
+	req, _ := http.NewRequest("GET", l.url+"/xapi/agents", nil)
+	req.SetBasicAuth("any-user", toolToken)
+	req.Header.Set("X-Experience-API-Version", "2.0.0")
+	l.do(req, http.StatusBadRequest)
 }

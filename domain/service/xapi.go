@@ -79,18 +79,21 @@ func (s *Service) RetractStatementEvidence(ctx context.Context, learnerID string
 }
 
 // StatementWrite is one statement and the evidence derived from it, which
-// RecordStatements appends together.
+// RecordStatements appends together; for a voiding statement, the
+// retractions of the evidence its target gave in the same stream, so that
+// a statement is never voided while its evidence stays current.
 type StatementWrite struct {
-	Statement domain.RecordStatement
-	Evidence  []domain.RecordStatementEvidence
+	Statement   domain.RecordStatement
+	Evidence    []domain.RecordStatementEvidence
+	Retractions []domain.RetractStatementEvidence
 }
 
 // RecordStatements appends statements of school schoolID, each followed by
-// its derived evidence, to learnerID's stream (the school's when learnerID
+// its derived evidence and retractions, to learnerID's stream (the school's when learnerID
 // is empty, where no evidence goes) in one append: all are stored or none,
 // with one commit, so a statement is never stored without its evidence.
-// Evidence the domain refuses (a retired standard) is left out; the
-// statement is stored.
+// Evidence or a retraction the domain refuses (a retired standard, evidence
+// retracted already) is left out; the statement is stored.
 //
 // Returns *domain.EventIDConflictError if a statement id is stored in the
 // stream already (the caller answers a statement sent twice before it
@@ -156,6 +159,17 @@ attempts:
 					continue // no evidence from this statement for that component
 				}
 				data, err := s.packed(ctx, stream, e.Meta, ev)
+				if err != nil {
+					return nil, err
+				}
+				batch = append(batch, data)
+			}
+			for _, r := range w.Retractions {
+				ev, err := r.Decide(st.state.(*domain.LearnerState), now)
+				if err != nil {
+					continue // retracted already, or not this stream's
+				}
+				data, err := s.packed(ctx, stream, r.Meta, ev)
 				if err != nil {
 					return nil, err
 				}
