@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/projections/policy"
+	"github.com/masteryledger/ledger/projections/synthetic"
 )
 
 // researchInputs runs the demo and exports it twice: as is and
@@ -212,5 +216,40 @@ func TestResearchFitBKTOverDemo(t *testing.T) {
 	}
 	if !strings.HasPrefix(recs[1][len(recs[1])-1], "bkt,pL0=") {
 		t.Errorf("no --policy argument: %v", recs[1])
+	}
+}
+
+// Over the benchmarks' cohort every policy's confusion matrix has pairs
+// met by both and by neither, and a kappa: the cohort can tell policies
+// apart, which a cohort where every pair is met cannot.
+func TestResearchPoliciesOverMixedCohort(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synthetic.Populate(ctx, store, researchCohort(40)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(runOut(t, "research", "policies", "--data", dir, "--report", "agreement", "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if len(rows) != 1+len(policy.Defaults()) {
+		t.Fatalf("%d agreement rows, want one per default policy:\n%v", len(rows)-1, rows)
+	}
+	for _, r := range rows[1:] {
+		if r[col["both"]] == "0" || r[col["neither"]] == "0" || r[col["kappa"]] == "" {
+			t.Errorf("%s: both %s, neither %s, kappa %q: want pairs in both cells and a kappa",
+				r[col["policy"]], r[col["both"]], r[col["neither"]], r[col["kappa"]])
+		}
 	}
 }
