@@ -25,19 +25,7 @@ type policyFlags []policy.Policy
 func (p *policyFlags) String() string { return "" }
 
 func (p *policyFlags) Set(s string) error {
-	name, rest, _ := strings.Cut(s, ",")
-	params := map[string]float64{}
-	if rest != "" {
-		for _, kv := range strings.Split(rest, ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			f, err := strconv.ParseFloat(v, 64)
-			if !ok || err != nil {
-				return fmt.Errorf("--policy %q: want NAME[,k=v…] with numbers as values", s)
-			}
-			params[k] = f
-		}
-	}
-	pol, err := policy.Lookup(name, params)
+	pol, err := policy.Parse(s)
 	if err != nil {
 		return err
 	}
