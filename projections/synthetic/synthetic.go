@@ -3,8 +3,9 @@
 // who go through improvement cycles (evidence from every source, goals and
 // plans, agreements, not-yet attempts followed by plan adjustments, met
 // standards; with Options.NeverMet and Options.Late, also standards never
-// met and standards met only on a second goal). A second Populate on the same store adds another school whose
-// learners share the standards already published. Every event is decided by the domain's own decisions, so the
+// met and standards met only on a second goal). A second Populate on the
+// same store adds another school whose learners share the standards already
+// published. Every event is decided by the domain's own decisions, so the
 // histories are ones the ledger could hold.
 package synthetic
 
