@@ -629,3 +629,47 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// TestOpenAPIPolicyParameter: both policy comparisons document the policy
+// query parameter, and every example it gives is one the server accepts.
+func TestOpenAPIPolicyParameter(t *testing.T) {
+	doc := readOpenAPI(t)
+	want := []string{"GET /v1/learners/{learnerId}/standards/{standardId}/policies", "GET /v1/research/policies"}
+	for _, op := range doc.ops {
+		if !slices.Contains(want, op.id()) {
+			continue
+		}
+		want = slices.DeleteFunc(want, func(s string) bool { return s == op.id() })
+		found := false
+		for _, p := range doc.parameters(t, op.params) {
+			if p.name == "policy" && p.in == "query" && p.required != "true" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s (line %d): no optional query parameter policy", op.id(), op.line)
+		}
+	}
+	if len(want) != 0 {
+		t.Fatalf("not documented: %v", want)
+	}
+	examples := 0
+	for _, f := range blocks(t, doc.components["parameters"]["Policies"], 6) {
+		if f.key != "example" {
+			continue
+		}
+		for _, l := range f.body {
+			ex, ok := strings.CutPrefix(l.text, "- ")
+			if !ok {
+				continue
+			}
+			examples++
+			if _, err := policy.Parse(unquote(ex)); err != nil {
+				t.Errorf("line %d: example %q: %v", l.no, ex, err)
+			}
+		}
+	}
+	if examples == 0 {
+		t.Error("components/parameters/Policies gives no example")
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -174,12 +173,16 @@ func (s researchSource) eachEvent(ctx context.Context, fn func(domain.RecordedEv
 // load folds the source into the read model.
 func (s researchSource) load(ctx context.Context, progress *progressLine) (*researchData, error) {
 	d := &researchData{view: projections.NewView(noStreams{})}
+	// A set beside the list: looking each enrolment up in the list made
+	// the load quadratic in the number of learners.
+	seen := map[string]bool{}
 	err := s.eachEvent(ctx, func(e domain.RecordedEvent) error {
 		if err := d.view.Apply(e); err != nil {
 			return err
 		}
 		if e.Type == domain.TypeLearnerEnrolled {
-			if _, id, ok := domain.ParseStream(e.Stream); ok && !slices.Contains(d.learners, id) {
+			if _, id, ok := domain.ParseStream(e.Stream); ok && !seen[id] {
+				seen[id] = true
 				d.learners = append(d.learners, id)
 			}
 		}

@@ -4,10 +4,17 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/masteryledger/ledger/adapters/sqlite"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections/policy"
+	"github.com/masteryledger/ledger/projections/synthetic"
 )
 
 // researchInputs runs the demo and exports it twice: as is and
@@ -212,5 +219,120 @@ func TestResearchFitBKTOverDemo(t *testing.T) {
 	}
 	if !strings.HasPrefix(recs[1][len(recs[1])-1], "bkt,pL0=") {
 		t.Errorf("no --policy argument: %v", recs[1])
+	}
+}
+
+// Over the benchmarks' cohort every policy's confusion matrix has pairs
+// met by both and by neither, and a kappa: the cohort can tell policies
+// apart, which a cohort where every pair is met cannot.
+func TestResearchPoliciesOverMixedCohort(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := synthetic.Populate(ctx, store, researchCohort(40)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(runOut(t, "research", "policies", "--data", dir, "--report", "agreement", "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if len(rows) != 1+len(policy.Defaults()) {
+		t.Fatalf("%d agreement rows, want one per default policy:\n%v", len(rows)-1, rows)
+	}
+	for _, r := range rows[1:] {
+		if r[col["both"]] == "0" || r[col["neither"]] == "0" || r[col["kappa"]] == "" {
+			t.Errorf("%s: both %s, neither %s, kappa %q: want pairs in both cells and a kappa",
+				r[col["policy"]], r[col["both"]], r[col["neither"]], r[col["kappa"]])
+		}
+	}
+}
+
+// cutExport picks T just before the middle piece of evidence was recorded
+// in the export and writes the export as known at T: the events recorded
+// at or before it. An event after T must change nothing.
+func cutExport(t *testing.T, export string) (asOf, cut string) {
+	t.Helper()
+	raw, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	var evidenceAt []time.Time
+	at := make([]time.Time, len(lines))
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		var e struct {
+			Type       string    `json:"type"`
+			RecordedAt time.Time `json:"recordedAt"`
+		}
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		at[i] = e.RecordedAt
+		if e.Type == domain.TypeEvidenceRecorded {
+			evidenceAt = append(evidenceAt, e.RecordedAt)
+		}
+	}
+	if len(evidenceAt) < 2 {
+		t.Fatalf("the export holds %d pieces of evidence", len(evidenceAt))
+	}
+	tm := evidenceAt[len(evidenceAt)/2].Add(-time.Nanosecond)
+	var b strings.Builder
+	kept := 0
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "" && !at[i].After(tm) {
+			b.WriteString(l)
+			kept++
+		}
+	}
+	if kept == 0 || kept == len(lines) {
+		t.Fatalf("T = %s keeps %d of %d lines", tm, kept, len(lines))
+	}
+	cut = filepath.Join(t.TempDir(), "cut.ndjson")
+	if err := os.WriteFile(cut, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return tm.Format(time.RFC3339Nano), cut
+}
+
+// --as-known-at T gives, over the whole history (an export or the data
+// directory), what the history recorded up to T gives: the evidence and
+// retractions recorded after T change no transaction and no fit.
+func TestResearchAsKnownAt(t *testing.T) {
+	dir, plain, _ := researchInputs(t)
+	asOf, cut := cutExport(t, plain)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"datashop", []string{"datashop"}},
+		{"fit-bkt", []string{"fit-bkt", "--by", "component", "--holdout", "0.3", "--seed", "5", "--starts", "2"}},
+		{"policies", []string{"policies", "--format", "json"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"research"}, c.args...)
+			then := runOut(t, append(args, "--in", cut)...)
+			if got := runOut(t, append(args, "--in", plain, "--as-known-at", asOf)...); got != then {
+				t.Errorf("--in the whole export --as-known-at %s differs from the export cut at T:\n%s\nwant\n%s", asOf, got, then)
+			}
+			if got := runOut(t, append(args, "--data", dir, "--as-known-at", asOf)...); got != then {
+				t.Errorf("--data --as-known-at %s differs from the export cut at T", asOf)
+			}
+			if now := runOut(t, append(args, "--in", plain)...); now == then {
+				t.Errorf("the events after T changed nothing at all: T cuts nothing this command reads")
+			}
+		})
 	}
 }

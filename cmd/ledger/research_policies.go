@@ -25,19 +25,7 @@ type policyFlags []policy.Policy
 func (p *policyFlags) String() string { return "" }
 
 func (p *policyFlags) Set(s string) error {
-	name, rest, _ := strings.Cut(s, ",")
-	params := map[string]float64{}
-	if rest != "" {
-		for _, kv := range strings.Split(rest, ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			f, err := strconv.ParseFloat(v, 64)
-			if !ok || err != nil {
-				return fmt.Errorf("--policy %q: want NAME[,k=v…] with numbers as values", s)
-			}
-			params[k] = f
-		}
-	}
-	pol, err := policy.Lookup(name, params)
+	pol, err := policy.Parse(s)
 	if err != nil {
 		return err
 	}
@@ -125,7 +113,9 @@ func runResearchPolicies(ctx context.Context, args []string, getenv func(string)
 	if err != nil {
 		return fmt.Errorf("research policies: %w", err)
 	}
-	rep, err := comparePolicies(ctx, data, pols, progress)
+	// The agreement table alone needs no rows: at a million events they
+	// are a third of a million structs held only to be dropped.
+	rep, err := comparePolicies(ctx, data, pols, progress, *format == "json" || *report == "rows")
 	if err != nil {
 		return fmt.Errorf("research policies: %w", err)
 	}
@@ -147,8 +137,9 @@ func runResearchPolicies(ctx context.Context, args []string, getenv func(string)
 
 // comparePolicies runs every policy over every learner × standard with any
 // evidence or attempt: a pair where nothing happened would agree ("not
-// yet" twice) and inflate the agreement.
-func comparePolicies(ctx context.Context, d *researchData, pols []policy.Policy, progress *progressLine) (PolicyReport, error) {
+// yet" twice) and inflate the agreement. With rows false it fills the
+// agreement table only.
+func comparePolicies(ctx context.Context, d *researchData, pols []policy.Policy, progress *progressLine, rows bool) (PolicyReport, error) {
 	rep := PolicyReport{Events: d.events, Rows: []PolicyRow{}}
 	agree := make([]AgreementRow, len(pols))
 	days := make([][]float64, len(pols))
@@ -201,7 +192,9 @@ func comparePolicies(ctx context.Context, d *researchData, pols []policy.Policy,
 					days[i] = append(days[i], *row.DaysToMastery)
 				}
 				agree[i].Confusion.Add(res.Mastered, met)
-				rep.Rows = append(rep.Rows, row)
+				if rows {
+					rep.Rows = append(rep.Rows, row)
+				}
 			}
 		}
 	}

@@ -367,6 +367,52 @@ func powerLawByHand(ys ...float64) float64 {
 	return math.Exp(lnA + b*math.Log(n))
 }
 
+// TestPowerLawMatchesJumpRope checks power-law against the table JumpRope,
+// a standards-based gradebook that offers Marzano's power law, publishes in
+// "The power of the Power Law" (support.jumpro.pe, article 203185740,
+// https://support.jumpro.pe/hc/en-us/articles/203185740-The-power-of-the-Power-Law):
+// four students, four assessments each on a 1..4 scale, and the "Power Law
+// Score" JumpRope reports, to two decimals. The exact values below are
+// worked out by hand from the formula in docs/policies.md; JumpRope's
+// published figure must be the exact value rounded to two decimals.
+//
+// All four rows share x = ln k: mean x = ln 24/4 = 0.794513457587,
+// Sxx = 1.084207493256. Every row's levels multiply to 24, so mean y =
+// mean x as well, and value = exp(mean y + b·(ln 4 − mean x)).
+func TestPowerLawMatchesJumpRope(t *testing.T) {
+	cases := []struct {
+		student  string
+		levels   []float64
+		exact    float64 // worked out by hand
+		jumpRope float64 // published
+		mastered bool
+	}{
+		// Sxy = Sxx, b = 1, a = 1: 1·4^1 = 4.
+		{"Student #1", []float64{1, 2, 3, 4}, 4, 4.00, true},
+		// Sxy = 0.919805539363, b = 0.848366705713, a = 1.128032193414:
+		// 1.128032193414·4^0.848366705713 = 3.656698434469.
+		{"Student #2", []float64{1, 3, 2, 4}, 3.656698434469, 3.66, true},
+		// Sxy = -0.041100488473, b = -0.037908323572, a = 2.281041486104:
+		// 2.164263319914.
+		{"Student #3", []float64{2, 4, 1, 3}, 2.164263319914, 2.16, false},
+		// Sxy = -1.002006516310, b = -0.924183352856, a = 4.612590218350:
+		// 1.280946679599.
+		{"Student #4", []float64{4, 3, 2, 1}, 1.280946679599, 1.28, false},
+	}
+	for _, c := range cases {
+		t.Run(c.student, func(t *testing.T) {
+			r := Evaluate(mustLookup(t, "power-law", nil), DefaultScale(), levels(c.levels...))
+			checkResult(t, r, expect{value: val(c.exact), mastered: c.mastered, ids: upTo(4)})
+			if r.Value == nil {
+				return
+			}
+			if got := math.Round(*r.Value*100) / 100; got != c.jumpRope {
+				t.Errorf("value %.12f rounds to %.2f; JumpRope publishes %.2f", *r.Value, got, c.jumpRope)
+			}
+		})
+	}
+}
+
 func TestPowerLawRefusesNonPositiveLevels(t *testing.T) {
 	scale := Scale{Min: 0, Max: 4, Proficient: 3}
 	scores := levels(0, 3)

@@ -2,8 +2,10 @@
 // fast, for benchmarks and load tests: standards, one school, and learners
 // who go through improvement cycles (evidence from every source, goals and
 // plans, agreements, not-yet attempts followed by plan adjustments, met
-// standards). A second Populate on the same store adds another school whose
-// learners share the standards already published. Every event is decided by the domain's own decisions, so the
+// standards; with Options.NeverMet and Options.Late, also standards never
+// met and standards met only on a second goal). A second Populate on the
+// same store adds another school whose learners share the standards already
+// published. Every event is decided by the domain's own decisions, so the
 // histories are ones the ledger could hold.
 package synthetic
 
@@ -32,6 +34,15 @@ type Options struct {
 	Seed         uint64    // the same seed gives the same histories
 	Start        time.Time // occurredAt of the first event; default 2026-09-01
 	Concurrency  int       // appenders in parallel; default 16
+	// NeverMet is the share, 0 to 1, of each learner's standards that the
+	// learner never meets: a goal, a plan and evidence mostly below
+	// proficient, then practice, and never an agreement. Late is the share
+	// met only on the learner's second visit to the standard, after a first
+	// round of evidence below proficient and a plan adjustment. The rest
+	// are met on the first visit. Zero for both (the default) meets every
+	// standard on its first visit; research needs both outcomes, or the
+	// agreement between a policy and the official rule says nothing.
+	NeverMet, Late float64
 }
 
 // Stats is what a population holds.
@@ -70,6 +81,9 @@ func Populate(ctx context.Context, store domain.EventStore, o Options) (Stats, e
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16
+	}
+	if !(o.NeverMet >= 0 && o.Late >= 0 && o.NeverMet+o.Late <= 1) {
+		return Stats{}, fmt.Errorf("synthetic: NeverMet %g and Late %g must be shares that add up to at most 1", o.NeverMet, o.Late)
 	}
 	var st Stats
 	stds := make([]*domain.StandardState, o.Standards)
@@ -201,6 +215,47 @@ func (h *learnerHistory) record(actor domain.Actor, ev domain.Event, err error) 
 
 var sources = []domain.Source{"technology", "peer", "teacher", "expert", "authentic-audience", "self"}
 
+// outcome is how a learner's history with one standard goes.
+type outcome int
+
+const (
+	metFirstVisit outcome = iota
+	metLate
+	neverMet
+)
+
+// outcome draws a pair's outcome. With both shares zero it draws nothing,
+// so a population made without them is the same, event for event, as one
+// made before they existed.
+func (o Options) outcome(rng *rand.Rand) outcome {
+	if o.NeverMet == 0 && o.Late == 0 {
+		return metFirstVisit
+	}
+	switch u := rng.Float64(); {
+	case u < o.NeverMet:
+		return neverMet
+	case u < o.NeverMet+o.Late:
+		return metLate
+	}
+	return metFirstVisit
+}
+
+var components = []string{"c1", "c2", "c3"}
+
+// evidence records one score by a source chosen at random (a learner's own
+// for self-assessment).
+func (h *learnerHistory) evidence(std *domain.StandardState, comp string, lvl int, at time.Time) error {
+	src := sources[h.rng.IntN(len(sources))]
+	actor := teacher
+	if src == "self" {
+		actor = domain.Actor{Role: domain.RoleLearner, Name: h.id}
+	}
+	c := domain.RecordEvidence{Meta: domain.Meta{Actor: actor, OccurredAt: at}, StandardID: std.ID, ComponentID: comp, Level: &lvl, Source: src}
+	ev, err := c.Decide(&h.state, std, at)
+	_, err = h.record(actor, ev, err)
+	return err
+}
+
 func history(id string, o Options, stds []*domain.StandardState, rng *rand.Rand) ([]domain.EventData, error) {
 	h := &learnerHistory{id: id, rng: rng, at: o.Start.Add(time.Duration(rng.IntN(24*60)) * time.Minute)}
 	meta := func(a domain.Actor) domain.Meta { return domain.Meta{Actor: a, OccurredAt: h.at} }
@@ -211,8 +266,30 @@ func history(id string, o Options, stds []*domain.StandardState, rng *rand.Rand)
 		return nil, err
 	}
 	level := func(n int) *int { return &n }
+	outcomes := make(map[string]outcome, len(stds))
+	visits := make(map[string]int, len(stds))
+	ceilings := make(map[string]int, len(stds)) // a never-met pair's highest practice score
 	for cycle := 0; len(h.out) < o.EventsPerLearner; cycle++ {
 		std := stds[cycle%len(stds)]
+		out, seen := outcomes[std.ID]
+		if !seen {
+			out = o.outcome(rng)
+			outcomes[std.ID] = out
+			if out == neverMet {
+				ceilings[std.ID] = 2 + rng.IntN(2)
+			}
+		}
+		visits[std.ID]++
+		if out == neverMet && visits[std.ID] > 1 {
+			// Practice that never gets there: one score, from 1 up to the
+			// pair's ceiling. Half the pairs reach proficient now and then,
+			// so that a lenient policy (highest) calls mastered what the
+			// official rule never met; the other half never score above 2.
+			if err := h.evidence(std, components[rng.IntN(len(components))], 1+rng.IntN(ceilings[std.ID]), h.at); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if p := h.state.Progress(std.ID); p != nil && p.Met != nil {
 			// Met standards stay met: keep adding evidence, as schools do.
 			c := domain.RecordEvidence{Meta: meta(teacher), StandardID: std.ID, ComponentID: "c1", Level: level(4), Source: "teacher"}
@@ -235,7 +312,24 @@ func history(id string, o Options, stds []*domain.StandardState, rng *rand.Rand)
 		if _, err := h.record(teacher, pev, err); err != nil {
 			return nil, err
 		}
-		for _, comp := range []string{"c1", "c2", "c3"} {
+		if out == neverMet || (out == metLate && visits[std.ID] == 1) {
+			// Not ready: evidence below proficient on every component, no
+			// agreement, and the plan changes.
+			for _, comp := range components {
+				for range 1 + rng.IntN(2) {
+					if err := h.evidence(std, comp, 1+rng.IntN(2), h.at); err != nil {
+						return nil, err
+					}
+				}
+			}
+			adj := domain.AdjustPlan{Meta: meta(teacher), PlanID: plan, Change: "reteach with worked examples", Reason: "the evidence is not yet at proficient"}
+			jev, err := adj.Decide(&h.state, h.at)
+			if _, err := h.record(teacher, jev, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for _, comp := range components {
 			for range 1 + rng.IntN(3) {
 				src := sources[rng.IntN(len(sources))]
 				actor := teacher

@@ -97,3 +97,92 @@ func TestSecondSchool(t *testing.T) {
 		t.Errorf("south decided against %d standards; the store holds %d; want 4", len(south.Standard), len(view.Standards()))
 	}
 }
+
+// NeverMet and Late make a cohort with both outcomes: pairs met on the
+// first visit, pairs met only on a second goal, and pairs with evidence
+// that are never met. Without them every pair with evidence is met on its
+// first goal, as before the options existed.
+func TestOutcomes(t *testing.T) {
+	cases := []struct {
+		name                string
+		neverMet, late      float64
+		wantNever, wantLate bool
+	}{
+		{"default: every pair met on its first goal", 0, 0, false, false},
+		{"mixed", 0.3, 0.3, true, true},
+		{"never met only", 0.5, 0, true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			store, err := sqlite.Open(ctx, t.TempDir(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			st, err := synthetic.Populate(ctx, store, synthetic.Options{Learners: 30, EventsPerLearner: 100, Seed: 7,
+				NeverMet: c.neverMet, Late: c.late})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var met, never, late int
+			for _, id := range st.Learners {
+				recs, err := store.ReadStream(ctx, domain.LearnerStream(id), 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var l domain.LearnerState
+				for _, r := range recs {
+					if err := l.Apply(r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				goals := map[string]int{}
+				for _, g := range l.Goals {
+					for _, s := range g.StandardIDs {
+						goals[s]++
+					}
+				}
+				for sid, p := range l.Standards {
+					switch {
+					case len(p.Evidence) == 0:
+					case p.Met == nil:
+						never++
+						if len(p.Agreements) != 0 {
+							t.Errorf("%s %s: never met but %d agreements", id, sid, len(p.Agreements))
+						}
+					case goals[sid] > 1:
+						late++
+						met++
+					default:
+						met++
+					}
+				}
+			}
+			t.Logf("pairs: %d met (%d late), %d never met", met, late, never)
+			if met == 0 {
+				t.Errorf("no pair met")
+			}
+			if (never > 0) != c.wantNever || (late > 0) != c.wantLate {
+				t.Errorf("%d never met, %d met late; want never met %v, late %v", never, late, c.wantNever, c.wantLate)
+			}
+			view := projections.NewView(store)
+			if _, err := projections.Rebuild(ctx, store, projections.Models{view}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestOutcomeSharesRefused(t *testing.T) {
+	for _, o := range []synthetic.Options{{NeverMet: -0.1}, {Late: 1.5}, {NeverMet: 0.6, Late: 0.6}} {
+		store, err := sqlite.Open(context.Background(), t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := synthetic.Populate(context.Background(), store, o); err == nil {
+			t.Errorf("Populate(%+v) accepted", o)
+		}
+		store.Close()
+	}
+}
