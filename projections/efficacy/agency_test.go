@@ -176,3 +176,61 @@ func TestLearnerAgency(t *testing.T) {
 		t.Errorf("bad period: %v, want a ValidationError", err)
 	}
 }
+
+// TestAcrossRounds: the rounds' proficiency over one stated population
+// and set of standards.
+func TestAcrossRounds(t *testing.T) {
+	hs := newHistory(t)
+	hs.standard("A", "6.RP.A.1", "Ratios")
+	hs.standard("B", "6.RP.A.2", "Unit rates")
+	hs.standard("D", "6.RP.A.4", "Old")
+	hs.school("north")
+	hs.enroll("r1", "north", "grade-6", day(0))
+	hs.enroll("r2", "north", "grade-6", day(0))
+	hs.enroll("r4", "north", "grade-6", day(0))
+	hs.evidence("r1", "A", day(1))
+	hs.evidence("r1", "D", day(1))
+	hs.evidence("r2", "B", day(1))
+	hs.meet("r1", "A", day(1), day(2))
+	hs.meet("r4", "A", day(1), day(2))
+	hs.survey("north", "x1", domain.RespondentStaff, "", day(3), 4)
+	// C is published after the first round.
+	hs.stdRev["C"] = 1
+	hs.add(domain.StandardStream("C"), day(5), admin, domain.StandardPublished{
+		StandardID: "C", Framework: "CCSS-M", Code: "6.RP.A.3", Title: "New", Statement: "s",
+		Components: []domain.Component{{ID: "c1", Statement: "first"}}, Scale: domain.DefaultScale(),
+	})
+	hs.enroll("r3", "north", "grade-6", day(6)) // after the first round
+	hs.evidence("r1", "C", day(6))
+	hs.meet("r2", "B", day(6), day(7))
+	hs.meet("r3", "A", day(6), day(7))
+	hs.retire("D", day(8))    // before the last round
+	hs.withdraw("r4", day(9)) // before the last round
+	hs.survey("north", "x2", domain.RespondentStaff, "", day(10), 4)
+	p := hs.project()
+
+	// All time: rounds x1 (day 3) and x2 (day 10). Learners enrolled by
+	// day 3 and not withdrawn by day 10: r1, r2 (r3 came later, r4 left).
+	// Standards they started by day 10: A, B, C, D; C was published
+	// after day 3 and D retired by day 10: A and B. Possible 2 × 2 = 4.
+	// x1: r1's A (day 2) = 1/4; x2: r1's A, r2's B (day 7) = 2/4.
+	// (Each round's measured proficiency moves population and standards:
+	// 2 of 3 learners × 3 standards at x1, 3 of 3 × 3 at x2.)
+	d3, d10 := day(3), day(10)
+	want := efficacy.AcrossRounds{From: &d3, To: &d10, Learners: 2, Standards: []string{"A", "B"},
+		Rounds: []efficacy.RoundRate{
+			{RoundID: "x1", AsOf: d3, Met: 1, Possible: 4, Rate: f(0.25)},
+			{RoundID: "x2", AsOf: d10, Met: 2, Possible: 4, Rate: f(0.5)},
+		}}
+	if got := report(t, p, "north", Query{}).AcrossRounds; toJSON(t, got) != toJSON(t, want) {
+		t.Errorf("all time = %s, want %s", toJSON(t, got), toJSON(t, want))
+	}
+	// From day 5: x2 only, the span is day 10 alone: r1, r2, r3 (r4
+	// withdrawn day 9); A, B, C (D retired): 3 × 3 = 9; met r1 A, r2 B,
+	// r3 A = 3/9 = 0.333333333333.
+	want = efficacy.AcrossRounds{From: &d10, To: &d10, Learners: 3, Standards: []string{"A", "B", "C"},
+		Rounds: []efficacy.RoundRate{{RoundID: "x2", AsOf: d10, Met: 3, Possible: 9, Rate: f(0.333333333333)}}}
+	if got := report(t, p, "north", Query{From: day(5)}).AcrossRounds; toJSON(t, got) != toJSON(t, want) {
+		t.Errorf("from day 5 = %s, want %s", toJSON(t, got), toJSON(t, want))
+	}
+}

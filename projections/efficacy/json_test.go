@@ -39,7 +39,9 @@ func TestReportJSON(t *testing.T) {
 	// pair and 1/1 by learner; the win says so. Agency: l1's evidence,
 	// goal, plan and adjustment, all recorded by the teacher: 0 of 4 by
 	// the learner, share 0/4 = 0; no readiness request (share null); l2
-	// recorded nothing (null).
+	// recorded nothing (null). Across rounds: one round (day 7), l1 and
+	// l2 enrolled through it, A published before it and started by l1:
+	// 1 met of 2 × 1 = 0.5.
 	want := `{
   "schoolId": "north",
   "query": {
@@ -287,6 +289,23 @@ func TestReportJSON(t *testing.T) {
       }
     ]
   },
+  "acrossRounds": {
+    "from": "2026-09-08T09:00:00Z",
+    "to": "2026-09-08T09:00:00Z",
+    "learners": 2,
+    "standards": [
+      "A"
+    ],
+    "rounds": [
+      {
+        "roundId": "r1",
+        "asOf": "2026-09-08T09:00:00Z",
+        "met": 1,
+        "possible": 2,
+        "rate": 0.5
+      }
+    ]
+  },
   "labels": {
     "outcomes": [
       "proficiency",
@@ -294,7 +313,8 @@ func TestReportJSON(t *testing.T) {
       "persistence",
       "timeToMastery",
       "goals",
-      "wins"
+      "wins",
+      "acrossRounds"
     ],
     "perceivedEfficacy": [
       "perceived"
@@ -351,6 +371,7 @@ func TestReportJSON(t *testing.T) {
 		`"series":[]`, `"persistence":{"pairs":0,"metAfterNotYet":0,"persisted":0,"rate":null,"byLearner":{"learners":0,"metAfterNotYet":0,"persisted":0,"rate":null}}`,
 		`"agency":{"period":"month","truncated":false,"periods":[],"overall":{"total":{"byLearner":0,"byStaff":0,"byTool":0,"share":null}`,
 		`"byCohort":[],"byLearner":[]`,
+		`"acrossRounds":{"from":null,"to":null,"learners":0,"standards":[],"rounds":[]}`,
 		`"agreementToMet":{"n":0,"excluded":0,"medianDays":null,"p90Days":null}`,
 		`"shareMet":null`, `"wins":[]`, `"perceived":[]`,
 	} {

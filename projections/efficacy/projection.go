@@ -49,6 +49,8 @@ func New() *Projection {
 // standard is what the wins feed and the rates need of a standard's stream.
 type standard struct {
 	code, title string
+	// publishedAt is the StandardPublished's occurredAt.
+	publishedAt time.Time
 	// retiredAt is the occurredAt of the first StandardRetired; zero while
 	// the standard is current.
 	retired   bool
@@ -309,7 +311,7 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 		if p.standards[id] != nil {
 			return refuse(e, "standard %s is published twice", id)
 		}
-		p.standards[id] = &standard{code: ev.Code, title: ev.Title}
+		p.standards[id] = &standard{code: ev.Code, title: ev.Title, publishedAt: e.OccurredAt}
 		return nil
 	case domain.StandardRevised:
 		// A revision changes what later learners must show; claims already

@@ -34,6 +34,9 @@ type Report struct {
 	Wins []Win `json:"wins"`
 	// Agency is who records the learners' cycle: the learner or staff.
 	Agency Agency `json:"agency"`
+	// AcrossRounds is the proficiency rate at each survey round over one
+	// population and one set of standards, stated, so that rounds compare.
+	AcrossRounds AcrossRounds `json:"acrossRounds"`
 	// Labels says which members are outcomes (proxies of efficacy),
 	// which is the perceived efficacy, and which is agency.
 	Labels Labels `json:"labels"`
@@ -199,10 +202,34 @@ type Labels struct {
 	Agency            []string `json:"agency"`
 }
 
+// AcrossRounds compares the measured proficiency of the survey rounds in
+// the window over a stable population and set of standards: the learners
+// of the scope enrolled by the first round's AsOf and not withdrawn by the
+// last's, and the standards published by the first round's AsOf, not
+// retired by the last's, and started by one of those learners by then.
+// From and To are the first and last rounds' AsOf (null with no round).
+type AcrossRounds struct {
+	From      *time.Time  `json:"from"`
+	To        *time.Time  `json:"to"`
+	Learners  int         `json:"learners"`
+	Standards []string    `json:"standards"`
+	Rounds    []RoundRate `json:"rounds"`
+}
+
+// RoundRate is the stable population's proficiency as of one round's
+// AsOf, inclusive: Met of Possible = Learners × len(Standards) pairs.
+type RoundRate struct {
+	RoundID  string    `json:"roundId"`
+	AsOf     time.Time `json:"asOf"`
+	Met      int       `json:"met"`
+	Possible int       `json:"possible"`
+	Rate     *float64  `json:"rate"`
+}
+
 // reportLabels is the one Labels every report carries.
 func reportLabels() Labels {
 	return Labels{
-		Outcomes:          []string{"proficiency", "growth", "persistence", "timeToMastery", "goals", "wins"},
+		Outcomes:          []string{"proficiency", "growth", "persistence", "timeToMastery", "goals", "wins", "acrossRounds"},
 		PerceivedEfficacy: []string{"perceived"},
 		Agency:            []string{"agency"},
 	}
@@ -348,6 +375,7 @@ func (p *Projection) School(schoolID string, q Query) (Report, error) {
 		Wins:          p.wins(scope, q),
 		Perceived:     p.perceived(s, scope, q),
 		Agency:        agency(scope, q),
+		AcrossRounds:  p.acrossRounds(s, scope, q),
 		Labels:        reportLabels(),
 	}
 	r.Proficiency = p.proficiency(scope, q.end())
@@ -600,6 +628,80 @@ func persistence(scope []*learner, q Query) Persistence {
 	}
 	out.Rate = ratio(out.Persisted, out.Pairs)
 	out.ByLearner.Rate = ratio(out.ByLearner.Persisted, out.ByLearner.Learners)
+	return out
+}
+
+// roundTimes returns the survey rounds of the window and scope with their
+// AsOf (the latest occurredAt of their responses counted), oldest first,
+// as perceived groups them.
+func roundTimes(s *school, q Query) []RoundRate {
+	asOf := map[string]time.Time{}
+	for _, r := range s.responses {
+		if !q.inWindow(r.occurredAt) || (q.Cohort != "" && r.cohort != q.Cohort) {
+			continue
+		}
+		if t, ok := asOf[r.round]; !ok || r.occurredAt.After(t) {
+			asOf[r.round] = r.occurredAt
+		}
+	}
+	out := make([]RoundRate, 0, len(asOf))
+	for id, t := range asOf {
+		out = append(out, RoundRate{RoundID: id, AsOf: t})
+	}
+	slices.SortFunc(out, func(a, b RoundRate) int {
+		return cmp.Or(a.AsOf.Compare(b.AsOf), cmp.Compare(a.RoundID, b.RoundID))
+	})
+	return out
+}
+
+func (p *Projection) acrossRounds(s *school, scope []*learner, q Query) AcrossRounds {
+	out := AcrossRounds{Standards: []string{}, Rounds: roundTimes(s, q)}
+	if len(out.Rounds) == 0 {
+		return out
+	}
+	from, to := out.Rounds[0].AsOf, out.Rounds[len(out.Rounds)-1].AsOf
+	out.From, out.To = &from, &to
+	first := cut{t: from, set: true, inclusive: true}
+	last := cut{t: to, set: true, inclusive: true}
+	var population []*learner
+	for _, l := range scope {
+		if first.has(l.enrolledAt) && !(l.withdrawn && last.has(l.withdrawnAt)) {
+			population = append(population, l)
+		}
+	}
+	stable := make([]bool, len(p.ids))
+	for _, l := range population {
+		for _, pr := range l.pairs {
+			if stable[pr.std] || !last.has(pr.startedAt) {
+				continue
+			}
+			st := p.standards[p.ids[pr.std]]
+			if st != nil && first.has(st.publishedAt) && !(st.retired && last.has(st.retiredAt)) {
+				stable[pr.std] = true
+			}
+		}
+	}
+	for i, sid := range p.ids {
+		if stable[i] {
+			out.Standards = append(out.Standards, sid)
+		}
+	}
+	slices.Sort(out.Standards)
+	out.Learners = len(population)
+	possible := out.Learners * len(out.Standards)
+	for k := range out.Rounds {
+		r := &out.Rounds[k]
+		at := cut{t: r.AsOf, set: true, inclusive: true}
+		for _, l := range population {
+			for _, pr := range l.pairs {
+				if stable[pr.std] && pr.met != nil && at.has(pr.met.at) {
+					r.Met++
+				}
+			}
+		}
+		r.Possible = possible
+		r.Rate = ratio(r.Met, possible)
+	}
 	return out
 }
 
