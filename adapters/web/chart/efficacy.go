@@ -302,7 +302,7 @@ func AgencyKindsChart(id string, g efficacy.AgencyGroup) BarChart {
 func LearnerAgencyChart(id, period string, la efficacy.LearnerAgency, periods []efficacy.AgencyPeriod) LineChart {
 	c := AgencyChart(id, efficacy.Agency{Period: period, Periods: periods,
 		Overall: efficacy.AgencyGroup{Series: la.Series}})
-	c.Title = "Who records my cycle: the share I recorded, by " + cmp.Or(period, "period")
+	c.Title = "Who records the cycle: the share the learner recorded, by " + cmp.Or(period, "period")
 	c.Desc = "Of the goals set, plans drafted and adjusted, evidence and readiness requests recorded about this learner in each " +
 		cmp.Or(period, "period") + ", the share the learner recorded rather than staff (steps a tool recorded are counted apart)."
 	c.Axis = "Recorded by the learner"

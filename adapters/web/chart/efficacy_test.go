@@ -225,3 +225,25 @@ func TestGrowthTruncated(t *testing.T) {
 		t.Errorf("desc %q", d)
 	}
 }
+
+// TestLearnerAgencyChart: one learner's share by period, with the counts
+// behind it; a period with nothing recorded by the learner or staff has
+// no share.
+func TestLearnerAgencyChart(t *testing.T) {
+	la := efficacy.LearnerAgency{LearnerID: "l1", Series: []efficacy.AgencyCounts{
+		{ByStaff: 3, Share: ptr(0)}, {ByTool: 1}, {ByLearner: 4, ByStaff: 1, Share: ptr(0.8)},
+	}}
+	periods := []efficacy.AgencyPeriod{{Label: "2026-09"}, {Label: "2026-10"}, {Label: "2026-11"}}
+	f := render(t, chart.LearnerAgencyChart("la", efficacy.PeriodMonth, la, periods))
+	checkSVG(t, f)
+	want := "2026-09,0.0%,0,3,0|2026-10,no data,0,0,1|2026-11,80.0%,4,1,0"
+	if got := strings.Join(flatten(f.Table.Rows), "|"); got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if got := strings.Join(f.Table.Columns, "|"); got != "Month|Recorded by the learner|By the learner|By staff|By tools" {
+		t.Errorf("columns %s", got)
+	}
+	if f.Title != "Who records the cycle: the share the learner recorded, by month" {
+		t.Errorf("title %q", f.Title)
+	}
+}
