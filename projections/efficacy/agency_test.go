@@ -3,6 +3,7 @@ package efficacy_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections/efficacy"
@@ -167,6 +168,26 @@ func TestLearnerAgency(t *testing.T) {
 	}
 	if len(periods) != 1 || periods[0].Label != "2026-W41" || toJSON(t, got.Series) != toJSON(t, []efficacy.AgencyCounts{c(4, 1, 0, f(0.8))}) {
 		t.Errorf("a1 by week: %+v %s", periods, toJSON(t, got))
+	}
+	// The window's edges: from is inclusive, to exclusive, to the
+	// nanosecond. From day 34 (a1's goal and plan at that very instant)
+	// to day 36 (the request and the adjustment at that very instant):
+	// goal, plan, evidence = 3 by the learner, 0 by staff. To day 36 plus
+	// 1 ns: the request and the adjustment too, 4 and 1.
+	for _, c := range []struct {
+		to   time.Time
+		want efficacy.AgencyCounts
+	}{
+		{day(36), c(3, 0, 0, f(1))},
+		{day(36, time.Nanosecond), c(4, 1, 0, f(0.8))},
+	} {
+		got, _, err := p.LearnerAgency("a1", efficacy.Query{From: day(34), To: c.to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if toJSON(t, got.Total) != toJSON(t, c.want) {
+			t.Errorf("a1 from day 34 to %s: %s, want %s", c.to, toJSON(t, got.Total), toJSON(t, c.want))
+		}
 	}
 	if _, _, err := p.LearnerAgency("nobody", efficacy.Query{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("unknown learner: %v, want ErrNotFound", err)

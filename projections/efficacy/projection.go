@@ -98,11 +98,20 @@ type learner struct {
 	acts []act
 }
 
-// act is one step of the cycle and who recorded it.
+// act is one step of the cycle and who recorded it, in 16 bytes: a
+// learner has one per goal, plan, adjustment, evidence and request, the
+// most numerous facts the model keeps. at is occurredAt as Unix seconds
+// and nanoseconds (time.Time would take 24 bytes), compared as such
+// against the edges of a report's periods (place).
 type act struct {
-	at   time.Time
+	sec  int64
+	nsec int32
 	kind actKind
 	by   recorder
+}
+
+func newAct(at time.Time, kind actKind, by recorder) act {
+	return act{sec: at.Unix(), nsec: int32(at.Nanosecond()), kind: kind, by: by}
 }
 
 // actKind is the kind of step an act is; its order is the order of
@@ -379,7 +388,7 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 		return err
 	}
 	if k, ok := kindOf(ev); ok {
-		l.acts = append(l.acts, act{at: e.OccurredAt, kind: k, by: recorderOf(e.Actor)})
+		l.acts = append(l.acts, newAct(e.OccurredAt, k, recorderOf(e.Actor)))
 	}
 	if e.OccurredAt.After(l.lastAt) {
 		l.lastAt = e.OccurredAt

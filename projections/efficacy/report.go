@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -536,12 +537,43 @@ func seriesFrame(scope []*learner, q Query) frame {
 	return f
 }
 
-// bucket is the index of the period t lies in, or -1 outside the frame.
-func (f frame) bucket(period string, t time.Time) int {
-	if len(f.points) == 0 || t.Before(f.from) || !t.Before(f.to) {
+// edges are the frame's period starts and its end, as instants, so that
+// acts are placed by comparing integers: a report places every act of the
+// scope.
+func (f frame) edges() []instant {
+	out := make([]instant, 0, len(f.points)+1)
+	for _, p := range f.points {
+		out = append(out, instantOf(p.Start))
+	}
+	if n := len(f.points); n > 0 {
+		out = append(out, instantOf(f.points[n-1].End))
+	}
+	return out
+}
+
+// instant is a time as Unix seconds and nanoseconds, ordered as times are.
+type instant struct {
+	sec  int64
+	nsec int32
+}
+
+func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
+
+func (a instant) before(b instant) bool { return a.sec < b.sec || a.sec == b.sec && a.nsec < b.nsec }
+
+// place is the index of the period a lies in, or -1 outside the frame
+// whose edges are given. hint, the period of the learner's previous act,
+// is tried first: acts mostly come in time order.
+func place(edges []instant, a act, hint int) int {
+	n := len(edges) - 1
+	x := instant{a.sec, a.nsec}
+	if n < 1 || x.before(edges[0]) || !x.before(edges[n]) {
 		return -1
 	}
-	return int(periodIndex(period, t) - f.i0)
+	if hint >= 0 && hint < n && !x.before(edges[hint]) && x.before(edges[hint+1]) {
+		return hint
+	}
+	return sort.Search(n, func(i int) bool { return x.before(edges[i+1]) })
 }
 
 func growth(scope []*learner, q Query) Growth {
@@ -719,6 +751,7 @@ func agency(scope []*learner, q Query) Agency {
 		out.Periods[j] = AgencyPeriod{Label: pt.Label, Start: pt.Start, End: pt.End}
 	}
 	n := len(fr.points)
+	edges := fr.edges()
 	overall := newTally(n)
 	cohorts := map[string]*tally{}
 	end := q.end()
@@ -732,9 +765,9 @@ func agency(scope []*learner, q Query) Agency {
 			cohorts[l.cohort] = c
 		}
 		var mine [3]int
+		j := -1
 		for _, a := range l.acts {
-			j := fr.bucket(q.Period, a.at)
-			if j < 0 {
+			if j = place(edges, a, j); j < 0 {
 				continue
 			}
 			mine[a.by]++
@@ -815,8 +848,9 @@ func (p *Projection) LearnerAgency(learnerID string, q Query) (LearnerAgency, []
 		periods[j] = AgencyPeriod{Label: pt.Label, Start: pt.Start, End: pt.End}
 	}
 	t := newTally(len(fr.points))
+	edges, j := fr.edges(), -1
 	for _, a := range l.acts {
-		if j := fr.bucket(q.Period, a.at); j >= 0 {
+		if j = place(edges, a, j); j >= 0 {
 			t.add(a, j)
 		}
 	}
