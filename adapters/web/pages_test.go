@@ -30,7 +30,11 @@ func TestPagesByRole(t *testing.T) {
 	schoolPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-6",
 		`<a href="/schools/north?cohort=grade-6" aria-current="page">Cohort grade-6</a>`, `<a href="/schools/north?cohort=grade-7">Cohort grade-7</a>`,
 		`<th scope="col"><abbr title="Ratios">6.RP.A.1</abbr></th>`, `<a href="/learners/l-0001">l-0001</a>`, `<td class="p">in progress</td>`,
-		"No learner of the cohort has an open readiness agreement."}
+		"No learner of the cohort has an open readiness agreement.",
+		// l-0001 set their goal and drafted their plan, the teacher
+		// recorded their evidence: 2 of 3 this month.
+		`<h2 id="agency">Who records the cycle in cohort grade-6</h2>`, `<a href="/schools/north/efficacy?cohort=grade-6">`,
+		`<caption>Who records the cycle in cohort grade-6, by month</caption>`, `<td>66.7%</td><td>2</td><td>1</td><td>0</td>`}
 	cohortPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-7",
 		`<a href="/schools/north?cohort=grade-7" aria-current="page">Cohort grade-7</a>`,
 		`<a href="/learners/l-0002">l-0002</a>`, `<td class="r">ready</td>`,
