@@ -193,6 +193,10 @@ func (s *Server) efficacyReport(id string, q efficacy.Query, researcher bool) (e
 	if err != nil || !researcher {
 		return report, err
 	}
+	// The page shows no learner's own agency, and the research copy of
+	// a list with a row per learner would cost a pseudonym each: leave it
+	// out of the copy. (The report is a copy; the one kept keeps it.)
+	report.Agency.ByLearner = []efficacy.LearnerAgency{}
 	copied, err := s.cfg.Research.Efficacy(report)
 	if err != nil {
 		return efficacy.Report{}, fmt.Errorf("efficacy page: research copy: %w", err)
