@@ -237,6 +237,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"EfficacyReport":       efficacy.Report{},
 		"EfficacyOverall":      efficacy.Overall{},
 		"EfficacyDistribution": efficacy.Distribution{},
+		"AgencyCounts":         efficacy.AgencyCounts{},
+		"AgencyGroup":          efficacy.AgencyGroup{},
 		// Event payloads.
 		"StandardPublishedData":           domain.StandardPublished{},
 		"StandardRevisedData":             domain.StandardRevised{},

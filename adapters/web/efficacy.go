@@ -34,12 +34,26 @@ type efficacyPage struct {
 	// Scope says which learners and which time the figures cover.
 	Scope    string
 	Enrolled efficacy.Enrolment
-	// Charts are the figures in the order shown; WinsFeed the newest wins.
-	Charts   []chart.Figure
-	WinsFeed chart.Table
+	// Sections group the charts by what they measure: the outcomes, the
+	// perceived efficacy, learner agency (the report's labels).
+	Sections []figureSection
+	// Wins are the newest wins, each with how it was met.
+	Wins []winRow
 	// Surveys is the perceived efficacy of each survey round as its
 	// instrument scores it.
 	Surveys chart.Table
+}
+
+// figureSection is one group of charts under a heading.
+type figureSection struct {
+	ID, Heading, Intro string
+	Charts             []chart.Figure
+}
+
+// winRow is one win of the feed. Trail is the page of the claim's trail,
+// empty for a researcher, who may not open learners' pages.
+type winRow struct {
+	Met, Standard, LearnerID, Cohort, How, Trail string
 }
 
 // efficacyFilters are the form's fields as the user gave them, so that a
@@ -130,8 +144,29 @@ func (s *Server) efficacyPage(r *http.Request, p access.Principal) (any, error) 
 	if err != nil {
 		return nil, fmt.Errorf("efficacy page: draw the charts: %w", err)
 	}
-	out.Scope, out.Enrolled, out.WinsFeed, out.Surveys = figs.Scope, report.Enrolled, figs.WinsFeed, figs.Surveys
-	out.Charts = []chart.Figure{figs.Proficiency, figs.Growth, figs.Wins, figs.Persistence, figs.Goals, figs.TimeToMastery, figs.Perceived}
+	out.Scope, out.Enrolled, out.Surveys = figs.Scope, report.Enrolled, figs.Surveys
+	out.Sections = []figureSection{
+		{ID: "outcomes", Heading: "Outcomes: what was measured",
+			Intro: "The measured results of the learners' improvement cycles. They are outcomes, proxies of collective efficacy, not efficacy itself: " +
+				"collective efficacy is the shared perception that effort will result in increased proficiency, which the survey rounds below measure.",
+			Charts: []chart.Figure{figs.Proficiency, figs.Growth, figs.Wins, figs.Persistence, figs.LearnerPersistence, figs.Goals,
+				figs.TimeToMastery, figs.AcrossRounds}},
+		{ID: "perceived", Heading: "Perceived efficacy: what survey rounds said",
+			Intro:  "The perception itself, from anonymous survey rounds, beside the proficiency measured at each round's time.",
+			Charts: []chart.Figure{figs.Perceived}},
+		{ID: "agency", Heading: "Learner agency: who records the cycle",
+			Intro: "The share of goals, plans, plan adjustments, evidence and readiness requests that learners recorded themselves rather than staff: " +
+				"responsibility released to the learners over the year.",
+			Charts: []chart.Figure{figs.Agency, figs.AgencyKinds}},
+	}
+	for i, w := range report.Wins {
+		row := winRow{Met: figs.WinsFeed.Rows[i][0], Standard: figs.WinsFeed.Rows[i][1], LearnerID: w.LearnerID, Cohort: w.Cohort,
+			How: chart.HowWords(w)}
+		if !researcher {
+			row.Trail = "/learners/" + url.PathEscape(w.LearnerID) + "/standards/" + url.PathEscape(w.StandardID)
+		}
+		out.Wins = append(out.Wins, row)
+	}
 	// Show the defaults the figures were read with.
 	out.Filters.Period = report.Query.Period
 	out.Filters.WinsLimit = strconv.Itoa(report.Query.WinsLimit)
@@ -161,6 +196,10 @@ func (s *Server) efficacyReport(id string, q efficacy.Query, researcher bool) (e
 	if err != nil || !researcher {
 		return report, err
 	}
+	// The page shows no learner's own agency, and the research copy of
+	// a list with a row per learner would cost a pseudonym each: leave it
+	// out of the copy. (The report is a copy; the one kept keeps it.)
+	report.Agency.ByLearner = []efficacy.LearnerAgency{}
 	copied, err := s.cfg.Research.Efficacy(report)
 	if err != nil {
 		return efficacy.Report{}, fmt.Errorf("efficacy page: research copy: %w", err)

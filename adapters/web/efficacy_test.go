@@ -32,7 +32,8 @@ func (n *node) seedEfficacy(t *testing.T) {
 // efficacyCharts are the ids of the charts the page draws, each in a
 // <figure> with its table.
 var efficacyCharts = []string{"efficacy-proficiency", "efficacy-growth", "efficacy-wins", "efficacy-persistence",
-	"efficacy-goals", "efficacy-time", "efficacy-perceived"}
+	"efficacy-persistence-learners", "efficacy-goals", "efficacy-time", "efficacy-across-rounds", "efficacy-perceived",
+	"efficacy-agency", "efficacy-agency-kinds"}
 
 // checkFigures wants every chart drawn as an SVG named by its title and
 // desc, inside a <figure> with a <figcaption>, and its table in a region
@@ -78,7 +79,14 @@ func TestEfficacyPageByRole(t *testing.T) {
 				"Learners enrolled: 2.", "<th scope=\"row\">6.RP.A.1 Ratios</th>", "Wins: the newest standards met",
 				`<option value="" selected>All cohorts</option>`, `<option value="grade-6">grade-6</option>`, `<option value="month" selected>Month</option>`,
 				// The survey table: the round without instrument, labelled so.
-				`<h2 id="perceived-survey">Perceived efficacy (survey)</h2>`, `<th scope="row">autumn</th><td>no instrument</td><td>all items, Learners</td><td>4 (1–5)</td>`}},
+				`<h2 id="perceived-survey">Perceived efficacy (survey)</h2>`, `<th scope="row">autumn</th><td>no instrument</td><td>all items, Learners</td><td>4 (1–5)</td>`,
+				// The outcomes are labelled as such, apart from the
+				// perceived efficacy and the agency.
+				`<h3 id="section-outcomes">Outcomes: what was measured</h3>`, "proxies of collective efficacy, not efficacy itself",
+				`<h3 id="section-perceived">Perceived efficacy: what survey rounds said</h3>`,
+				`<h3 id="section-agency">Learner agency: who records the cycle</h3>`,
+				// l-0002's win came at its first attempt.
+				"<td>At the first attempt</td>"}},
 		// The school of another teacher: 403, as the API answers.
 		{"south", map[string]int{"admin": 200, "teacher": 403, "teacher-of-south": 200, "auditor": 200, "researcher": 200},
 			[]string{"<h1>Collective efficacy: South Middle School</h1>"}},
@@ -186,10 +194,28 @@ func TestEfficacyPagePseudonyms(t *testing.T) {
 		t.Errorf("the API's research copy lacks %s: %s", pseudonym, api.body)
 	}
 
+	// Nor does the API's copy, whose agency names every learner and
+	// whose wins carry the path of their trail.
+	for _, id := range ids {
+		if strings.Contains(api.body, id) {
+			t.Errorf("the API's research copy holds the learner id %s", id)
+		}
+	}
+	if !strings.Contains(api.body, `"byLearner":[{"cohort":"grade-6","learnerId":"p-`) {
+		t.Errorf("the API's research copy lacks agency by pseudonym: %s", api.body)
+	}
+	// A researcher may not open a learner's trail: no link to one.
+	if strings.Contains(page.body, `href="/learners/`) {
+		t.Error("the researcher's page links to a learner's page")
+	}
+
 	for _, token := range []string{teacherToken, adminToken} {
 		raw := n.get(t, "/schools/north/efficacy?winsLimit=100", n.signIn(t, token))
 		if !strings.Contains(raw.body, "<td>l-0002</td>") {
 			t.Errorf("%s: the wins feed lacks l-0002", token)
+		}
+		if !strings.Contains(raw.body, `<a href="/learners/l-0002/standards/math-6-rp-1">How l-0002 met `) {
+			t.Errorf("%s: the win lacks the link to its trail", token)
 		}
 		if strings.Contains(raw.body, pseudonym) || strings.Contains(raw.body, "research pseudonyms") {
 			t.Errorf("%s: the page shows a pseudonym", token)

@@ -1,12 +1,16 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gorilla/mux"
 	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/adapters/web/chart"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // learnerPage is what templates/pages/learner.html shows.
@@ -20,6 +24,11 @@ type learnerPage struct {
 	Reviewed int
 	// Actions are the forms the principal may send about this learner.
 	Actions actions
+	// Agency is the learner's share of their own cycle, period by period,
+	// with its table; nil without the efficacy read model.
+	Agency *chart.Figure
+	// AgencyTotal is the share over all time, in words.
+	AgencyTotal string
 }
 
 // actions says which forms about a learner a principal may send, by the
@@ -129,6 +138,9 @@ func (s *Server) learnerPage(r *http.Request, p access.Principal) (any, error) {
 		}
 		out.Standards = append(out.Standards, row)
 	}
+	if err := s.learnerAgency(&out, id); err != nil {
+		return nil, err
+	}
 	for _, g := range goals {
 		if g.Reviewed {
 			out.Reviewed++
@@ -137,4 +149,37 @@ func (s *Server) learnerPage(r *http.Request, p access.Principal) (any, error) {
 		out.Goals = append(out.Goals, g)
 	}
 	return out, nil
+}
+
+// learnerAgency draws the learner's agency trend by month, from the
+// enrolment to the learner's latest event. A learner the efficacy model
+// has not seen yet (it follows the store a moment behind the view) has no
+// chart rather than an error.
+func (s *Server) learnerAgency(out *learnerPage, id string) error {
+	if s.cfg.Efficacy == nil {
+		return nil
+	}
+	la, periods, err := s.cfg.Efficacy.LearnerAgency(id, efficacy.Query{})
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("learner page: agency: %w", err)
+	}
+	f, err := chart.LearnerAgencyChart("learner-agency", efficacy.PeriodMonth, la, periods).Render()
+	if err != nil {
+		return fmt.Errorf("learner page: agency chart: %w", err)
+	}
+	out.Agency = &f
+	t := la.Total
+	if t.Share == nil {
+		out.AgencyTotal = "Nothing recorded yet by the learner or by staff."
+	} else {
+		out.AgencyTotal = fmt.Sprintf("Over all time, %d of %d steps (%s) were recorded by the learner, %d by staff.",
+			t.ByLearner, t.ByLearner+t.ByStaff, chart.Percent(*t.Share*100), t.ByStaff)
+	}
+	if t.ByTool > 0 {
+		out.AgencyTotal += fmt.Sprintf(" Tools recorded %d more, left out of the share.", t.ByTool)
+	}
+	return nil
 }

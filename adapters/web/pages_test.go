@@ -20,13 +20,21 @@ func TestPagesByRole(t *testing.T) {
 	learnerPage := []string{"<h1>Learner l-0001</h1>", "North Middle School, cohort grade-6",
 		"6.RP.A.1: Ratios", "in progress", "1 of 2 components covered", "c1 (Describe a ratio): covered, best level 3",
 		"Latest evidence: level 3 on c1, from teacher", "Explain ratios in my own words", "Practise ratio tables",
-		`href="/learners/l-0001/standards/math-6-rp-1"`}
+		`href="/learners/l-0001/standards/math-6-rp-1"`,
+		// The learner set their goal and drafted their plan; the teacher
+		// recorded the evidence: 2 of 3.
+		`<h2 id="agency">Who records the cycle</h2>`, "Over all time, 2 of 3 steps (66.7%) were recorded by the learner, 1 by staff.",
+		`<figure class="efficacy" aria-labelledby="learner-agency-caption">`, `<caption>Who records the cycle: the share the learner recorded, by month</caption>`}
 	// The school's page shows one cohort, the first by default, and links
 	// to each cohort's.
 	schoolPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-6",
 		`<a href="/schools/north?cohort=grade-6" aria-current="page">Cohort grade-6</a>`, `<a href="/schools/north?cohort=grade-7">Cohort grade-7</a>`,
 		`<th scope="col"><abbr title="Ratios">6.RP.A.1</abbr></th>`, `<a href="/learners/l-0001">l-0001</a>`, `<td class="p">in progress</td>`,
-		"No learner of the cohort has an open readiness agreement."}
+		"No learner of the cohort has an open readiness agreement.",
+		// l-0001 set their goal and drafted their plan, the teacher
+		// recorded their evidence: 2 of 3 this month.
+		`<h2 id="agency">Who records the cycle in cohort grade-6</h2>`, `<a href="/schools/north/efficacy?cohort=grade-6">`,
+		`<caption>Who records the cycle in cohort grade-6, by month</caption>`, `<td>66.7%</td><td>2</td><td>1</td><td>0</td>`}
 	cohortPage := []string{"<h1>North Middle School</h1>", "<caption>Cohort grade-7",
 		`<a href="/schools/north?cohort=grade-7" aria-current="page">Cohort grade-7</a>`,
 		`<a href="/learners/l-0002">l-0002</a>`, `<td class="r">ready</td>`,

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -10,8 +11,10 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/adapters/web/chart"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
 // schoolPage is what templates/pages/school.html shows: one cohort of the
@@ -36,6 +39,10 @@ type schoolPage struct {
 	// Teach: the principal may answer a request (the agreement and
 	// feedback forms); the list shows the links to them only then.
 	Teach bool
+	// Agency is the cohort's share of the cycle its learners record, by
+	// month (the efficacy report of the cohort); nil without the efficacy
+	// read model.
+	Agency *chart.Figure
 }
 
 type readyRow struct {
@@ -111,6 +118,9 @@ func (s *Server) schoolPage(r *http.Request, p access.Principal) (any, error) {
 	if out.Cohort == "" {
 		return out, nil
 	}
+	if err := s.cohortAgency(&out); err != nil {
+		return nil, err
+	}
 	rows, err := v.SchoolTable(id, out.Cohort, ids)
 	if err != nil {
 		return nil, err
@@ -140,4 +150,31 @@ func (s *Server) schoolPage(r *http.Request, p access.Principal) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// cohortAgency draws the shown cohort's agency by month from the cohort's
+// efficacy report, the one the efficacy page keeps for the same filter.
+func (s *Server) cohortAgency(out *schoolPage) error {
+	if s.cfg.Efficacy == nil {
+		return nil
+	}
+	report, err := s.efficacyReport(out.ID, efficacy.Query{Cohort: out.Cohort}, false)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil // the efficacy model has not seen the school yet
+	}
+	if err != nil {
+		return fmt.Errorf("school page: agency: %w", err)
+	}
+	c := chart.AgencyChart("school-agency", report.Agency)
+	c.Title = "Who records the cycle in cohort " + out.Cohort + ", by month"
+	// The cohort is the report's whole scope: its own line is the first.
+	c.Series = c.Series[:1]
+	c.Series[0].Name = "Cohort " + out.Cohort
+	c.Extra = []string{"Steps the learners recorded", "Steps staff recorded", "Steps tools recorded"}
+	f, err := c.Render()
+	if err != nil {
+		return fmt.Errorf("school page: agency chart: %w", err)
+	}
+	out.Agency = &f
+	return nil
 }

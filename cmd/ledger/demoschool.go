@@ -379,11 +379,28 @@ func (l *learnerTerm) feedback(s *demoStd, evidence []uuid.UUID, causes string) 
 	})
 }
 
+// owns reports whether the learner records the steps of their cycle on s
+// themself (the gradual release of responsibility the agency figures
+// follow): on the first standard the teacher sets the goal and drafts the
+// plan with the class; from the second standard on, later in the term, two
+// learners in three set their own goals, draft and adjust their own plans,
+// assess themselves and ask to be assessed, and the others still leave it
+// to the teacher.
+func (l *learnerTerm) owns(s *demoStd) bool { return s.start > 0 && l.n%3 != 0 }
+
+// writer is who records the learner's steps on s.
+func (l *learnerTerm) writer(s *demoStd) domain.Actor {
+	if l.owns(s) {
+		return l.self
+	}
+	return l.teacher
+}
+
 func (l *learnerTerm) goalAndPlan(s *demoStd) {
 	target := demoDay(min(l.day+10+2*l.pace, demoLastDay)).Format(time.DateOnly)
 	l.do("goal", func() (domain.RecordedEvent, error) {
 		return l.svc.SetGoal(l.ctx, l.id, domain.SetGoal{
-			Meta: l.meta(l.self), GoalID: "g-" + s.short, Specific: s.goal,
+			Meta: l.meta(l.writer(s)), GoalID: "g-" + s.short, Specific: s.goal,
 			Measurable:  "Every component shown at Proficient (3) or above on the rubric",
 			Achievable:  "Two practice sessions a week and a check-in with my teacher",
 			Relevant:    "I need it for the science lab and for shopping",
@@ -398,7 +415,7 @@ func (l *learnerTerm) goalAndPlan(s *demoStd) {
 	}
 	l.do("plan", func() (domain.RecordedEvent, error) {
 		return l.svc.DraftPlan(l.ctx, l.id, domain.DraftPlan{
-			Meta: l.meta(l.self), PlanID: "p-" + s.short, GoalID: "g-" + s.short,
+			Meta: l.meta(l.writer(s)), PlanID: "p-" + s.short, GoalID: "g-" + s.short,
 			Plan:   "Unit playlist, worked examples & the class tape-diagram kit",
 			Learn:  "Practice sets, a partner task and one real-world project",
 			Check:  "Rubric rows for each component; exemplar from the class wall",
@@ -408,7 +425,7 @@ func (l *learnerTerm) goalAndPlan(s *demoStd) {
 }
 
 func (l *learnerTerm) adjust(s *demoStd, change, reason string) {
-	actor := l.self
+	actor := l.writer(s)
 	if l.rng.IntN(3) == 0 {
 		actor = l.teacher
 	}
@@ -431,6 +448,17 @@ func (l *learnerTerm) review(s *demoStd) {
 			Meta: l.meta(l.self), GoalID: "g-" + s.short,
 			Reflection: "Explaining my thinking out loud helped most; next time I will check units first",
 			NextGoal:   "Start the next standard with a plan for the hardest component",
+		}, nil)
+	})
+}
+
+// request is the learner asking to be assessed on s, pointing at the
+// evidence they think shows every component.
+func (l *learnerTerm) request(s *demoStd, evidence []uuid.UUID) {
+	l.do("readiness request", func() (domain.RecordedEvent, error) {
+		return l.svc.RequestReadiness(l.ctx, l.id, domain.RequestReadiness{
+			Meta: l.meta(l.self), StandardID: s.id, EvidenceIDs: evidence,
+			Note: "I think my evidence shows every component: can I take the summative task?",
 		}, nil)
 	})
 }
@@ -516,6 +544,11 @@ func (l *learnerTerm) cycle(s *demoStd) {
 		return
 	}
 	l.goalAndPlan(s)
+	if l.owns(s) && l.step(0) {
+		// A learner who owns the cycle starts practice by assessing
+		// themself against the rubric: still developing.
+		l.evidence(s, s.components[len(s.components)-1].ID, 2, domain.SourceSelf, "Self-check against the rubric before practice")
+	}
 
 	// Second round: practice until every component is shown.
 	for _, c := range s.components {
@@ -538,6 +571,10 @@ func (l *learnerTerm) cycle(s *demoStd) {
 	for tries := 0; ; tries++ {
 		if !l.step(l.gap()) {
 			return
+		}
+		if l.owns(s) && len(proficient) > 0 {
+			l.request(s, proficient)
+			l.step(0)
 		}
 		l.agree(s)
 		if !l.step(1 + l.rng.IntN(2)) {

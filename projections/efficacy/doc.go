@@ -1,7 +1,11 @@
 // Package efficacy is the collective-efficacy read model: per school and
 // cohort, over time, the measured outcomes of the Learner Improvement Cycle
 // (proficiency rate, growth per period, persistence, time to mastery, goals
-// met, the wins feed) beside the perceived efficacy that survey rounds record.
+// met, the wins feed, proficiency across survey rounds over one population)
+// beside the perceived efficacy that survey rounds record, and learner
+// agency: the share of their own cycle the learners record themselves.
+// The measured figures are outcomes, proxies of efficacy; the report's
+// Labels say which member is which.
 //
 // Learner-centered collective efficacy is "the shared perception that the
 // effort expended by the learners and staff of a school will result in
@@ -21,7 +25,9 @@
 // # What it keeps
 //
 // Per learner: school, cohort, enrolment and withdrawal times, goals (their
-// standards and evaluations), and per standard a handful of facts (first
+// standards and evaluations), the steps of the cycle with who recorded
+// them (the actor's role: learner, staff or tool), and per standard a
+// handful of facts (first
 // activity, first evidence, the open agreement, the first not-yet attempt,
 // whether a linked plan adjustment followed it, and the claim once met). No
 // personal data: profile updates are read for their type only, and learners

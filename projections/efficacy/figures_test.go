@@ -318,14 +318,19 @@ func TestPersistence(t *testing.T) {
 		want efficacy.Persistence
 	}{
 		// Pairs: p1 p2 p3 p4 p5 p7 p8 p9 = 8 (p6 never failed). Met after
-		// not yet: all but p5 = 7. Persisted: p1, p7, p9 = 3 → 3/8.
-		{"all time", Query{}, efficacy.Persistence{Pairs: 8, MetAfterNotYet: 7, Persisted: 3, Rate: f(0.375)}},
+		// not yet: all but p5 = 7. Persisted: p1, p7, p9 = 3 → 3/8. Each
+		// learner has one pair here, so by learner the counts are the
+		// same (TestPersistenceByLearner has learners with two).
+		{"all time", Query{}, efficacy.Persistence{Pairs: 8, MetAfterNotYet: 7, Persisted: 3, Rate: f(0.375),
+			ByLearner: efficacy.LearnerPersistence{Learners: 8, MetAfterNotYet: 7, Persisted: 3, Rate: f(0.375)}}},
 		// Met before day 5: p7 (day 6) not yet → met 6, persisted p1,
 		// p9 = 2 → 2/8.
-		{"as of day 5", Query{To: day(5)}, efficacy.Persistence{Pairs: 8, MetAfterNotYet: 6, Persisted: 2, Rate: f(0.25)}},
+		{"as of day 5", Query{To: day(5)}, efficacy.Persistence{Pairs: 8, MetAfterNotYet: 6, Persisted: 2, Rate: f(0.25),
+			ByLearner: efficacy.LearnerPersistence{Learners: 8, MetAfterNotYet: 6, Persisted: 2, Rate: f(0.25)}}},
 		// Pairs whose first not-yet attempt is on or after day 2: p5
 		// only, not met → 0/1 = 0, not null.
-		{"from day 2", Query{From: day(2)}, efficacy.Persistence{Pairs: 1, MetAfterNotYet: 0, Persisted: 0, Rate: f(0)}},
+		{"from day 2", Query{From: day(2)}, efficacy.Persistence{Pairs: 1, MetAfterNotYet: 0, Persisted: 0, Rate: f(0),
+			ByLearner: efficacy.LearnerPersistence{Learners: 1, Rate: f(0)}}},
 		{"no pairs", Query{From: day(10)}, efficacy.Persistence{Rate: nil}},
 	}
 	for _, c := range cases {
@@ -335,6 +340,73 @@ func TestPersistence(t *testing.T) {
 				t.Errorf("persistence = %s, want %s", toJSON(t, got), toJSON(t, c.want))
 			}
 		})
+	}
+}
+
+// TestPersistenceByLearner names the two persistence figures apart: q1
+// has two pairs, so pairs and learners differ.
+func TestPersistenceByLearner(t *testing.T) {
+	hs := newHistory(t)
+	hs.standard("A", "6.RP.A.1", "Ratios")
+	hs.standard("B", "6.RP.A.2", "Unit rates")
+	hs.school("north")
+	for _, l := range []string{"q1", "q2", "q3", "q4"} {
+		hs.enroll(l, "north", "grade-6", day(0))
+		hs.goal(l, "gA", day(0), "A")
+		hs.plan(l, "pA", "gA", day(0))
+	}
+	// q1: not yet on A and on B; A's plan adjusted, both met: A
+	// persisted, B met without an adjustment linked to it.
+	hs.notYet("q1", "A", day(1))
+	hs.notYet("q1", "B", day(1))
+	hs.adjust("q1", "pA", "gA", day(2))
+	hs.meet("q1", "A", day(3), day(4))
+	hs.meet("q1", "B", day(3), day(4))
+	// q2: not yet on A, met without an adjustment.
+	hs.notYet("q2", "A", day(1))
+	hs.meet("q2", "A", day(3), day(4))
+	// q3: not yet on A, never met.
+	hs.notYet("q3", "A", day(1))
+	// q4: met at the first attempt: neither a pair nor a learner counted.
+	hs.meet("q4", "A", day(1), day(2))
+	p := hs.project()
+
+	// Learner × standard: pairs q1A q1B q2A q3A = 4; met q1A q1B q2A = 3;
+	// persisted q1A = 1 → 1/4 = 0.25.
+	// Learner: q1 q2 q3 = 3 had a not-yet; q1 and q2 met one = 2; q1
+	// persisted on one = 1 → 1/3 = 0.333333333333.
+	want := efficacy.Persistence{Pairs: 4, MetAfterNotYet: 3, Persisted: 1, Rate: f(0.25),
+		ByLearner: efficacy.LearnerPersistence{Learners: 3, MetAfterNotYet: 2, Persisted: 1, Rate: f(0.333333333333)}}
+	if got := report(t, p, "north", Query{}).Persistence; toJSON(t, got) != toJSON(t, want) {
+		t.Errorf("persistence = %s, want %s", toJSON(t, got), toJSON(t, want))
+	}
+}
+
+// TestWinsHow: each win says whether it came after a not-yet attempt and
+// a linked plan adjustment, over the history of TestPersistence.
+func TestWinsHow(t *testing.T) {
+	p := persistenceHistory(t).project()
+	type how struct{ notYet, adjusted bool }
+	want := map[string]how{
+		"p1": {true, true},   // not yet, A's plan adjusted, met
+		"p2": {true, false},  // not yet, met, no adjustment
+		"p3": {true, false},  // the adjusted plan is B's only
+		"p4": {true, false},  // the adjustment came before the not-yet attempt
+		"p6": {false, false}, // met at the first attempt
+		"p7": {true, true},   // adjusted after the second not-yet attempt
+		"p8": {true, false},  // adjusted after met
+		"p9": {true, true},   // the plan's goal lists A among others
+		// p5 never met: no win.
+	}
+	got := map[string]how{}
+	for _, w := range report(t, p, "north", Query{WinsLimit: 100}).Wins {
+		got[w.LearnerID] = how{w.AfterNotYet, w.AfterPlanAdjustment}
+		if trail := "/v1/learners/" + w.LearnerID + "/standards/A/replay"; w.Trail != trail {
+			t.Errorf("%s: trail %q, want %q", w.LearnerID, w.Trail, trail)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("wins' how = %v, want %v", got, want)
 	}
 }
 
@@ -510,7 +582,7 @@ func TestWins(t *testing.T) {
 	want := []efficacy.Win{{
 		LearnerID: "w3", Cohort: "grade-6", StandardID: "A", Code: "6.RP.A.1", Title: "Ratios",
 		StandardRevision: 2, MetAt: day(2), RecordedAt: hs.event(a4).RecordedAt,
-		AttemptID: a4, AgreementID: g4,
+		AttemptID: a4, AgreementID: g4, Trail: "/v1/learners/w3/standards/A/replay",
 	}}
 	if !reflect.DeepEqual(w, want) {
 		t.Errorf("win = %+v, want %+v", w, want)

@@ -52,7 +52,20 @@ type history struct {
 	n      int
 	open   map[string]uuid.UUID // learner/standard -> open agreement
 	stdRev map[string]int
+	// as, if set, records in place of the teacher: see recordedBy.
+	as *domain.Actor
 }
+
+// recordedBy runs fn with every step it records that a teacher would
+// record recorded by actor instead: the learner themself, or a tool.
+func (hs *history) recordedBy(actor domain.Actor, fn func()) {
+	hs.as = &actor
+	defer func() { hs.as = nil }()
+	fn()
+}
+
+// learnerActor is the learner recording on their own stream.
+func learnerActor(id string) domain.Actor { return domain.Actor{Role: domain.RoleLearner, Name: id} }
 
 func newHistory(t *testing.T) *history {
 	t.Helper()
@@ -61,6 +74,9 @@ func newHistory(t *testing.T) *history {
 
 func (hs *history) add(stream string, at time.Time, actor domain.Actor, e domain.Event) uuid.UUID {
 	hs.t.Helper()
+	if hs.as != nil && actor == teacher {
+		actor = *hs.as
+	}
 	hs.n++
 	id := uid(hs.n)
 	data, err := domain.NewEventData(domain.Meta{EventID: id, OccurredAt: at, Actor: actor}, e)
@@ -247,6 +263,13 @@ func (hs *history) retract(learner, std string, evidence uuid.UUID, at time.Time
 	hs.t.Helper()
 	hs.add(domain.LearnerStream(learner), at, teacher, domain.EvidenceRetracted{
 		EvidenceID: evidence, StandardID: std, ComponentID: "c1", Reason: "scored the wrong rubric",
+	})
+}
+
+func (hs *history) request(learner, std string, at time.Time) {
+	hs.t.Helper()
+	hs.add(domain.LearnerStream(learner), at, teacher, domain.ReadinessRequested{
+		StandardID: std, StandardRevision: hs.stdRev[std], EvidenceIDs: []uuid.UUID{},
 	})
 }
 

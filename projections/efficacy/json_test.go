@@ -34,7 +34,14 @@ func TestReportJSON(t *testing.T) {
 	}
 	// Agreement→met: day 4 to day 5 12:00 = 1.5 days; first evidence→met:
 	// day 1 to day 5 12:00 = 4.5 days. Proficiency 1/2; growth in
-	// September 1 met / 2 learners.
+	// September 1 met / 2 learners. Persistence: l1's pair on A had a
+	// not-yet (day 2), the linked adjustment (day 3), then met: 1/1 by
+	// pair and 1/1 by learner; the win says so. Agency: l1's evidence,
+	// goal, plan and adjustment, all recorded by the teacher: 0 of 4 by
+	// the learner, share 0/4 = 0; no readiness request (share null); l2
+	// recorded nothing (null). Across rounds: one round (day 7), l1 and
+	// l2 enrolled through it, A published before it and started by l1:
+	// 1 met of 2 × 1 = 0.5.
 	want := `{
   "schoolId": "north",
   "query": {
@@ -94,7 +101,13 @@ func TestReportJSON(t *testing.T) {
     "pairs": 1,
     "metAfterNotYet": 1,
     "persisted": 1,
-    "rate": 1
+    "rate": 1,
+    "byLearner": {
+      "learners": 1,
+      "metAfterNotYet": 1,
+      "persisted": 1,
+      "rate": 1
+    }
   },
   "timeToMastery": {
     "agreementToMet": {
@@ -128,9 +141,188 @@ func TestReportJSON(t *testing.T) {
       "metAt": "2026-09-06T21:00:00Z",
       "recordedAt": "2026-09-06T22:00:00Z",
       "attemptId": "` + a.String() + `",
-      "agreementId": "` + g.String() + `"
+      "agreementId": "` + g.String() + `",
+      "afterNotYet": true,
+      "afterPlanAdjustment": true,
+      "trail": "/v1/learners/l1/standards/A/replay"
     }
   ],
+  "agency": {
+    "period": "month",
+    "truncated": false,
+    "periods": [
+      {
+        "label": "2026-09",
+        "start": "2026-09-01T00:00:00Z",
+        "end": "2026-10-01T00:00:00Z"
+      }
+    ],
+    "overall": {
+      "total": {
+        "byLearner": 0,
+        "byStaff": 4,
+        "byTool": 0,
+        "share": 0
+      },
+      "kinds": [
+        {
+          "kind": "goals",
+          "byLearner": 0,
+          "byStaff": 1,
+          "byTool": 0,
+          "share": 0
+        },
+        {
+          "kind": "plans",
+          "byLearner": 0,
+          "byStaff": 1,
+          "byTool": 0,
+          "share": 0
+        },
+        {
+          "kind": "planAdjustments",
+          "byLearner": 0,
+          "byStaff": 1,
+          "byTool": 0,
+          "share": 0
+        },
+        {
+          "kind": "evidence",
+          "byLearner": 0,
+          "byStaff": 1,
+          "byTool": 0,
+          "share": 0
+        },
+        {
+          "kind": "readinessRequests",
+          "byLearner": 0,
+          "byStaff": 0,
+          "byTool": 0,
+          "share": null
+        }
+      ],
+      "series": [
+        {
+          "byLearner": 0,
+          "byStaff": 4,
+          "byTool": 0,
+          "share": 0
+        }
+      ]
+    },
+    "byCohort": [
+      {
+        "cohort": "grade-6",
+        "total": {
+          "byLearner": 0,
+          "byStaff": 4,
+          "byTool": 0,
+          "share": 0
+        },
+        "kinds": [
+          {
+            "kind": "goals",
+            "byLearner": 0,
+            "byStaff": 1,
+            "byTool": 0,
+            "share": 0
+          },
+          {
+            "kind": "plans",
+            "byLearner": 0,
+            "byStaff": 1,
+            "byTool": 0,
+            "share": 0
+          },
+          {
+            "kind": "planAdjustments",
+            "byLearner": 0,
+            "byStaff": 1,
+            "byTool": 0,
+            "share": 0
+          },
+          {
+            "kind": "evidence",
+            "byLearner": 0,
+            "byStaff": 1,
+            "byTool": 0,
+            "share": 0
+          },
+          {
+            "kind": "readinessRequests",
+            "byLearner": 0,
+            "byStaff": 0,
+            "byTool": 0,
+            "share": null
+          }
+        ],
+        "series": [
+          {
+            "byLearner": 0,
+            "byStaff": 4,
+            "byTool": 0,
+            "share": 0
+          }
+        ]
+      }
+    ],
+    "byLearner": [
+      {
+        "learnerId": "l1",
+        "cohort": "grade-6",
+        "total": {
+          "byLearner": 0,
+          "byStaff": 4,
+          "byTool": 0,
+          "share": 0
+        }
+      },
+      {
+        "learnerId": "l2",
+        "cohort": "grade-6",
+        "total": {
+          "byLearner": 0,
+          "byStaff": 0,
+          "byTool": 0,
+          "share": null
+        }
+      }
+    ]
+  },
+  "acrossRounds": {
+    "from": "2026-09-08T09:00:00Z",
+    "to": "2026-09-08T09:00:00Z",
+    "learners": 2,
+    "standards": [
+      "A"
+    ],
+    "rounds": [
+      {
+        "roundId": "r1",
+        "asOf": "2026-09-08T09:00:00Z",
+        "met": 1,
+        "possible": 2,
+        "rate": 0.5
+      }
+    ]
+  },
+  "labels": {
+    "outcomes": [
+      "proficiency",
+      "growth",
+      "persistence",
+      "timeToMastery",
+      "goals",
+      "wins",
+      "acrossRounds"
+    ],
+    "perceivedEfficacy": [
+      "perceived"
+    ],
+    "agency": [
+      "agency"
+    ]
+  },
   "perceived": [
     {
       "roundId": "r1",
@@ -181,7 +373,10 @@ func TestReportJSON(t *testing.T) {
 	got, _ = json.Marshal(r)
 	for _, frag := range []string{
 		`"cohorts":[]`, `"standards":[]`, `"overall":{"standards":0,"met":0,"possible":0,"rate":null}`,
-		`"series":[]`, `"persistence":{"pairs":0,"metAfterNotYet":0,"persisted":0,"rate":null}`,
+		`"series":[]`, `"persistence":{"pairs":0,"metAfterNotYet":0,"persisted":0,"rate":null,"byLearner":{"learners":0,"metAfterNotYet":0,"persisted":0,"rate":null}}`,
+		`"agency":{"period":"month","truncated":false,"periods":[],"overall":{"total":{"byLearner":0,"byStaff":0,"byTool":0,"share":null}`,
+		`"byCohort":[],"byLearner":[]`,
+		`"acrossRounds":{"from":null,"to":null,"learners":0,"standards":[],"rounds":[]}`,
 		`"agreementToMet":{"n":0,"excluded":0,"medianDays":null,"p90Days":null}`,
 		`"shareMet":null`, `"wins":[]`, `"perceived":[]`,
 	} {

@@ -48,6 +48,8 @@ func New() *Projection {
 // standard is what the wins feed and the rates need of a standard's stream.
 type standard struct {
 	code, title string
+	// publishedAt is the StandardPublished's occurredAt.
+	publishedAt time.Time
 	// retiredAt is the occurredAt of the first StandardRetired; zero while
 	// the standard is current.
 	retired   bool
@@ -78,6 +80,81 @@ type learner struct {
 	// pairs in order of the learner's first activity on each standard.
 	pairs []*pair
 	goals map[string]*goal
+	// acts are the learner's steps of the cycle that either the learner
+	// or staff may record (goals, plans, plan adjustments, evidence,
+	// readiness requests), in stream order: the agency figures.
+	acts []act
+}
+
+// act is one step of the cycle and who recorded it, in 16 bytes: a
+// learner has one per goal, plan, adjustment, evidence and request, the
+// most numerous facts the model keeps. at is occurredAt as Unix seconds
+// and nanoseconds (time.Time would take 24 bytes), compared as such
+// against the edges of a report's periods (place).
+type act struct {
+	sec  int64
+	nsec int32
+	kind actKind
+	by   recorder
+}
+
+func newAct(at time.Time, kind actKind, by recorder) act {
+	return act{sec: at.Unix(), nsec: int32(at.Nanosecond()), kind: kind, by: by}
+}
+
+// actKind is the kind of step an act is; its order is the order of
+// Agency.Kinds.
+type actKind uint8
+
+const (
+	actGoal actKind = iota
+	actPlan
+	actAdjustment
+	actEvidence
+	actReadiness
+	actKinds // the number of kinds
+)
+
+// recorder is who recorded an act: the learner themself, staff (a
+// teacher or an admin), or a tool (xAPI statements turned into evidence).
+type recorder uint8
+
+const (
+	byLearner recorder = iota
+	byStaff
+	byTool
+)
+
+// kindOf returns the agency kind of ev, and false if the agency figures
+// do not count it.
+func kindOf(ev domain.Event) (actKind, bool) {
+	switch ev.(type) {
+	case domain.GoalSet:
+		return actGoal, true
+	case domain.PlanDrafted:
+		return actPlan, true
+	case domain.PlanAdjusted:
+		return actAdjustment, true
+	case domain.EvidenceRecorded:
+		return actEvidence, true
+	case domain.ReadinessRequested:
+		return actReadiness, true
+	}
+	return 0, false
+}
+
+// recorderOf reads the envelope's actor. A learner's token acts only on
+// that learner (DOMAIN.md, credentials), so a learner-role actor in a
+// learner's stream is the learner themself. Every other role that may
+// record these steps is staff, except a tool.
+func recorderOf(a domain.Actor) recorder {
+	switch a.Role {
+	case domain.RoleLearner:
+		return byLearner
+	case domain.RoleTool:
+		return byTool
+	}
+	return byStaff
 }
 
 // pair is one learner's facts on one standard. It exists once a
@@ -232,7 +309,7 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 		if p.standards[id] != nil {
 			return refuse(e, "standard %s is published twice", id)
 		}
-		p.standards[id] = &standard{code: ev.Code, title: ev.Title}
+		p.standards[id] = &standard{code: ev.Code, title: ev.Title, publishedAt: e.OccurredAt}
 		return nil
 	case domain.StandardRevised:
 		// A revision changes what later learners must show; claims already
@@ -289,6 +366,9 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 	}
 	if err := p.applyLearner(l, e, ev); err != nil {
 		return err
+	}
+	if k, ok := kindOf(ev); ok {
+		l.acts = append(l.acts, newAct(e.OccurredAt, k, recorderOf(e.Actor)))
 	}
 	if e.OccurredAt.After(l.lastAt) {
 		l.lastAt = e.OccurredAt

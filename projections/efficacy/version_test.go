@@ -30,6 +30,13 @@ func TestSchoolVersion(t *testing.T) {
 	hs.withdraw("s1", day(4))
 	hs.survey("north", "r1", domain.RespondentLearner, "grade-6", day(4), 3)
 	hs.enroll("s2", "south", "grade-7", day(5))
+	// Steps the learner records themself: the agency figures read them,
+	// so they move the version like any event of the learner's stream.
+	hs.recordedBy(learnerActor("n1"), func() {
+		hs.goal("n1", "g2", day(5), "A")
+		hs.plan("n1", "p2", "g2", day(5))
+		hs.request("n1", "A", day(5))
+	})
 	hs.retire("A", day(6))
 	hs.meet("n1", "A", day(7), day(8))
 	hs.checkFolds()
@@ -81,7 +88,10 @@ func TestSchoolVersion(t *testing.T) {
 				continue // not registered yet
 			}
 			ours := of(e) == school || of(e) == "*"
+			step := e.Actor.Role == domain.RoleLearner
 			switch {
+			case ours && step && report(p, school) == reports[school]:
+				t.Errorf("%s after %s at %d, recorded by the learner: the report did not change", school, e.Type, e.Position)
 			case ours && v != e.Position:
 				t.Errorf("%s after %s at %d (its own): version %d", school, e.Type, e.Position, v)
 			case !ours && v != last[school]:

@@ -15,14 +15,25 @@ import (
 type Figures struct {
 	// Scope says in words which learners and which time the figures
 	// cover: "Cohort grade-6, by month, all time."
-	Scope         string
-	Proficiency   Figure
-	Growth        Figure
-	Wins          Figure
-	Persistence   Figure
-	Goals         Figure
-	TimeToMastery Figure
-	Perceived     Figure
+	Scope       string
+	Proficiency Figure
+	Growth      Figure
+	Wins        Figure
+	Persistence Figure
+	// LearnerPersistence counts learners where Persistence counts
+	// (learner, standard) pairs.
+	LearnerPersistence Figure
+	Goals              Figure
+	TimeToMastery      Figure
+	// AcrossRounds is proficiency at each survey round over one stated
+	// population and set of standards.
+	AcrossRounds Figure
+	Perceived    Figure
+	// Agency is the share of the cycle learners record themselves, by
+	// period, for all learners and per cohort; AgencyKinds, by kind of
+	// step.
+	Agency      Figure
+	AgencyKinds Figure
 	// WinsFeed lists the newest standards met, newest first.
 	WinsFeed Table
 	// Surveys lists each survey round's subscale means and response
@@ -45,6 +56,10 @@ func FromReport(prefix string, r efficacy.Report) (Figures, error) {
 		{&out.Growth, GrowthChart(prefix+"-growth", r.Growth)},
 		{&out.Wins, WinsChart(prefix+"-wins", r.Growth)},
 		{&out.Persistence, PersistenceMeter(prefix+"-persistence", r.Persistence)},
+		{&out.LearnerPersistence, LearnerPersistenceMeter(prefix+"-persistence-learners", r.Persistence.ByLearner)},
+		{&out.AcrossRounds, AcrossRoundsChart(prefix+"-across-rounds", r.AcrossRounds)},
+		{&out.Agency, AgencyChart(prefix+"-agency", r.Agency)},
+		{&out.AgencyKinds, AgencyKindsChart(prefix+"-agency-kinds", r.Agency.Overall)},
 		{&out.Goals, GoalsMeter(prefix+"-goals", r.Goals)},
 		{&out.TimeToMastery, TimeToMasteryChart(prefix+"-time", r.TimeToMastery)},
 		{&out.Perceived, PerceivedChart(prefix+"-perceived", r.Perceived)},
@@ -171,11 +186,12 @@ func WinsChart(id string, g efficacy.Growth) LineChart {
 }
 
 // PersistenceMeter is the share of (learner, standard) pairs with a not-yet
-// attempt that were met after a plan adjustment.
+// attempt that were met after a plan adjustment: learner × standard
+// persistence.
 func PersistenceMeter(id string, p efficacy.Persistence) Meter {
 	return Meter{
 		ID:      id,
-		Title:   "Persistence",
+		Title:   "Persistence, learner × standard",
 		Desc:    "Of the standards a learner did not yet meet at an attempt, the share met after the learner's plan was adjusted.",
 		Label:   "Share persisted",
 		Percent: percentOf(p.Rate),
@@ -183,6 +199,130 @@ func PersistenceMeter(id string, p efficacy.Persistence) Meter {
 		Extra:   []string{"Not yet at an attempt", "Met since", "Met after a plan adjustment"},
 		Cells:   []string{count(p.Pairs), count(p.MetAfterNotYet), count(p.Persisted)},
 	}
+}
+
+// LearnerPersistenceMeter is the share of learners with a not-yet attempt
+// who met a standard after a not-yet attempt and a plan adjustment:
+// learner persistence.
+func LearnerPersistenceMeter(id string, p efficacy.LearnerPersistence) Meter {
+	return Meter{
+		ID:      id,
+		Title:   "Persistence, by learner",
+		Desc:    "Of the learners who did not yet meet a standard at an attempt, the share who then met one after their plan for it was adjusted.",
+		Label:   "Share of learners persisted",
+		Percent: percentOf(p.Rate),
+		Detail:  fmt.Sprintf("%d of %d learners met a standard after a not-yet attempt and a plan adjustment", p.Persisted, p.Learners),
+		Extra:   []string{"Learners with a not-yet attempt", "Met one since", "Met one after a plan adjustment"},
+		Cells:   []string{count(p.Learners), count(p.MetAfterNotYet), count(p.Persisted)},
+	}
+}
+
+// AcrossRoundsChart is the proficiency rate at each survey round over the
+// one population and set of standards the report states, so that rounds
+// compare like with like.
+func AcrossRoundsChart(id string, a efficacy.AcrossRounds) LineChart {
+	standards := "none"
+	if len(a.Standards) > 0 {
+		standards = strings.Join(a.Standards, ", ")
+	}
+	c := LineChart{
+		ID:    id,
+		Title: "Proficiency across survey rounds, one population",
+		Desc: fmt.Sprintf("At each survey round, the share met of the same %d learners (enrolled by the first round and not withdrawn by the last) "+
+			"on the same %d standards (published by the first round, not retired by the last, started by those learners): %s.",
+			a.Learners, len(a.Standards), standards),
+		Category: "Survey round",
+		Axis:     "Share of learner × standard met",
+		Percent:  true,
+		Extra:    []string{"As of", "Met", "Possible"},
+		Series:   []Series{{Name: "Same learners, same standards"}},
+	}
+	for _, r := range a.Rounds {
+		c.Points = append(c.Points, Point{Label: r.RoundID, Extra: []string{day(r.AsOf), count(r.Met), count(r.Possible)}})
+		c.Series[0].Values = append(c.Series[0].Values, percentOf(r.Rate))
+	}
+	return c
+}
+
+// AgencyChart is the share of the learners' steps of the cycle that they
+// recorded themselves, period by period: all learners, then each cohort.
+func AgencyChart(id string, a efficacy.Agency) LineChart {
+	period := cmp.Or(a.Period, "period")
+	c := LineChart{
+		ID:    id,
+		Title: "Learner agency: the share of the cycle learners record, by " + period,
+		Desc: "Of the goals set, plans drafted and adjusted, evidence and readiness requests recorded in each " + period +
+			", the share the learner recorded rather than staff (steps a tool recorded are counted apart).",
+		Category: periodName(a.Period),
+		Axis:     "Recorded by learners",
+		Percent:  true,
+		Extra:    []string{"All learners: steps they recorded", "All learners: steps staff recorded", "All learners: steps tools recorded"},
+		Series:   []Series{{Name: "All learners"}},
+	}
+	if a.Truncated {
+		c.Desc += fmt.Sprintf(" Only the latest %d periods are shown.", len(a.Periods))
+	}
+	for _, ch := range a.ByCohort {
+		c.Series = append(c.Series, Series{Name: "Cohort " + ch.Cohort})
+	}
+	for i, p := range a.Periods {
+		o := a.Overall.Series[i]
+		c.Points = append(c.Points, Point{Label: p.Label, Extra: []string{count(o.ByLearner), count(o.ByStaff), count(o.ByTool)}})
+		c.Series[0].Values = append(c.Series[0].Values, percentOf(o.Share))
+		for j, ch := range a.ByCohort {
+			c.Series[j+1].Values = append(c.Series[j+1].Values, percentOf(ch.Series[i].Share))
+		}
+	}
+	return c
+}
+
+// kindWords names the kinds of step.
+var kindWords = map[string]string{
+	"goals": "Goals set", "plans": "Plans drafted", "planAdjustments": "Plans adjusted",
+	"evidence": "Evidence", "readinessRequests": "Readiness requests",
+}
+
+// AgencyKindsChart is the share each kind of step the learners recorded
+// themselves, over the window.
+func AgencyKindsChart(id string, g efficacy.AgencyGroup) BarChart {
+	c := BarChart{
+		ID:       id,
+		Title:    "Learner agency by kind of step",
+		Desc:     "Of each kind of step of the cycle, the share the learner recorded rather than staff.",
+		Category: "Step",
+		Axis:     "Recorded by learners",
+		Extra:    []string{"By learners", "By staff", "By tools"},
+	}
+	for _, k := range g.Kinds {
+		c.Bars = append(c.Bars, Bar{Label: cmp.Or(kindWords[k.Kind], k.Kind), Percent: percentOf(k.Share),
+			Extra: []string{count(k.ByLearner), count(k.ByStaff), count(k.ByTool)}})
+	}
+	return c
+}
+
+// LearnerAgencyChart is one learner's share of their own cycle, period by
+// period, for the learner's page.
+func LearnerAgencyChart(id, period string, la efficacy.LearnerAgency, periods []efficacy.AgencyPeriod) LineChart {
+	c := AgencyChart(id, efficacy.Agency{Period: period, Periods: periods,
+		Overall: efficacy.AgencyGroup{Series: la.Series}})
+	c.Title = "Who records the cycle: the share the learner recorded, by " + cmp.Or(period, "period")
+	c.Desc = "Of the goals set, plans drafted and adjusted, evidence and readiness requests recorded about this learner in each " +
+		cmp.Or(period, "period") + ", the share the learner recorded rather than staff (steps a tool recorded are counted apart)."
+	c.Axis = "Recorded by the learner"
+	c.Extra = []string{"By the learner", "By staff", "By tools"}
+	c.Series[0].Name = "Recorded by the learner"
+	return c
+}
+
+// HowWords says how a win's challenge was met.
+func HowWords(w efficacy.Win) string {
+	switch {
+	case w.AfterNotYet && w.AfterPlanAdjustment:
+		return "After a not-yet attempt and a plan adjustment"
+	case w.AfterNotYet:
+		return "After a not-yet attempt"
+	}
+	return "At the first attempt"
 }
 
 // GoalsMeter is the share of evaluated goals that were met; goals not yet
@@ -318,11 +458,11 @@ func respondentName(r string) string {
 func WinsTable(wins []efficacy.Win) Table {
 	t := Table{
 		Caption: "Wins: the newest standards met",
-		Columns: []string{"Met", "Standard", "Learner", "Cohort"},
+		Columns: []string{"Met", "Standard", "Learner", "Cohort", "How"},
 		Empty:   "No wins yet.",
 	}
 	for _, w := range wins {
-		t.Rows = append(t.Rows, []string{day(w.MetAt), standardLabel(w.StandardID, w.Code, w.Title), w.LearnerID, w.Cohort})
+		t.Rows = append(t.Rows, []string{day(w.MetAt), standardLabel(w.StandardID, w.Code, w.Title), w.LearnerID, w.Cohort, HowWords(w)})
 	}
 	return t
 }
