@@ -46,7 +46,9 @@ func randomStatements(t *testing.T, x *Index, rng *rand.Rand, n int) {
 		}
 		return map[string]any{"account": map[string]any{"homePage": "https://tool.example", "name": "acc"}}
 	}
-	activity := func() map[string]any { return map[string]any{"id": fmt.Sprintf("https://tool.example/act/%d", rng.IntN(4))} }
+	activity := func() map[string]any {
+		return map[string]any{"id": fmt.Sprintf("https://tool.example/act/%d", rng.IntN(4))}
+	}
 	regs := []string{"6f1d3c2e-0000-4000-8000-00000000000a", "6F1D3C2E-0000-4000-8000-00000000000B"}
 	for i := range n {
 		school := []string{"north", "south"}[rng.IntN(2)]
