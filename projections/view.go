@@ -41,6 +41,10 @@ type View struct {
 	// sorting every learner of the ledger on each request. The states are
 	// the live ones of learners.
 	rosters map[string][]*domain.LearnerState
+	// evidence holds each learner's current evidence by standard and
+	// component, so that the bounded reads (MasterySummary, EvidencePage)
+	// copy a page, not every piece.
+	evidence map[string]*learnerEvidence
 }
 
 // pastEvent is what folding a learner's event again needs.
@@ -73,6 +77,7 @@ func NewView(src StreamReader) *View {
 		learners:  make(map[string]*domain.LearnerState),
 		history:   make(map[string][]pastEvent),
 		rosters:   make(map[string][]*domain.LearnerState),
+		evidence:  make(map[string]*learnerEvidence),
 	}
 }
 
@@ -130,6 +135,19 @@ func (v *View) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 		v.learners[id] = l
 		if !enrolled && l.Enrolled() {
 			v.enrolLocked(l)
+		}
+		switch ev := ev.(type) {
+		case domain.EvidenceRecorded:
+			le := v.evidence[id]
+			if le == nil {
+				le = newLearnerEvidence()
+				v.evidence[id] = le
+			}
+			le.add(l.Evidence[e.ID], e.Revision)
+		case domain.EvidenceRetracted:
+			if le := v.evidence[id]; le != nil {
+				le.remove(ev.EvidenceID)
+			}
 		}
 		past := pastEvent{id: e.ID, revision: e.Revision, occurredAt: e.OccurredAt, recordedAt: e.RecordedAt, ev: ev}
 		if _, ok := ev.(domain.ReadinessRequested); ok {

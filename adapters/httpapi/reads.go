@@ -15,6 +15,7 @@ import (
 
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
 )
 
@@ -147,13 +148,64 @@ func (s *Server) learnerRead(w http.ResponseWriter, r *http.Request, read func(c
 	return nil
 }
 
+// evidenceLimit reads ?evidenceLimit=, the number of evidence ids a
+// mastery answer lists per component.
+func evidenceLimit(r *http.Request) (int, error) {
+	n, err := queryUint(r, "evidenceLimit", projections.DefaultEvidenceLimit, projections.MaxEvidenceLimit)
+	return int(n), err
+}
+
+// evidenceLink is the relative link of the first page of a learner's
+// current evidence on a standard (on one component if component is not
+// ""), from the piece after revision after on, limit pieces a page.
+func evidenceLink(learnerID, standardID, component string, after uint64, limit int) string {
+	q := url.Values{}
+	if component != "" {
+		q.Set("componentId", component)
+	}
+	if after > 0 {
+		q.Set("after", strconv.FormatUint(after, 10))
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	link := "/v1/learners/" + url.PathEscape(learnerID) + "/standards/" + url.PathEscape(standardID) + "/evidence"
+	if len(q) > 0 {
+		link += "?" + q.Encode()
+	}
+	return link
+}
+
+// linkMore points each component whose evidence ids are cut to where the
+// whole list is paged. An "as of" answer gets no link: the pages hold the
+// current evidence, not the evidence of then.
+func linkMore(m *projections.MasterySummary, asOf *time.Time) {
+	if asOf != nil {
+		return
+	}
+	for i, c := range m.Components {
+		if c.EvidenceCount > len(c.EvidenceIDs) {
+			link := evidenceLink(m.LearnerID, m.StandardID, c.ID, 0, 0)
+			m.Components[i].EvidenceMore = &link
+		}
+	}
+}
+
 func (s *Server) getMastery(w http.ResponseWriter, r *http.Request) error {
 	asOf, err := queryTime(r, "asOf")
 	if err != nil {
 		return err
 	}
+	limit, err := evidenceLimit(r)
+	if err != nil {
+		return err
+	}
 	return s.learnerRead(w, r, func(ctx context.Context, id string) (any, error) {
-		return s.cfg.View.Mastery(ctx, id, asOf)
+		m, err := s.cfg.View.MasterySummaries(ctx, id, asOf, limit)
+		for i := range m.Standards {
+			linkMore(&m.Standards[i], asOf)
+		}
+		return m, err
 	})
 }
 
@@ -166,8 +218,47 @@ func (s *Server) getStandardMastery(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	limit, err := evidenceLimit(r)
+	if err != nil {
+		return err
+	}
 	return s.learnerRead(w, r, func(ctx context.Context, id string) (any, error) {
-		return s.cfg.View.StandardMastery(ctx, id, std, asOf)
+		m, err := s.cfg.View.MasterySummary(ctx, id, std, asOf, limit)
+		linkMore(&m, asOf)
+		return m, err
+	})
+}
+
+// getEvidence pages a learner's current evidence on a standard.
+func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request) error {
+	std, err := pathID(r, "standardId")
+	if err != nil {
+		return err
+	}
+	component := r.URL.Query().Get("componentId")
+	if component != "" {
+		if err := checkID("componentId", component); err != nil {
+			return err
+		}
+	}
+	after, err := queryUint(r, "after", 0, 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryUint(r, "limit", projections.DefaultEvidenceLimit, projections.MaxEvidenceLimit)
+	if err != nil {
+		return err
+	}
+	if limit == 0 {
+		return &badRequest{Field: "limit", Message: "must be at least 1"}
+	}
+	return s.learnerRead(w, r, func(_ context.Context, id string) (any, error) {
+		p, err := s.cfg.View.EvidencePage(id, std, component, after, int(limit))
+		if err == nil && p.More {
+			link := evidenceLink(id, std, component, p.Evidence[len(p.Evidence)-1].Revision, int(limit))
+			p.Next = &link
+		}
+		return p, err
 	})
 }
 

@@ -57,6 +57,7 @@ func (s *Server) routes() []route {
 
 		{method: "GET", path: "/v1/learners/{learnerId}/mastery", rule: access.LearnerRecord, handle: s.getMastery},
 		{method: "GET", path: "/v1/learners/{learnerId}/mastery/{standardId}", rule: access.LearnerRecord, handle: s.getStandardMastery},
+		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/evidence", rule: access.LearnerRecord, handle: s.getEvidence},
 		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/replay", rule: access.LearnerRecord, handle: s.getReplay},
 		{method: "GET", path: "/v1/learners/{learnerId}/standards/{standardId}/policies", rule: access.LearnerResearch, handle: s.getPolicies},
 		{method: "GET", path: "/v1/learners/{learnerId}/transcript", rule: access.LearnerRecord, handle: s.getTranscript},

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +37,9 @@ type Index struct {
 	// agentNamesBy holds, by school and agent identifier (agentIFI), the
 	// names the school's statements gave the agent (the Agents resource).
 	agentNamesBy map[string]map[string][]string
+	// evidenceOf is the statement each derived evidence id came from, so
+	// that a retraction finds it without walking every statement.
+	evidenceOf map[uuid.UUID]string
 	// position is the last position applied.
 	position uint64
 }
@@ -54,6 +59,33 @@ type target struct {
 type schoolXAPI struct {
 	alignments map[string][]target
 	agents     map[string]string // XAPIAgent.Key -> learner id
+	statements statementIndex
+}
+
+// statementIndex is a school's statements as the filters of GET
+// /xapi/statements look for them, so that a query reads the shortest list
+// its filters allow and stops at its page instead of walking every
+// statement. Every list is in stored (log) order.
+type statementIndex struct {
+	all []*entry
+	// maxStored[i] is the latest stored time (Unix nanoseconds) among
+	// all[:i+1], minStored[i] the earliest among all[i:]. Both never
+	// decrease with i, so since and until bounds are found by binary
+	// search, though stored times, stamped before the append, may come
+	// slightly out of log order.
+	maxStored, minStored []int64
+	// The lists of the statements that name an agent (by one of its
+	// identifiers: "mbox\x00mailto:…"), a verb, an activity or a
+	// registration, as filter.matchesContent reads them; related* with
+	// related_agents or related_activities.
+	byAgent, byRelatedAgent       map[string][]*entry
+	byVerb                        map[string][]*entry
+	byActivity, byRelatedActivity map[string][]*entry
+	byRegistration                map[string][]*entry
+	// refs are the statements whose object is a StatementRef (voiding
+	// ones among them), which a filter also finds by their target's
+	// content: every query that reads a list reads this one beside it.
+	refs []*entry
 }
 
 // derived is one piece of evidence derived from a statement.
@@ -75,7 +107,9 @@ type entry struct {
 	actor    domain.Actor // who recorded it (the tool)
 	raw      json.RawMessage
 	stmt     obj // raw decoded, for filters
-	voids    string
+	// storedTime is the statement's stored property, parsed once.
+	storedTime time.Time
+	voids      string
 	// voidedBy is the id of the voiding statement, or "".
 	voidedBy    string
 	attachments []domain.StatementAttachment
@@ -85,7 +119,8 @@ type entry struct {
 func NewIndex() *Index {
 	return &Index{byID: make(map[string]*entry), schools: make(map[string]*schoolXAPI), caseURIs: make(map[string][]target),
 		standards: make(map[string]*standardInfo), learners: make(map[string]string), evidence: make(map[string][]derived),
-		activities: make(map[string]map[string]obj), agentNamesBy: make(map[string]map[string][]string)}
+		activities: make(map[string]map[string]obj), agentNamesBy: make(map[string]map[string][]string),
+		evidenceOf: make(map[uuid.UUID]string)}
 }
 
 // Apply implements projections.Model.
@@ -133,13 +168,16 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 	case domain.EvidenceRecorded:
 		if ev.StatementID != "" {
 			x.evidence[ev.StatementID] = append(x.evidence[ev.StatementID], derived{learnerID: streamID, evidenceID: e.ID})
+			x.evidenceOf[e.ID] = ev.StatementID
 		}
 	case domain.EvidenceRetracted:
-		for sid, list := range x.evidence {
-			for i, d := range list {
-				if d.evidenceID == ev.EvidenceID {
-					x.evidence[sid][i].retracted = true
-				}
+		sid, ok := x.evidenceOf[ev.EvidenceID]
+		if !ok {
+			break
+		}
+		for i, d := range x.evidence[sid] {
+			if d.evidenceID == ev.EvidenceID {
+				x.evidence[sid][i].retracted = true
 			}
 		}
 	case domain.StatementRecorded:
@@ -154,15 +192,95 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 		if cat, id, _ := domain.ParseStream(e.Stream); cat == domain.LearnerCategory {
 			en.learner = id
 		}
+		en.storedTime = e.RecordedAt
+		if s, ok := stmt["stored"].(string); ok {
+			if t, err := parseTimestamp(s); err == nil {
+				en.storedTime = t
+			}
+		}
 		x.byID[en.id] = en
 		x.list = append(x.list, en)
 		x.noteActivities(ev.SchoolID, stmt)
 		x.noteAgents(ev.SchoolID, stmt)
+		x.school(ev.SchoolID).statements.add(en)
 		if t := x.byID[ev.Voids]; ev.Voids != "" && t != nil && t.school == ev.SchoolID && t.voids == "" && t.voidedBy == "" {
 			t.voidedBy = en.id
 		}
 	}
 	return nil
+}
+
+// add indexes a statement stored after every one held.
+func (si *statementIndex) add(e *entry) {
+	if si.byAgent == nil {
+		si.byAgent, si.byRelatedAgent = make(map[string][]*entry), make(map[string][]*entry)
+		si.byVerb, si.byRegistration = make(map[string][]*entry), make(map[string][]*entry)
+		si.byActivity, si.byRelatedActivity = make(map[string][]*entry), make(map[string][]*entry)
+	}
+	si.all = append(si.all, e)
+	t := nanos(e.storedAt())
+	if n := len(si.maxStored); n > 0 {
+		si.maxStored = append(si.maxStored, max(si.maxStored[n-1], t))
+	} else {
+		si.maxStored = append(si.maxStored, t)
+	}
+	si.minStored = append(si.minStored, t)
+	// A statement stored out of order lowers the minimum of those before
+	// it: stored times are stamped moments before the append, so this
+	// walks back over a few at most.
+	for j := len(si.minStored) - 2; j >= 0 && si.minStored[j] > t; j-- {
+		si.minStored[j] = t
+	}
+	post := func(m map[string][]*entry, key string) {
+		list := m[key]
+		if n := len(list); n > 0 && list[n-1] == e {
+			return // named twice by the statement
+		}
+		m[key] = append(list, e)
+	}
+	for _, related := range []bool{false, true} {
+		m := si.byAgent
+		if related {
+			m = si.byRelatedAgent
+		}
+		for _, a := range agentsOf(e.stmt, related) {
+			for k, v := range identity(a) {
+				post(m, k+"\x00"+v)
+			}
+		}
+		m = si.byActivity
+		if related {
+			m = si.byRelatedActivity
+		}
+		for _, id := range activitiesOf(e.stmt, related) {
+			post(m, id)
+		}
+	}
+	if v, ok := e.stmt["verb"].(obj); ok {
+		if id, ok := v["id"].(string); ok {
+			post(si.byVerb, id)
+		}
+	}
+	if ctx, ok := e.stmt["context"].(obj); ok {
+		if r, ok := ctx["registration"].(string); ok {
+			post(si.byRegistration, strings.ToLower(r))
+		}
+	}
+	if ob, ok := e.stmt["object"].(obj); ok && ob["objectType"] == "StatementRef" {
+		si.refs = append(si.refs, e)
+	}
+}
+
+// nanos is t in Unix nanoseconds, clamped to the int64 range: a bound of
+// the year 1000 or 9999 prunes nothing it should not.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Year() < 1678:
+		return math.MinInt64
+	case t.Year() > 2261:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 func (x *Index) school(id string) *schoolXAPI {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -322,6 +323,9 @@ func (f filter) matchesContent(s obj) bool {
 
 // storedAt is the statement's stored property.
 func (e *entry) storedAt() time.Time {
+	if !e.storedTime.IsZero() {
+		return e.storedTime
+	}
 	if s, ok := e.stmt["stored"].(string); ok {
 		if t, err := parseTimestamp(s); err == nil {
 			return t
@@ -332,8 +336,13 @@ func (e *entry) storedAt() time.Time {
 
 // more is the state of a paged query, carried in the more link.
 type more struct {
-	Query  string `json:"q"`
-	Offset int    `json:"o"`
+	Query string `json:"q"`
+	// Offset is how many matches to skip: the cursor of the links given
+	// before After was (such a link still works).
+	Offset int `json:"o,omitempty"`
+	// After is the position of the last statement of the page before: the
+	// next page goes on below it (above it, ascending).
+	After uint64 `json:"a,omitempty"`
 	// Upto is the last position the first page saw, so that later pages
 	// page through the same statements.
 	Upto uint64 `json:"u"`
@@ -367,18 +376,13 @@ func (rs *Resource) get(w http.ResponseWriter, r *http.Request, p access.Princip
 	if limit == 0 || limit > rs.cfg.MaxLimit {
 		limit = rs.cfg.MaxLimit
 	}
-	entries, upto := rs.cfg.Index.query(p.School, f, m.Upto)
+	page, hasMore, upto := rs.cfg.Index.query(p.School, f, m.Upto, m.After, m.Offset, limit)
 	if m.Upto == 0 {
 		m.Upto = upto
 	}
-	if m.Offset > len(entries) {
-		m.Offset = len(entries)
-	}
-	page := entries[m.Offset:]
 	next := ""
-	if len(page) > limit {
-		page = page[:limit]
-		n := more{Query: m.Query, Offset: m.Offset + limit, Upto: m.Upto}
+	if hasMore {
+		n := more{Query: m.Query, After: page[len(page)-1].position, Upto: m.Upto}
 		raw, _ := json.Marshal(n)
 		next = "/xapi/statements?more=" + base64.RawURLEncoding.EncodeToString(raw)
 	}
@@ -456,32 +460,161 @@ func (rs *Resource) getOne(w http.ResponseWriter, r *http.Request, p access.Prin
 	return nil
 }
 
-// query returns the school's statements that match f, not voided, in the
-// order asked, among those at positions up to upto (0: all); and the last
-// position it saw.
-func (x *Index) query(school string, f filter, upto uint64) ([]*entry, uint64) {
+// query returns at most n of the school's statements that match f and are
+// not voided, in the order asked, among those at positions up to upto (0:
+// all) and past after (0: from the first; else the position of the last
+// statement of the page before), skipping the first skip matches; whether
+// more match; and the last position it saw.
+//
+// It reads the shortest list of the school's statementIndex that f allows
+// (with the StatementRef statements beside it, which match by their
+// target), narrowed by binary search to the positions and stored times f
+// admits, checks each statement against f whole, and stops at n+1: its
+// work grows with the page and the list, not with the school's statements.
+func (x *Index) query(school string, f filter, upto, after uint64, skip, n int) ([]*entry, bool, uint64) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if upto == 0 {
 		upto = x.position
 	}
+	s := x.schools[school]
+	if s == nil || len(s.statements.all) == 0 {
+		return nil, false, upto
+	}
+	si := &s.statements
+	lo, hi := uint64(1), upto // positions, both included
+	if after > 0 {
+		if f.ascending {
+			lo = max(lo, after+1)
+		} else {
+			hi = min(hi, after-1)
+		}
+	}
+	if f.hasSince {
+		since := nanos(f.since)
+		i := sort.Search(len(si.all), func(i int) bool { return si.maxStored[i] > since })
+		if i == len(si.all) {
+			return nil, false, upto
+		}
+		lo = max(lo, si.all[i].position)
+	}
+	if f.hasUntil {
+		until := nanos(f.until)
+		i := sort.Search(len(si.all), func(i int) bool { return si.minStored[i] > until })
+		if i == 0 {
+			return nil, false, upto
+		}
+		hi = min(hi, si.all[i-1].position)
+	}
+	if lo > hi {
+		return nil, false, upto
+	}
+	list, refs := si.candidates(f)
+	list, refs = window(list, lo, hi), window(refs, lo, hi)
+	target := func(id string) *entry { return x.byID[id] }
 	var out []*entry
-	for _, e := range x.list {
-		if e.position > upto {
+	hasMore := false
+	// Merge the two lists in the order asked; a statement on both is read
+	// once.
+	i, j := 0, 0
+	if !f.ascending {
+		i, j = len(list)-1, len(refs)-1
+	}
+	for {
+		var e *entry
+		inList, inRefs := i >= 0 && i < len(list), j >= 0 && j < len(refs)
+		switch {
+		case inList && inRefs:
+			a, b := list[i], refs[j]
+			switch {
+			case a == b:
+				e = a
+			case (a.position < b.position) == f.ascending:
+				e = a
+			default:
+				e = b
+			}
+		case inList:
+			e = list[i]
+		case inRefs:
+			e = refs[j]
+		}
+		if e == nil {
 			break
 		}
-		if e.school != school || e.voidedBy != "" || !f.matches(e, func(id string) *entry { return x.byID[id] }) {
+		step := 1
+		if !f.ascending {
+			step = -1
+		}
+		if inList && list[i] == e {
+			i += step
+		}
+		if inRefs && refs[j] == e {
+			j += step
+		}
+		if e.voidedBy != "" || !f.matches(e, target) {
 			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if len(out) == n {
+			hasMore = true
+			break
 		}
 		cp := *e
 		out = append(out, &cp)
 	}
-	if !f.ascending {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
+	return out, hasMore, upto
+}
+
+// candidates returns the shortest list of si that holds every statement
+// whose own content can match f, and the StatementRef statements to read
+// beside it (none when the list is every statement).
+func (si *statementIndex) candidates(f filter) (list, refs []*entry) {
+	found := false
+	consider := func(l []*entry) {
+		if !found || len(l) < len(list) {
+			list, found = l, true
 		}
 	}
-	return out, upto
+	if len(f.agent) == 1 {
+		m := si.byAgent
+		if f.relatedAgents {
+			m = si.byRelatedAgent
+		}
+		for k, v := range f.agent {
+			consider(m[k+"\x00"+v])
+		}
+	}
+	if f.verb != "" {
+		consider(si.byVerb[f.verb])
+	}
+	if f.activity != "" {
+		m := si.byActivity
+		if f.relatedActivities {
+			m = si.byRelatedActivity
+		}
+		consider(m[f.activity])
+	}
+	if f.registration != "" {
+		consider(si.byRegistration[f.registration])
+	}
+	if !found {
+		return si.all, nil
+	}
+	return list, si.refs
+}
+
+// window is the part of list, in stored order, at positions lo to hi.
+func window(list []*entry, lo, hi uint64) []*entry {
+	from := sort.Search(len(list), func(i int) bool { return list[i].position >= lo })
+	to := sort.Search(len(list), func(i int) bool { return list[i].position > hi })
+	if from >= to {
+		return nil
+	}
+	return list[from:to]
 }
 
 // formatted is a statement in the format asked: exact as stored; ids with
