@@ -633,6 +633,8 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeXAPIAgentLinked:           decodeAs[XAPIAgentLinked],
 	TypeCredentialIssued:          decodeAs[CredentialIssued],
 	TypeCredentialRevoked:         decodeAs[CredentialRevoked],
+	TypePracticeReviewStarted:     decodeAs[PracticeReviewStarted],
+	TypePracticeReviewConcluded:   decodeAs[PracticeReviewConcluded],
 }
 
 // EventTypes lists every type name of the catalog, sorted.

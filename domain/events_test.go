@@ -54,8 +54,21 @@ func sampleEvents() []Event {
 		CredentialIssued{CredentialID: uid(8), StandardID: stdID, StandardRevision: 1, AttemptID: uid(9), Alg: "ES256",
 			JWTSHA256: strings.Repeat("ab", 32), CheckpointSize: 12, CheckpointRoot: "cm9vdA==", StatusListIndex: 11, JWT: "e30.e30.c2ln"},
 		CredentialRevoked{CredentialID: uid(8), StandardID: stdID, Reason: "issued in error"},
+		samplePracticeReviewStarted(),
+		PracticeReviewConcluded{ReviewID: "r1", Decision: ReviewAdjust, Learned: "feedback helps when it comes within a day",
+			Figures: ReviewFigures{AsOfPosition: 42, ScopeLearners: 2, ComparisonLearners: 1, Resamples: 2000, Level: 0.95,
+				Figures: []ReviewFigure{{Name: "evidence-level", ScopeBefore: ptr(2.5), ScopeDuring: ptr(3.0), ComparisonBefore: ptr(2.0),
+					ComparisonDuring: ptr(2.0), Difference: ptr(0.5), Low: ptr(0.0), High: ptr(1.0), Observational: true}}}},
 	}
 }
+
+func samplePracticeReviewStarted() PracticeReviewStarted {
+	return PracticeReviewStarted{ReviewID: "r1", Practice: "feedback within a day", IntendedResult: "more not-yet attempts followed by met",
+		StandardIDs: []string{stdID}, Scope: ReviewScope{Cohorts: []string{"grade-6"}, LearnerIDs: []string{learnerID}},
+		Comparison: &ReviewScope{Cohorts: []string{"grade-7"}, LearnerIDs: []string{}}, StartDate: "2026-09-01", ReviewDate: "2026-10-01"}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // sealedSample is a LearnerProfileUpdated in the shape the ledger stores.
 func sealedSample() LearnerProfileUpdated {
@@ -87,8 +100,8 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 27 {
-		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request, the three of xAPI and the credential's issue and revocation", len(EventTypes()))
+	if len(EventTypes()) != 29 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request, the three of xAPI, the credential's issue and revocation and the practice review's start and conclusion", len(EventTypes()))
 	}
 	t.Run("sealed profile", func(t *testing.T) {
 		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))
