@@ -228,7 +228,8 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 	switch ev.(type) {
 	case domain.StandardPublished, domain.StandardRevised, domain.StandardRetired:
 		want = domain.StandardCategory
-	case domain.SchoolRegistered, domain.EfficacySurveyRecorded, domain.ResearchSharingSet:
+	case domain.SchoolRegistered, domain.EfficacySurveyRecorded, domain.ResearchSharingSet,
+		domain.PracticeReviewStarted, domain.PracticeReviewConcluded:
 		want = domain.SchoolCategory
 	}
 	if category != want {
@@ -273,6 +274,9 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 		return nil
 	case domain.ResearchSharingSet:
 		// What researchers may read changes no figure.
+		return nil
+	case domain.PracticeReviewStarted, domain.PracticeReviewConcluded:
+		// Practice reviews have their own read model (projections/review).
 		return nil
 	case domain.EfficacySurveyRecorded:
 		s := p.schools[id]
