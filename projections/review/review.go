@@ -278,3 +278,46 @@ func (p *Projection) groups(r Review, asOf uint64) (scope, comparison []*learner
 	}
 	return scope, comparison
 }
+
+// Read is a review as the API and the pages show it: the review, its
+// decision if concluded, and the figures to read beside it: those its
+// conclusion recorded (FiguresOf "conclusion"), or, while it is open,
+// those of the projection's current position (FiguresOf "now").
+type Read struct {
+	Review
+	FiguresOf string               `json:"figuresOf"`
+	Figures   domain.ReviewFigures `json:"figures"`
+}
+
+// Read returns the school's review with its figures, and false if there is
+// no such review.
+func (p *Projection) Read(schoolID, reviewID string) (Read, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	s := p.schools[schoolID]
+	if s == nil || s.byID[reviewID] == nil {
+		return Read{}, false
+	}
+	return p.read(*s.byID[reviewID]), true
+}
+
+// ReadAll returns every review of the school with its figures, in the
+// order they were started.
+func (p *Projection) ReadAll(schoolID string) []Read {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := []Read{}
+	if s := p.schools[schoolID]; s != nil {
+		for _, r := range s.reviews {
+			out = append(out, p.read(*r))
+		}
+	}
+	return out
+}
+
+func (p *Projection) read(r Review) Read {
+	if r.Conclusion != nil {
+		return Read{Review: r, FiguresOf: "conclusion", Figures: r.Conclusion.Figures}
+	}
+	return Read{Review: r, FiguresOf: "now", Figures: p.figures(r, p.position)}
+}
