@@ -336,7 +336,7 @@ func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handle
 		Credentials: n.issuer, PublicURL: n.publicURL,
 	})
 	pages, err := web.New(web.Config{
-		View: n.view, Service: n.svc, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,
+		View: n.view, Service: n.svc, Efficacy: n.eff, Reviews: n.reviews, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,
 		Projection: n.engine, StartPosition: n.startPos, StartTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 	})
 	if err != nil {
