@@ -22,7 +22,9 @@ type reviewsPage struct {
 	// Researcher: learners are named by their research pseudonyms, and
 	// the staff's words are shown only if the school shares free text.
 	Researcher bool
-	Reviews    []reviewView
+	// Staff: the principal may start and conclude reviews (the forms).
+	Staff   bool
+	Reviews []reviewView
 }
 
 // reviewView is one review as the page shows it.
@@ -65,7 +67,8 @@ func (s *Server) reviewsPage(r *http.Request, p access.Principal) (any, error) {
 	if s.cfg.Reviews == nil {
 		return nil, errors.New("reviews page: the practice reviews read model is not configured")
 	}
-	out := reviewsPage{ID: sc.ID, Name: sc.Name, Researcher: p.Role == domain.RoleResearcher}
+	out := reviewsPage{ID: sc.ID, Name: sc.Name, Researcher: p.Role == domain.RoleResearcher,
+		Staff: s.cfg.Service != nil && s.may(p, access.SchoolStaff, mux.Vars(r))}
 	reads := s.cfg.Reviews.ReadAll(id)
 	if out.Researcher {
 		if s.cfg.Research == nil {
@@ -81,24 +84,29 @@ func (s *Server) reviewsPage(r *http.Request, p access.Principal) (any, error) {
 		}
 	}
 	for _, rd := range reads {
-		v := reviewView{Read: rd, Scope: scopeWords(&rd.Scope), Comparison: scopeWords(rd.Comparison), AsOf: "as of today"}
-		if rd.FiguresOf == "conclusion" {
-			v.AsOf = "as the staff saw them when they concluded"
-		}
-		for _, f := range rd.Figures.Figures {
-			row := figureRow{Label: figureLabels[f.Name], ScopeBefore: num(f.ScopeBefore), ScopeDuring: num(f.ScopeDuring),
-				ComparisonBefore: num(f.ComparisonBefore), ComparisonDuring: num(f.ComparisonDuring), Difference: num(f.Difference), Interval: "none"}
-			if row.Label == "" {
-				row.Label = f.Name
-			}
-			if f.Low != nil && f.High != nil {
-				row.Interval = num(f.Low) + " to " + num(f.High)
-			}
-			v.Rows = append(v.Rows, row)
-		}
-		out.Reviews = append(out.Reviews, v)
+		out.Reviews = append(out.Reviews, viewOf(rd))
 	}
 	return out, nil
+}
+
+// viewOf writes a review's figures out for the page.
+func viewOf(rd review.Read) reviewView {
+	v := reviewView{Read: rd, Scope: scopeWords(&rd.Scope), Comparison: scopeWords(rd.Comparison), AsOf: "as of today"}
+	if rd.FiguresOf == "conclusion" {
+		v.AsOf = "as the staff saw them when they concluded"
+	}
+	for _, f := range rd.Figures.Figures {
+		row := figureRow{Label: figureLabels[f.Name], ScopeBefore: num(f.ScopeBefore), ScopeDuring: num(f.ScopeDuring),
+			ComparisonBefore: num(f.ComparisonBefore), ComparisonDuring: num(f.ComparisonDuring), Difference: num(f.Difference), Interval: "none"}
+		if row.Label == "" {
+			row.Label = f.Name
+		}
+		if f.Low != nil && f.High != nil {
+			row.Interval = num(f.Low) + " to " + num(f.High)
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v
 }
 
 // scopeWords names a group: its cohorts and learners, or "none".

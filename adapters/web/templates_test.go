@@ -76,7 +76,7 @@ func TestTemplatesExecute(t *testing.T) {
 			Rows: []trailRow{{ID: "e1", Words: "Evidence recorded", Details: []string{"Note: n"}, Occurred: when, Recorded: when, Mark: "met", MarkWords: "met",
 				Retracts: "e0", RetractsOnPage: true, Retracted: true, Hash: "0123456789abcdef"}}},
 		"verify": nil,
-		"reviews": reviewsPage{ID: "north", Name: "North", Researcher: true, Reviews: []reviewView{{
+		"reviews": reviewsPage{ID: "north", Name: "North", Researcher: true, Staff: true, Reviews: []reviewView{{
 			Read: review.Read{Review: review.Review{SchoolID: "north", PracticeReviewStarted: domain.PracticeReviewStarted{ReviewID: "r1",
 				StandardIDs: []string{"s1"}, StartDate: "2026-09-01", ReviewDate: "2026-10-01"},
 				Conclusion: &review.Conclusion{Decision: domain.ReviewKeep, ConcludedAt: when}}, FiguresOf: "conclusion"},
@@ -104,6 +104,10 @@ func TestTemplatesExecute(t *testing.T) {
 			data = lf
 		case "form-publish", "form-revision", "form-retirement", "form-register", "form-enrol":
 			data = af
+		case "form-practice-review", "form-conclusion":
+			data = reviewForm{School: projections.SchoolRecord{ID: "north", Name: "North"}, Standards: []projections.Standard{std},
+				Cohorts: []string{"grade-6"}, Review: &reviewView{Read: review.Read{Review: review.Review{PracticeReviewStarted: domain.PracticeReviewStarted{ReviewID: "r1"}}},
+					Rows: []figureRow{{Label: "Mean evidence level"}}}}
 		default:
 			data = sf
 		}
