@@ -23,7 +23,9 @@ type reviewsPage struct {
 	// the staff's words are shown only if the school shares free text.
 	Researcher bool
 	// Staff: the principal may start and conclude reviews (the forms).
-	Staff   bool
+	Staff bool
+	// Roster: the principal may open the school's page of learners.
+	Roster  bool
 	Reviews []reviewView
 }
 
@@ -68,7 +70,8 @@ func (s *Server) reviewsPage(r *http.Request, p access.Principal) (any, error) {
 		return nil, errors.New("reviews page: the practice reviews read model is not configured")
 	}
 	out := reviewsPage{ID: sc.ID, Name: sc.Name, Researcher: p.Role == domain.RoleResearcher,
-		Staff: s.cfg.Service != nil && s.may(p, access.SchoolStaff, mux.Vars(r))}
+		Staff:  s.cfg.Service != nil && s.may(p, access.SchoolStaff, mux.Vars(r)),
+		Roster: s.may(p, access.SchoolRoster, mux.Vars(r))}
 	reads := s.cfg.Reviews.ReadAll(id)
 	if out.Researcher {
 		if s.cfg.Research == nil {

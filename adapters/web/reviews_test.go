@@ -51,6 +51,10 @@ func TestReviewsPageByRole(t *testing.T) {
 					t.Errorf("page lacks %q", s)
 				}
 			}
+			// A page never links where its reader may not go.
+			if back := strings.Contains(resp.body, `<a href="/schools/north">`); back != (role != "researcher") {
+				t.Errorf("%s: link to the school's learners shown: %v", role, back)
+			}
 			leaks := role == "researcher"
 			for _, s := range []string{"l-0001", "Feedback within a day", "It helps"} {
 				if strings.Contains(resp.body, s) == leaks {
