@@ -207,7 +207,8 @@ func (p *Projection) figures(r Review, asOf uint64) domain.ReviewFigures {
 
 	out := domain.ReviewFigures{AsOfPosition: asOf, ScopeLearners: len(sl), ComparisonLearners: len(cl),
 		Resamples: Resamples, Level: Level, Figures: make([]domain.ReviewFigure, 0, len(figureFns))}
-	for _, f := range figureFns {
+	defined := make([]bool, len(figureFns))
+	for i, f := range figureFns {
 		fig := domain.ReviewFigure{Name: f.name, Observational: true}
 		fig.ScopeBefore = value(f.fn(scope.before, sAll))
 		fig.ScopeDuring = value(f.fn(scope.during, sAll))
@@ -216,23 +217,30 @@ func (p *Projection) figures(r Review, asOf uint64) domain.ReviewFigures {
 			fig.ComparisonDuring = value(f.fn(cmp.during, cAll))
 		}
 		fig.Difference = value(difference(f.fn, scope, cmp, sAll, cAll, hasCmp))
-		if fig.Difference != nil {
-			fig.Low, fig.High = bootstrap(seed(r), f.fn, scope, cmp, len(sl), len(cl), hasCmp)
-		}
+		defined[i] = fig.Difference != nil
 		out.Figures = append(out.Figures, fig)
+	}
+	for i, iv := range bootstrap(seed(r), defined, scope, cmp, len(sl), len(cl), hasCmp) {
+		out.Figures[i].Low, out.Figures[i].High = iv[0], iv[1]
 	}
 	return out
 }
 
 // bootstrap resamples the learners of each group with replacement,
-// Resamples times, and returns the percentile interval of the difference:
-// the values of nearest rank ceil(q·m) for q = 0.025 and 0.975 among the m
-// resamples where the difference is defined. The generator is seeded from
-// the school and review ids, so the same events give the same interval.
-func bootstrap(s [2]uint64, fn figureFn, scope, cmp group, ns, nc int, hasCmp bool) (low, high *float64) {
+// Resamples times, and returns for each figure whose point difference is
+// defined the percentile interval of the difference: the values of nearest
+// rank ceil(q·m) for q = 0.025 and 0.975 among the m resamples where the
+// difference is defined. Every figure is computed on the same resamples,
+// drawn by a generator seeded from the school and review ids, so the same
+// events give the same intervals.
+func bootstrap(s [2]uint64, defined []bool, scope, cmp group, ns, nc int, hasCmp bool) [][2]*float64 {
+	out := make([][2]*float64, len(figureFns))
+	if !slices.Contains(defined, true) {
+		return out
+	}
 	rng := rand.New(rand.NewPCG(s[0], s[1]))
 	sIdx, cIdx := make([]int, ns), make([]int, nc)
-	diffs := make([]float64, 0, Resamples)
+	diffs := make([][]float64, len(figureFns))
 	for range Resamples {
 		for i := range sIdx {
 			sIdx[i] = rng.IntN(ns)
@@ -240,16 +248,24 @@ func bootstrap(s [2]uint64, fn figureFn, scope, cmp group, ns, nc int, hasCmp bo
 		for i := range cIdx {
 			cIdx[i] = rng.IntN(nc)
 		}
-		if d, ok := difference(fn, scope, cmp, sIdx, cIdx, hasCmp); ok {
-			diffs = append(diffs, d)
+		for k, f := range figureFns {
+			if !defined[k] {
+				continue
+			}
+			if d, ok := difference(f.fn, scope, cmp, sIdx, cIdx, hasCmp); ok {
+				diffs[k] = append(diffs[k], d)
+			}
 		}
 	}
-	if len(diffs) == 0 {
-		return nil, nil
-	}
-	slices.Sort(diffs)
 	tail := (1 - Level) / 2
-	return value(nearestRank(diffs, tail), true), value(nearestRank(diffs, 1-tail), true)
+	for k, ds := range diffs {
+		if len(ds) == 0 {
+			continue
+		}
+		slices.Sort(ds)
+		out[k] = [2]*float64{value(nearestRank(ds, tail), true), value(nearestRank(ds, 1-tail), true)}
+	}
+	return out
 }
 
 // nearestRank is the q-quantile of sorted xs by nearest rank.

@@ -17,14 +17,22 @@ var (
 
 // history builds a global order by hand: each add is the next position.
 type history struct {
-	t      *testing.T
+	t      testing.TB
 	p      *Projection
 	pos    uint64
 	revs   map[string]uint64
 	lastID uuid.UUID
+	// first is the school's registration; feed, if set, is fed every
+	// event after it too (a peer read model in a benchmark).
+	first domain.RecordedEvent
+	feed  interface {
+		Apply(domain.RecordedEvent) error
+	}
 }
 
-func newHistory(t *testing.T) *history {
+type uuidT = uuid.UUID
+
+func newHistory(t testing.TB) *history {
 	t.Helper()
 	h := &history{t: t, p: New(), revs: make(map[string]uint64)}
 	h.add(domain.SchoolStream("north"), day(1), admin, domain.SchoolRegistered{SchoolID: "north", Name: "North"})
@@ -47,6 +55,14 @@ func (h *history) add(stream string, at time.Time, a domain.Actor, e domain.Even
 	h.revs[stream]++
 	if err := h.p.Apply(r); err != nil {
 		h.t.Fatalf("apply %s: %v", e.EventType(), err)
+	}
+	if h.feed != nil {
+		if err := h.feed.Apply(r); err != nil {
+			h.t.Fatalf("peer: apply %s: %v", e.EventType(), err)
+		}
+	}
+	if h.pos == 1 {
+		h.first = r
 	}
 	h.lastID = id
 	return id
