@@ -150,7 +150,7 @@ func samples() []sample {
 // reviewStartedSample names learners in its scope and comparison.
 func reviewStartedSample() domain.PracticeReviewStarted {
 	return domain.PracticeReviewStarted{ReviewID: "r1", Practice: freeText, IntendedResult: freeText, StandardIDs: []string{"math-6-rp-1"},
-		Scope: domain.ReviewScope{Cohorts: []string{"grade-6"}, LearnerIDs: []string{"l-0001"}},
+		Scope:      domain.ReviewScope{Cohorts: []string{"grade-6"}, LearnerIDs: []string{"l-0001"}},
 		Comparison: &domain.ReviewScope{Cohorts: []string{}, LearnerIDs: []string{"l-0002"}}, StartDate: "2026-09-01", ReviewDate: "2026-10-01"}
 }
 
