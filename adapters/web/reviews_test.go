@@ -67,6 +67,9 @@ func TestReviewsPageByRole(t *testing.T) {
 	if !strings.Contains(school.body, `<a href="/schools/north/reviews">practice reviews</a>`) {
 		t.Error("the school page does not link to the reviews page")
 	}
+	if eff := n.get(t, "/schools/north/efficacy", n.signIn(t, researcherToken)); !strings.Contains(eff.body, `<a href="/schools/north/reviews">practice reviews</a>`) {
+		t.Error("the efficacy page does not link to the reviews page")
+	}
 	if resp := n.get(t, "/schools/nowhere/reviews", n.signIn(t, adminToken)); resp.status != http.StatusNotFound {
 		t.Errorf("an unknown school: %d", resp.status)
 	}
