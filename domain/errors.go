@@ -207,6 +207,12 @@ const (
 	RuleUnknownCredential = "unknown-credential"
 	RuleCredentialRevoked = "credential-revoked"
 	RuleCredentialDigest  = "credential-digest"
+
+	// Practice reviews: a review id is used once per school, its scope
+	// names the school's cohorts and learners (RuleUnknownLearner, in xapi.go), and it is concluded once.
+	RuleDuplicateReview = "duplicate-review"
+	RuleUnknownCohort   = "unknown-cohort"
+	RuleReviewConcluded = "review-concluded"
 )
 
 func ruleErr(rule, format string, args ...any) *RuleError {

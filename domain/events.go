@@ -647,6 +647,8 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeCredentialRevoked:         decodeAs[CredentialRevoked],
 	TypeSurveyInstrumentPublished: decodeAs[SurveyInstrumentPublished],
 	TypeSurveyRoundOpened:         decodeAs[SurveyRoundOpened],
+	TypePracticeReviewStarted:     decodeAs[PracticeReviewStarted],
+	TypePracticeReviewConcluded:   decodeAs[PracticeReviewConcluded],
 }
 
 // EventTypes lists every type name of the catalog, sorted.

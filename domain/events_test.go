@@ -61,8 +61,21 @@ func sampleEvents() []Event {
 			Source: "the school's own items"},
 		SurveyRoundOpened{RoundID: "2026-autumn", InstrumentID: "staff-efficacy", InstrumentVersion: 2, Respondent: RespondentStaff,
 			Invited: 12, Cohort: "grade-6"},
+		samplePracticeReviewStarted(),
+		PracticeReviewConcluded{ReviewID: "r1", Decision: ReviewAdjust, Learned: "feedback helps when it comes within a day",
+			Figures: ReviewFigures{AsOfPosition: 42, ScopeLearners: 2, ComparisonLearners: 1, Resamples: 2000, Level: 0.95,
+				Figures: []ReviewFigure{{Name: "evidence-level", ScopeBefore: ptr(2.5), ScopeDuring: ptr(3.0), ComparisonBefore: ptr(2.0),
+					ComparisonDuring: ptr(2.0), Difference: ptr(0.5), Low: ptr(0.0), High: ptr(1.0), Observational: true}}}},
 	}
 }
+
+func samplePracticeReviewStarted() PracticeReviewStarted {
+	return PracticeReviewStarted{ReviewID: "r1", Practice: "feedback within a day", IntendedResult: "more not-yet attempts followed by met",
+		StandardIDs: []string{stdID}, Scope: ReviewScope{Cohorts: []string{"grade-6"}, LearnerIDs: []string{learnerID}},
+		Comparison: &ReviewScope{Cohorts: []string{"grade-7"}, LearnerIDs: []string{}}, StartDate: "2026-09-01", ReviewDate: "2026-10-01"}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // sealedSample is a LearnerProfileUpdated in the shape the ledger stores.
 func sealedSample() LearnerProfileUpdated {
@@ -94,8 +107,8 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	if !slices.Equal(types, EventTypes()) {
 		t.Errorf("samples cover %v, the catalog is %v", types, EventTypes())
 	}
-	if len(EventTypes()) != 29 {
-		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request, the three of xAPI, the credential's issue and revocation, and the survey instrument and round", len(EventTypes()))
+	if len(EventTypes()) != 31 {
+		t.Errorf("the catalog has %d types, DOMAIN.md's 19, the erasure, the research sharing setting, the readiness request, the three of xAPI, the credential's issue and revocation, the survey instrument and round, and the practice review's start and conclusion", len(EventTypes()))
 	}
 	t.Run("sealed profile", func(t *testing.T) {
 		got, err := DecodeEvent(sampleRecorded(t, sealedSample()))

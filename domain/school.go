@@ -27,6 +27,8 @@ type SchoolState struct {
 	// id, in the order recorded; Agents its agent links by XAPIAgent.Key.
 	Alignments map[string][]XAPIActivityAligned
 	Agents     map[string]string
+	// Reviews are the school's practice reviews by id.
+	Reviews map[string]*PracticeReview
 	// Version is the number of events applied; see Expected.
 	Version uint64
 }
@@ -80,6 +82,13 @@ func (s *SchoolState) Apply(e RecordedEvent) error {
 			return foldErr(e, "%s before the school's registration", e.Type)
 		}
 		s.applyXAPI(ev)
+	case PracticeReviewStarted, PracticeReviewConcluded:
+		if !s.Registered() {
+			return foldErr(e, "%s before the school's registration", e.Type)
+		}
+		if err := s.applyReview(e, ev); err != nil {
+			return err
+		}
 	default:
 		return foldErr(e, "%s is not an event of a school's stream", e.Type)
 	}

@@ -99,6 +99,10 @@ const (
 	// SchoolFigures reads a school's aggregates: admins, auditors and
 	// researchers any school, teachers their own.
 	SchoolFigures = Admins | Auditors | Researchers | Teachers | ScopeSchool
+	// SchoolStaff writes what a school's staff decide together (practice
+	// reviews): its teachers and admins. The reviews are read under
+	// SchoolFigures: the staff, auditors and researchers.
+	SchoolStaff = Admins | Teachers | ScopeSchool
 	// SchoolRoster reads a school's learners by name and standing: admins
 	// and auditors any school, teachers their own. Researchers see
 	// aggregates only.

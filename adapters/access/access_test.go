@@ -35,6 +35,7 @@ func TestRulesFollowTheRoles(t *testing.T) {
 		access.TeacherOfLearner: {domain.RoleTeacher},
 		access.TeacherOrLearner: {domain.RoleTeacher, domain.RoleLearner},
 		access.AdminOnly:        {domain.RoleAdmin},
+		access.SchoolStaff:      {domain.RoleAdmin, domain.RoleTeacher},
 		access.Anyone:           all,
 	}
 	for rule, roles := range want {

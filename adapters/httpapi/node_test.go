@@ -16,6 +16,7 @@ import (
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/review"
 )
 
 // testNode is the service on loopback with the node's shape
@@ -54,7 +55,8 @@ func startNode(tb testing.TB, store eventStore, dir string, nc nodeConfig) *test
 	sealer := keystore.NewSealer(keys)
 	view := projections.NewView(store)
 	eff := efficacy.New()
-	models := projections.Models{keystore.NewShredder(keys), view, eff}
+	reviews := review.New()
+	models := projections.Models{keystore.NewShredder(keys), view, eff, reviews}
 	var rv *research.View
 	if nc.pseudonyms != nil {
 		rv = research.NewView(nc.pseudonyms)
@@ -84,7 +86,7 @@ func startNode(tb testing.TB, store eventStore, dir string, nc nodeConfig) *test
 	go func() { logDone <- tlog.Run(ctx, store) }()
 	svc := service.New(store, &service.Options{Seal: sealer.Seal})
 	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
-		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine,
+		Service: svc, View: view, Efficacy: eff, Reviews: reviews, Events: store, Projection: engine,
 		Tokens: nc.tokens, Research: rv, Personal: sealer, Log: tlog, Credentials: issuer, PublicURL: "http://ledger.test",
 		Metrics: httpapi.NewMetrics(nil), StartPosition: nc.startPos,
 	}))

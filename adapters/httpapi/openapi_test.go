@@ -20,6 +20,7 @@ import (
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
 	"github.com/masteryledger/ledger/projections/policy"
+	"github.com/masteryledger/ledger/projections/review"
 )
 
 // The OpenAPI document is checked against the router without a YAML
@@ -275,6 +276,17 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"CredentialRevokedData":           domain.CredentialRevoked{},
 		"SurveyInstrumentPublishedData":   domain.SurveyInstrumentPublished{},
 		"SurveyRoundOpenedData":           domain.SurveyRoundOpened{},
+		"PracticeReviewStartedData":       domain.PracticeReviewStarted{},
+		"PracticeReviewConcludedData":     domain.PracticeReviewConcluded{},
+		"ReviewScope":                     domain.ReviewScope{},
+		"ReviewFigures":                   domain.ReviewFigures{},
+		"ReviewFigure":                    domain.ReviewFigure{},
+		"StartPracticeReview":             domain.StartPracticeReview{},
+		"ConcludePracticeReview":          domain.ConcludePracticeReview{},
+		"PracticeReviews":                 httpapi.PracticeReviews{},
+		"PracticeReview":                  review.Read{},
+		"ReviewConclusion":                review.Conclusion{},
+		"ReviewReplay":                    httpapi.ReviewReplay{},
 		"GetOpenBadgeCredentialsResponse": httpapi.GetOpenBadgeCredentialsResponse{},
 	}
 	// Survey instruments' request bodies and answers (domain/survey.go,
@@ -289,7 +301,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 	} {
 		types[name] = v
 	}
-	if got, want := len(domain.EventTypes()), 29; got != want {
+	if got, want := len(domain.EventTypes()), 31; got != want {
 		t.Errorf("the catalog has %d event types, this test knows %d: add the new payload schema", got, want)
 	}
 	for _, name := range sortedKeys(types) {

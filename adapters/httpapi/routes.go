@@ -31,6 +31,11 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/schools/{schoolId}/survey-rounds", rule: access.AdminOfSchool, handle: s.openSurveyRound},
 		{method: "PUT", path: "/v1/schools/{schoolId}/research-sharing", rule: access.AdminOfSchool, handle: s.setResearchSharing},
 		{method: "POST", path: "/v1/schools/{schoolId}/xapi-alignments", rule: access.AdminOfSchool, handle: s.alignXAPI},
+		{method: "POST", path: "/v1/schools/{schoolId}/practice-reviews", rule: access.SchoolStaff, handle: s.startReview},
+		{method: "GET", path: "/v1/schools/{schoolId}/practice-reviews", rule: access.SchoolFigures, handle: s.listReviews},
+		{method: "GET", path: "/v1/schools/{schoolId}/practice-reviews/{reviewId}", rule: access.SchoolFigures, handle: s.getReview},
+		{method: "POST", path: "/v1/schools/{schoolId}/practice-reviews/{reviewId}/conclusion", rule: access.SchoolStaff, handle: s.concludeReview},
+		{method: "GET", path: "/v1/schools/{schoolId}/practice-reviews/{reviewId}/replay", rule: access.SchoolFigures, handle: s.getReviewReplay},
 
 		{method: "GET", path: "/xapi/statements", rule: access.XAPITools, basic: true, handle: s.xapiStatements},
 		{method: "PUT", path: "/xapi/statements", rule: access.XAPITools, basic: true, maxBody: MaxStatementBytes, handle: s.xapiStatements},

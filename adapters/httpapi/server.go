@@ -22,6 +22,7 @@ import (
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/review"
 )
 
 // MaxBodyBytes is the largest request body accepted; larger is 413.
@@ -59,7 +60,10 @@ type Config struct {
 	Events     EventReader
 	Projection Waiter
 	Efficacy   *efficacy.Projection
-	Tokens     *Tokens
+	// Reviews is the practice reviews' read model, a model of the engine
+	// behind Projection; without it the practice review routes answer 500.
+	Reviews *review.Projection
+	Tokens  *Tokens
 	// Research makes every copy a researcher reads (the feed, the efficacy
 	// report). It must be a model of the engine behind Projection, so that
 	// it knows every learner the copies may name. Required for researchers.

@@ -154,7 +154,28 @@ var allowlist = map[string]fields{
 		"checkpointSize": keep, "checkpointRoot": keep, "statusListIndex": keep,
 	},
 	domain.TypeCredentialRevoked: {"standardId": keep, "reason": textF},
+	// A practice review's scope names learners by id: pseudonyms. What
+	// the practice is, the result it should move and what was learned
+	// are the staff's words, shared only as the school shares free text;
+	// the figures are aggregates, kept.
+	domain.TypePracticeReviewStarted: {
+		"reviewId": keep, "practice": textF, "intendedResult": textF, "standardIds": keep,
+		"scope": reviewScope, "comparison": reviewScope, "startDate": keep, "reviewDate": keep,
+	},
+	domain.TypePracticeReviewConcluded: {
+		"reviewId": keep, "decision": keep, "learned": textF,
+		"figures": {of: fields{
+			"asOfPosition": keep, "scopeLearners": keep, "comparisonLearners": keep, "resamples": keep, "level": keep,
+			"figures": {of: fields{
+				"name": keep, "scopeBefore": keep, "scopeDuring": keep, "comparisonBefore": keep, "comparisonDuring": keep,
+				"difference": keep, "low": keep, "high": keep, "observational": keep,
+			}},
+		}},
+	},
 }
+
+// reviewScope is a practice review's scope or comparison.
+var reviewScope = field{of: fields{"cohorts": keep, "learnerIds": learnerF}}
 
 // left reports whether events of type t are left out of the research copy
 // altogether: they hold personal data, sealed or not.

@@ -113,6 +113,10 @@ func (v *View) Copy(e domain.RecordedEvent) (Event, bool, error) {
 		c.self = id
 		c.includeText = v.freeText[v.schoolOf[id]]
 		out.Stream = domain.LearnerStream(v.p.Learner(id))
+	} else if ok && category == domain.SchoolCategory {
+		// A school's own events with free text (a practice review's)
+		// follow the school's setting as its learners' do.
+		c.includeText = v.freeText[id]
 	}
 	if e.Actor.Role == domain.RoleLearner {
 		out.Actor.Name = v.p.Learner(e.Actor.Name)

@@ -150,6 +150,48 @@ func samples() []sample {
 			[]string{"instrumentId", "version", "title", "respondent", "scaleMin", "scaleMax", "subscales", "items", "source"}},
 		{school, admin, domain.SurveyRoundOpened{RoundID: "r2", InstrumentID: "staff-ce", InstrumentVersion: 1, Respondent: domain.RespondentStaff,
 			Invited: 12, Cohort: "grade-6"}, nil, []string{"roundId", "instrumentId", "instrumentVersion", "respondent", "invited", "cohort"}},
+		{school, teacher, reviewStartedSample(), []string{"practice", "intendedResult"},
+			[]string{"reviewId", "standardIds", "scope", "comparison", "startDate", "reviewDate"}},
+		{school, teacher, domain.PracticeReviewConcluded{ReviewID: "r1", Decision: domain.ReviewAdjust, Learned: freeText,
+			Figures: domain.ReviewFigures{AsOfPosition: 9, ScopeLearners: 2, Resamples: 2000, Level: 0.95,
+				Figures: []domain.ReviewFigure{{Name: "evidence-level", Observational: true}}}},
+			[]string{"learned"}, []string{"reviewId", "decision", "figures"}},
+	}
+}
+
+// reviewStartedSample names learners in its scope and comparison.
+func reviewStartedSample() domain.PracticeReviewStarted {
+	return domain.PracticeReviewStarted{ReviewID: "r1", Practice: freeText, IntendedResult: freeText, StandardIDs: []string{"math-6-rp-1"},
+		Scope:      domain.ReviewScope{Cohorts: []string{"grade-6"}, LearnerIDs: []string{"l-0001"}},
+		Comparison: &domain.ReviewScope{Cohorts: []string{}, LearnerIDs: []string{"l-0002"}}, StartDate: "2026-09-01", ReviewDate: "2026-10-01"}
+}
+
+// A practice review's copy names its learners by pseudonym, and holds
+// the staff's words only from a school that shares free text.
+func TestPracticeReviewCopy(t *testing.T) {
+	p := pseudonymizer(t)
+	yes := true
+	for _, include := range []*bool{nil, &yes} {
+		c, keep, err := view(t, include).Copy(record(t, domain.SchoolStream("north"), teacher, reviewStartedSample(), true))
+		if err != nil || !keep {
+			t.Fatalf("copy: keep %v, %v", keep, err)
+		}
+		data := dataOf(t, c)
+		scope, _ := data["scope"].(map[string]any)
+		cmp, _ := data["comparison"].(map[string]any)
+		if ids, _ := scope["learnerIds"].([]any); len(ids) != 1 || ids[0] != p.Learner("l-0001") {
+			t.Errorf("scope %v: want l-0001's pseudonym", scope)
+		}
+		if ids, _ := cmp["learnerIds"].([]any); len(ids) != 1 || ids[0] != p.Learner("l-0002") {
+			t.Errorf("comparison %v: want l-0002's pseudonym", cmp)
+		}
+		practice, shared := data["practice"].(string)
+		switch {
+		case include == nil && shared:
+			t.Errorf("the practice is shared though the school does not share free text: %s", c.Data)
+		case include != nil && (!shared || strings.Contains(practice, "l-000")):
+			t.Errorf("shared practice %q: want it, with learner ids pseudonymised", practice)
+		}
 	}
 }
 

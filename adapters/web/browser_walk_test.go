@@ -363,6 +363,10 @@ func seedWalk(t *testing.T, n *node) {
 		{teacherToken, l + "/agreements", `{"standardId":"math-6-rp-1","learnerConfirmed":true}`},
 		{teacherToken, l + "/summative-attempts", `{"standardId":"math-6-rp-1","level":3}`},
 		{teacherToken, l + "/evidence", `{"standardId":"math-6-rp-2","componentId":"c1","level":2,"source":"teacher"}`},
+		// A practice review concluded, and one open, for the reviews page.
+		{teacherToken, "/v1/schools/north/practice-reviews", reviewBody("r1")},
+		{teacherToken, "/v1/schools/north/practice-reviews/r1/conclusion", `{"decision":"adjust","learned":"Feedback within a day helps; the plans need it too."}`},
+		{adminToken, "/v1/schools/north/practice-reviews", reviewBody("r2")},
 	}
 	for _, w := range writes {
 		resp := n.do(t, "POST", w.path, strings.NewReader(w.body), http.Header{
@@ -371,4 +375,12 @@ func seedWalk(t *testing.T, n *node) {
 			t.Fatalf("seed POST %s: %d %s", w.path, resp.status, resp.body)
 		}
 	}
+}
+
+// reviewBody starts practice review id at North: grade 6 beside grade 7,
+// on the standard every learner of the walk has evidence on.
+func reviewBody(id string) string {
+	return `{"reviewId":"` + id + `","practice":"Written feedback within one school day","intendedResult":"Higher evidence levels",
+		"standardIds":["math-6-rp-1"],"scope":{"cohorts":["grade-6"]},"comparison":{"cohorts":["grade-7"]},
+		"startDate":"2026-08-01","reviewDate":"2027-06-01"}`
 }

@@ -117,6 +117,12 @@ func (s *Server) forms() []form {
 		{path: enrolPath, rule: access.AdminOfSchool, api: "POST /v1/schools/{schoolId}/learners", template: "form-enrol", conflictField: "learnerId",
 			fields: []field{{"learnerId", "Learner id"}, {"cohort", "Cohort"}},
 			load:   s.loadAdminForm, submit: s.submitEnrol},
+		{path: startReviewPath, rule: access.SchoolStaff, api: "POST /v1/schools/{schoolId}/practice-reviews", template: "form-practice-review",
+			fields: reviewFields, ruleFields: reviewRuleFields, load: s.loadReviewForm, submit: s.submitStartReview},
+		{path: concludePath, rule: access.SchoolStaff, api: "POST /v1/schools/{schoolId}/practice-reviews/{reviewId}/conclusion", template: "form-conclusion",
+			fields:     conclusionFields,
+			ruleFields: map[string]string{domain.RuleReviewConcluded: "decision"},
+			load:       s.loadReviewForm, submit: s.submitConclusion},
 	}
 }
 

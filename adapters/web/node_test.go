@@ -23,6 +23,7 @@ import (
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/review"
 )
 
 // Tokens of the test schools: every role, a teacher of another school and
@@ -130,7 +131,8 @@ func startNode(t *testing.T, o nodeOptions) *node {
 		t.Fatal(err)
 	}
 	rv := research.NewView(pseudonyms)
-	engine := projections.NewEngine(store, projections.Models{view, eff, rv}, 0)
+	reviews := review.New()
+	engine := projections.NewEngine(store, projections.Models{view, eff, reviews, rv}, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- engine.Run(ctx) }()
@@ -139,12 +141,12 @@ func startNode(t *testing.T, o nodeOptions) *node {
 	logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	svc := service.New(store, nil)
 	api := httpapi.NewServer(httpapi.Config{
-		Service: svc, View: view, Efficacy: eff, Events: store, Projection: engine, Research: rv,
+		Service: svc, View: view, Efficacy: eff, Reviews: reviews, Events: store, Projection: engine, Research: rv,
 		Tokens: tokens, Metrics: metrics, Secure: o.secure, Logger: logger,
 	})
 	clk := &clock{now: time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)}
 	pages, err := web.New(web.Config{
-		View: view, Service: svc, Efficacy: eff, Research: rv, Tokens: tokens, Secure: o.secure, Metrics: metrics, Logger: logger,
+		View: view, Service: svc, Efficacy: eff, Reviews: reviews, Research: rv, Tokens: tokens, Secure: o.secure, Metrics: metrics, Logger: logger,
 		Now: clk.Now, MaxSessions: o.maxSessions,
 		Projection: engine, StartPosition: o.startPosition, StartTimeout: o.startTimeout,
 	})

@@ -44,6 +44,7 @@ func (s *Server) pages() []page {
 		{path: "/learners/{learnerId}/standards/{standardId}/policies", rule: access.LearnerResearch, template: "policies", load: s.policiesPage},
 		{path: "/schools/{schoolId}", rule: access.SchoolRoster, template: "school", link: "Learners by cohort", load: s.schoolPage},
 		{path: "/schools/{schoolId}/efficacy", rule: access.SchoolFigures, template: "efficacy", link: "Collective efficacy", load: s.efficacyPage},
+		{path: reviewsPath, rule: access.SchoolFigures, template: "reviews", link: "Practice reviews", load: s.reviewsPage},
 		{path: trailPath, rule: access.LearnerRecord, template: "trail", load: s.trailPage},
 		{path: "/verify", public: true, template: "verify", load: s.verifyPage},
 		{path: adminPath, rule: access.AdminOnly, template: "admin", link: "Standards, schools and enrolment", load: s.adminPage},

@@ -10,6 +10,7 @@ import (
 	"github.com/masteryledger/ledger/adapters/web/chart"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
+	"github.com/masteryledger/ledger/projections/review"
 )
 
 // TestTemplatesParse parses every template, as New does, and checks the
@@ -79,7 +80,14 @@ func TestTemplatesExecute(t *testing.T) {
 			Rows: []trailRow{{ID: "e1", Words: "Evidence recorded", Details: []string{"Note: n"}, Occurred: when, Recorded: when, Mark: "met", MarkWords: "met",
 				Retracts: "e0", RetractsOnPage: true, Retracted: true, Hash: "0123456789abcdef"}}},
 		"verify": nil,
-		"admin":  adminPage{Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}}, Schools: []projections.SchoolRecord{{ID: "north", Name: "North"}}, Forms: true},
+		"reviews": reviewsPage{ID: "north", Name: "North", Researcher: true, Staff: true, Reviews: []reviewView{{
+			Read: review.Read{Review: review.Review{SchoolID: "north", PracticeReviewStarted: domain.PracticeReviewStarted{ReviewID: "r1",
+				StandardIDs: []string{"s1"}, StartDate: "2026-09-01", ReviewDate: "2026-10-01"},
+				Conclusion: &review.Conclusion{Decision: domain.ReviewKeep, ConcludedAt: when}}, FiguresOf: "conclusion"},
+			Scope: "cohort grade-6", Comparison: "none", AsOf: "as of today",
+			Rows: []figureRow{{Label: "Mean evidence level", ScopeBefore: "2", ScopeDuring: "3", ComparisonBefore: "no data", ComparisonDuring: "no data",
+				Difference: "1", Interval: "0.5 to 1.5"}}}}},
+		"admin": adminPage{Standards: []projections.Standard{{StandardID: "s1", Code: "6.RP.A.1"}}, Schools: []projections.SchoolRecord{{ID: "north", Name: "North"}}, Forms: true},
 	}
 	std := projections.Standard{StandardID: "s1", Code: "6.RP.A.1", Title: "Ratios", Components: []domain.Component{{ID: "c1", Statement: "Describe"}},
 		Scale: domain.DefaultScale()}
@@ -100,6 +108,10 @@ func TestTemplatesExecute(t *testing.T) {
 			data = lf
 		case "form-publish", "form-revision", "form-retirement", "form-register", "form-enrol":
 			data = af
+		case "form-practice-review", "form-conclusion":
+			data = reviewForm{School: projections.SchoolRecord{ID: "north", Name: "North"}, Standards: []projections.Standard{std},
+				Cohorts: []string{"grade-6"}, Review: &reviewView{Read: review.Read{Review: review.Review{PracticeReviewStarted: domain.PracticeReviewStarted{ReviewID: "r1"}}},
+					Rows: []figureRow{{Label: "Mean evidence level"}}}}
 		default:
 			data = sf
 		}

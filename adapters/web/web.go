@@ -19,6 +19,7 @@ import (
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/review"
 )
 
 // Config holds what the pages need. View and Tokens are required.
@@ -36,6 +37,9 @@ type Config struct {
 	// Efficacy is the efficacy projection the API reads; without it the
 	// efficacy page is a 500 page.
 	Efficacy *efficacy.Projection
+	// Reviews is the practice reviews' read model the API reads; without
+	// it the reviews page is a 500 page.
+	Reviews *review.Projection
 	// Research makes the copy of the efficacy figures a researcher sees,
 	// as the API's (httpapi.Config.Research); without it a researcher's
 	// efficacy page is a 500 page, never the raw figures.

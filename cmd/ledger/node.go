@@ -23,6 +23,7 @@ import (
 	"github.com/masteryledger/ledger/domain/service"
 	"github.com/masteryledger/ledger/projections"
 	"github.com/masteryledger/ledger/projections/efficacy"
+	"github.com/masteryledger/ledger/projections/review"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -64,6 +65,8 @@ type node struct {
 	svc    *service.Service
 	view   *projections.View
 	eff    *efficacy.Projection
+	// reviews is the practice reviews' read model.
+	reviews *review.Projection
 	// research makes every copy a researcher reads; it follows the store
 	// in the same engine as the other models.
 	research *research.View
@@ -207,13 +210,14 @@ func openNode(ctx context.Context, data string, sc storeConfig, logger *slog.Log
 	n.svc = service.New(store, &service.Options{OnRetry: n.metrics.Retried, Seal: n.sealer.Seal})
 	n.view = projections.NewView(store)
 	n.eff = efficacy.New()
+	n.reviews = review.New()
 	n.research = research.NewView(pseudo)
 	n.xapi = xapi.NewIndex()
 	// The shredder reads the whole log at every start, as the other models
 	// do: an erasure stored by a process that died before it destroyed the
 	// key is finished here. It comes first, so no model shows an erasure
 	// whose key still exists.
-	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff, n.research, n.xapi}, 0)
+	engine = projections.NewEngine(store, projections.Models{keystore.NewShredder(keys), n.view, n.eff, n.reviews, n.research, n.xapi}, 0)
 	n.engine = engine
 
 	n.xapiRes = xapi.New(xapi.Config{Service: n.svc, Index: n.xapi, Projection: engine, WaitTimeout: 30 * time.Second,
@@ -339,14 +343,14 @@ func (n *node) ready(context.Context) error {
 // with the same token table, under the same access rules.
 func (n *node) handler(tokens *httpapi.Tokens, logger *slog.Logger) (http.Handler, error) {
 	api := httpapi.NewServer(httpapi.Config{
-		Service: n.svc, View: n.view, Efficacy: n.eff, Events: n.store, Projection: n.engine,
+		Service: n.svc, View: n.view, Efficacy: n.eff, Reviews: n.reviews, Events: n.store, Projection: n.engine,
 		Tokens: tokens, Research: n.research, Personal: n.sealer, Metrics: n.metrics, Ready: n.ready, Logger: logger,
 		StartPosition: n.startPos, ReadYourWritesTimeout: 30 * time.Second, Log: n.log, Secure: n.secure,
 		XAPI:        n.xapiRes,
 		Credentials: n.issuer, PublicURL: n.publicURL,
 	})
 	pages, err := web.New(web.Config{
-		View: n.view, Service: n.svc, Efficacy: n.eff, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,
+		View: n.view, Service: n.svc, Efficacy: n.eff, Reviews: n.reviews, Research: n.research, Tokens: tokens, Secure: n.secure, Metrics: n.metrics, Logger: logger.With("subsystem", "web"), Credentials: api,
 		Projection: n.engine, StartPosition: n.startPos, StartTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 	})
 	if err != nil {

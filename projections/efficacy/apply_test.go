@@ -28,6 +28,12 @@ func TestEveryCatalogType(t *testing.T) {
 	hs.add(domain.SchoolStream("north"), day(0), admin, domain.XAPIActivityAligned{ActivityID: "https://tool.example/a", StandardID: "A", ComponentID: "c1"})
 	hs.enroll("l1", "north", "grade-6", day(0))
 	hs.profile("l1", day(0))
+	// A practice review is read by projections/review: no figure here
+	// changes with it.
+	hs.add(domain.SchoolStream("north"), day(0), teacher, domain.PracticeReviewStarted{ReviewID: "r1", Practice: "p", IntendedResult: "i",
+		StandardIDs: []string{"A"}, Scope: domain.ReviewScope{Cohorts: []string{"grade-6"}}, StartDate: "2026-09-01", ReviewDate: "2026-10-01"})
+	hs.add(domain.SchoolStream("north"), day(0), teacher, domain.PracticeReviewConcluded{ReviewID: "r1", Decision: domain.ReviewKeep,
+		Learned: "l", Figures: domain.ReviewFigures{Figures: []domain.ReviewFigure{}}})
 	hs.add(domain.SchoolStream("north"), day(0), admin, domain.XAPIAgentLinked{Agent: domain.XAPIAgent{Mbox: "mailto:l1@example.org"}, LearnerID: "l1"})
 	hs.add(domain.LearnerStream("l1"), day(0), tool, domain.StatementRecorded{StatementID: "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", SchoolID: "north",
 		Statement: json.RawMessage(`{"id":"fd41c918-b88b-4b20-a0a5-a4c32391aaa0"}`)})

@@ -294,7 +294,8 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 	case domain.StandardPublished, domain.StandardRevised, domain.StandardRetired:
 		want = domain.StandardCategory
 	case domain.SchoolRegistered, domain.EfficacySurveyRecorded, domain.ResearchSharingSet,
-		domain.SurveyInstrumentPublished, domain.SurveyRoundOpened:
+		domain.SurveyInstrumentPublished, domain.SurveyRoundOpened,
+		domain.PracticeReviewStarted, domain.PracticeReviewConcluded:
 		want = domain.SchoolCategory
 	}
 	if category != want {
@@ -339,6 +340,9 @@ func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id
 		return nil
 	case domain.ResearchSharingSet:
 		// What researchers may read changes no figure.
+		return nil
+	case domain.PracticeReviewStarted, domain.PracticeReviewConcluded:
+		// Practice reviews have their own read model (projections/review).
 		return nil
 	case domain.EfficacySurveyRecorded, domain.SurveyInstrumentPublished, domain.SurveyRoundOpened:
 		s := p.schools[id]

@@ -1,0 +1,212 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/masteryledger/ledger/adapters/research"
+	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/projections/review"
+)
+
+// errNoReviews answers the practice review routes of a server configured
+// without their read model (500: the deployment's fault, not the client's).
+var errNoReviews = errors.New("the practice reviews read model is not configured")
+
+// PracticeReviews is GET /v1/schools/{schoolId}/practice-reviews.
+type PracticeReviews struct {
+	SchoolID string        `json:"schoolId"`
+	Reviews  []review.Read `json:"reviews"`
+}
+
+// ReviewReplay is GET /v1/schools/{schoolId}/practice-reviews/{reviewId}/replay:
+// the review's events of the school's stream, in stream order, with their
+// positions and hashes.
+type ReviewReplay struct {
+	SchoolID string `json:"schoolId"`
+	ReviewID string `json:"reviewId"`
+	Events   []any  `json:"events"`
+}
+
+func (s *Server) startReview(w http.ResponseWriter, r *http.Request) error {
+	school, _ := pathID(r, "schoolId") // checked by authorize
+	var c domain.StartPracticeReview
+	actor, _, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Reviews == nil {
+		return errNoReviews
+	}
+	c.Actor = actor
+	rec, err := s.cfg.Service.StartPracticeReview(r.Context(), school, c, s.cfg.Reviews.Roster(school))
+	return s.written(w, r, rec, err)
+}
+
+func (s *Server) concludeReview(w http.ResponseWriter, r *http.Request) error {
+	school, _ := pathID(r, "schoolId")
+	id, err := pathID(r, "reviewId")
+	if err != nil {
+		return err
+	}
+	var c domain.ConcludePracticeReview
+	actor, _, err := command(r, &c)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Reviews == nil {
+		return errNoReviews
+	}
+	c.Actor, c.ReviewID = actor, id
+	c.Figures = ConclusionFigures(s.cfg.Reviews, school, id, c.EventID)
+	rec, err := s.cfg.Service.ConcludePracticeReview(r.Context(), school, c)
+	return s.written(w, r, rec, err)
+}
+
+// ConclusionFigures are the figures a conclusion with event id eventID
+// records: the review's figures as of the projection's position, or, for a
+// retried conclusion already stored, the figures it recorded then, so the
+// retry is the same command and answers the same event. The pages' form
+// records through it too. A review the projection does not know gets
+// none: the command is refused as about an unknown review.
+func ConclusionFigures(p *review.Projection, schoolID, reviewID string, eventID uuid.UUID) domain.ReviewFigures {
+	rv, ok := p.Review(schoolID, reviewID)
+	if !ok {
+		return domain.ReviewFigures{}
+	}
+	if c := rv.Conclusion; c != nil && c.EventID == eventID {
+		return c.Figures
+	}
+	return p.Figures(rv)
+}
+
+// schoolReviews checks the school of the path and the read model.
+func (s *Server) schoolReviews(r *http.Request) (string, error) {
+	id, _ := pathID(r, "schoolId")
+	if _, err := s.cfg.View.School(id); err != nil {
+		return "", err
+	}
+	if s.cfg.Reviews == nil {
+		return "", errNoReviews
+	}
+	return id, nil
+}
+
+// answerReviews writes v, or its research copy for a researcher.
+func (s *Server) answerReviews(w http.ResponseWriter, r *http.Request, school string, v any) error {
+	if principalFrom(r.Context()).Role != domain.RoleResearcher {
+		writeJSON(w, r, http.StatusOK, v)
+		return nil
+	}
+	if s.cfg.Research == nil {
+		return research.ErrNoView
+	}
+	copied, err := s.cfg.Research.PracticeReviews(school, v)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, r, http.StatusOK, copied)
+	return nil
+}
+
+func (s *Server) listReviews(w http.ResponseWriter, r *http.Request) error {
+	school, err := s.schoolReviews(r)
+	if err != nil {
+		return err
+	}
+	return s.answerReviews(w, r, school, PracticeReviews{SchoolID: school, Reviews: s.cfg.Reviews.ReadAll(school)})
+}
+
+func (s *Server) getReview(w http.ResponseWriter, r *http.Request) error {
+	school, err := s.schoolReviews(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "reviewId")
+	if err != nil {
+		return err
+	}
+	rv, ok := s.cfg.Reviews.Read(school, id)
+	if !ok {
+		return noReview(school, id)
+	}
+	return s.answerReviews(w, r, school, rv)
+}
+
+func noReview(school, id string) error {
+	return fmt.Errorf("school %q has no practice review %q: %w", school, id, domain.ErrNotFound)
+}
+
+func (s *Server) getReviewReplay(w http.ResponseWriter, r *http.Request) error {
+	school, err := s.schoolReviews(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "reviewId")
+	if err != nil {
+		return err
+	}
+	evs, err := ReviewEvents(r.Context(), s.cfg.Events, school, id)
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return noReview(school, id)
+	}
+	out := ReviewReplay{SchoolID: school, ReviewID: id, Events: make([]any, 0, len(evs))}
+	if principalFrom(r.Context()).Role != domain.RoleResearcher {
+		for _, e := range evs {
+			out.Events = append(out.Events, e)
+		}
+		writeJSON(w, r, http.StatusOK, out)
+		return nil
+	}
+	if s.cfg.Research == nil {
+		return research.ErrNoView
+	}
+	for _, e := range evs {
+		c, keep, err := s.cfg.Research.Copy(e)
+		if err != nil {
+			return err
+		}
+		if keep {
+			out.Events = append(out.Events, c)
+		}
+	}
+	writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// ReviewEvents reads the events of the school's stream that start or
+// conclude review reviewID, in stream order.
+func ReviewEvents(ctx context.Context, events EventReader, schoolID, reviewID string) ([]domain.RecordedEvent, error) {
+	all, err := events.ReadStream(ctx, domain.SchoolStream(schoolID), 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.RecordedEvent
+	for _, e := range all {
+		if e.Type != domain.TypePracticeReviewStarted && e.Type != domain.TypePracticeReviewConcluded {
+			continue
+		}
+		ev, err := domain.DecodeEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		switch ev := ev.(type) {
+		case domain.PracticeReviewStarted:
+			if ev.ReviewID == reviewID {
+				out = append(out, e)
+			}
+		case domain.PracticeReviewConcluded:
+			if ev.ReviewID == reviewID {
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
+}
