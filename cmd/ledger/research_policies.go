@@ -239,7 +239,9 @@ func median(xs []float64) *float64 {
 	s := slices.Sorted(slices.Values(xs))
 	m := s[len(s)/2]
 	if len(s)%2 == 0 {
-		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+		// The mean of two thousandths is a ten-thousandth; rounding to it
+		// drops the binary noise of the sum (12.408000000000001).
+		m = math.Round((s[len(s)/2-1]+s[len(s)/2])/2*1e4) / 1e4
 	}
 	return &m
 }

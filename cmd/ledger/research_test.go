@@ -345,3 +345,21 @@ func canonical(data []byte, typ string) []byte {
 	}
 	return out
 }
+
+func TestMedianDays(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want string
+	}{
+		{nil, ""},
+		{[]float64{3.5}, "3.5"},
+		{[]float64{2, 9, 4}, "4"},
+		// (12 + 12.816) / 2 is 12.408000000000001 in binary arithmetic.
+		{[]float64{12.816, 12}, "12.408"},
+		{[]float64{1.001, 1.002}, "1.0015"},
+	} {
+		if got := numCell(median(tc.in)); got != tc.want {
+			t.Errorf("median(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
