@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections/review"
@@ -62,26 +60,9 @@ func (s *Server) concludeReview(w http.ResponseWriter, r *http.Request) error {
 		return errNoReviews
 	}
 	c.Actor, c.ReviewID = actor, id
-	c.Figures = ConclusionFigures(s.cfg.Reviews, school, id, c.EventID)
+	c.Figures = s.cfg.Reviews.ConclusionFigures(school, id, c.EventID)
 	rec, err := s.cfg.Service.ConcludePracticeReview(r.Context(), school, c)
 	return s.written(w, r, rec, err)
-}
-
-// ConclusionFigures are the figures a conclusion with event id eventID
-// records: the review's figures as of the projection's position, or, for a
-// retried conclusion already stored, the figures it recorded then, so the
-// retry is the same command and answers the same event. The pages' form
-// records through it too. A review the projection does not know gets
-// none: the command is refused as about an unknown review.
-func ConclusionFigures(p *review.Projection, schoolID, reviewID string, eventID uuid.UUID) domain.ReviewFigures {
-	rv, ok := p.Review(schoolID, reviewID)
-	if !ok {
-		return domain.ReviewFigures{}
-	}
-	if c := rv.Conclusion; c != nil && c.EventID == eventID {
-		return c.Figures
-	}
-	return p.Figures(rv)
 }
 
 // schoolReviews checks the school of the path and the read model.

@@ -7,6 +7,7 @@ package review
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,8 +258,30 @@ func (p *Projection) FiguresAt(r Review, asOf uint64) domain.ReviewFigures {
 	return p.figures(r, min(asOf, p.position))
 }
 
+// ConclusionFigures are the figures a conclusion with event id eventID
+// records: the review's figures as of the projection's position, or, for a
+// retried conclusion already stored, the figures it recorded then, so the
+// retry is the same command and answers the same event. The API, the
+// pages' form and the demo record through it. A review the projection
+// does not know gets none: the command is refused as about an unknown
+// review.
+func (p *Projection) ConclusionFigures(schoolID, reviewID string, eventID uuid.UUID) domain.ReviewFigures {
+	rv, ok := p.Review(schoolID, reviewID)
+	if !ok {
+		return domain.ReviewFigures{}
+	}
+	if c := rv.Conclusion; c != nil && c.EventID == eventID {
+		return c.Figures
+	}
+	return p.Figures(rv)
+}
+
 // groups returns the learners of the scope and of the comparison enrolled
-// by asOf; a learner in both is in the scope only.
+// by asOf, each group in the order of the learners' ids; a learner in both
+// is in the scope only. The bootstrap draws by index into these lists, so
+// the order is the ids' rather than the enrolments': two logs with the same
+// learners and events, enrolled in another order (as concurrent enrolments
+// may be), give the same intervals.
 func (p *Projection) groups(r Review, asOf uint64) (scope, comparison []*learner) {
 	s := p.schools[r.SchoolID]
 	if s == nil {
@@ -276,6 +299,9 @@ func (p *Projection) groups(r Review, asOf uint64) (scope, comparison []*learner
 			comparison = append(comparison, l)
 		}
 	}
+	byID := func(a, b *learner) int { return strings.Compare(a.id, b.id) }
+	slices.SortFunc(scope, byID)
+	slices.SortFunc(comparison, byID)
 	return scope, comparison
 }
 

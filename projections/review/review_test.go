@@ -342,3 +342,28 @@ func TestReviewsAndRoster(t *testing.T) {
 		t.Error("reviews of an unknown school")
 	}
 }
+
+// TestIntervalIgnoresEnrolmentOrder: the same learners with the same
+// events, enrolled in the opposite order (as concurrent enrolments may
+// land), give the same figures and intervals.
+func TestIntervalIgnoresEnrolmentOrder(t *testing.T) {
+	build := func(order []int) domain.ReviewFigures {
+		h := newHistory(t)
+		for _, i := range order {
+			h.enroll(fmt.Sprintf("s%02d", i), "g6")
+		}
+		h.start("r1", domain.ReviewScope{Cohorts: []string{"g6"}}, nil, "2026-09-10", "2026-09-20")
+		before, during := []int{1, 3, 4, 2, 2, 1, 4, 3}, []int{4, 4, 1, 3, 2, 4, 1, 2}
+		for i := range len(order) {
+			h.evidence(fmt.Sprintf("s%02d", i), "s1", before[i], day(3))
+			h.evidence(fmt.Sprintf("s%02d", i), "s1", during[i], day(13))
+		}
+		return h.p.Figures(h.review("r1"))
+	}
+	up, down := build([]int{0, 1, 2, 3, 4, 5, 6, 7}), build([]int{7, 6, 5, 4, 3, 2, 1, 0})
+	a, b := figure(t, up, FigureEvidenceLevel), figure(t, down, FigureEvidenceLevel)
+	if a.Low == nil || !sameValue(a.Difference, b.Difference) || !sameValue(a.Low, b.Low) || !sameValue(a.High, b.High) {
+		t.Errorf("enrolled in id order: %s in [%s, %s]; in reverse: %s in [%s, %s]",
+			fmtp(a.Difference), fmtp(a.Low), fmtp(a.High), fmtp(b.Difference), fmtp(b.Low), fmtp(b.High))
+	}
+}
