@@ -86,7 +86,7 @@ func demoReviews(ctx context.Context, svc *service.Service, store projections.Re
 			Meta:     domain.Meta{Actor: demoReviewer, OccurredAt: demoDay(15).Add(7*time.Hour + 30*time.Minute)},
 			ReviewID: demoReviewOwnCycle, Practice: "Learners set their own goals, draft and adjust their own plans and ask to be assessed",
 			IntendedResult: "Learners record more of their own cycle, and meet standards no later than before",
-			StandardIDs:    std[1:], Scope: domain.ReviewScope{LearnerIDs: owners}, Comparison: comparisonOf(okafor),
+			StandardIDs:    std, Scope: domain.ReviewScope{LearnerIDs: owners}, Comparison: comparisonOf(okafor),
 			StartDate: demoDay(15).Format(time.DateOnly), ReviewDate: "2026-11-27",
 		},
 	}
