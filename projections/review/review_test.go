@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -365,5 +366,41 @@ func TestIntervalIgnoresEnrolmentOrder(t *testing.T) {
 	if a.Low == nil || !sameValue(a.Difference, b.Difference) || !sameValue(a.Low, b.Low) || !sameValue(a.High, b.High) {
 		t.Errorf("enrolled in id order: %s in [%s, %s]; in reverse: %s in [%s, %s]",
 			fmtp(a.Difference), fmtp(a.Low), fmtp(a.High), fmtp(b.Difference), fmtp(b.Low), fmtp(b.High))
+	}
+}
+
+// TestLiveFiguresKept: an open review's figures are kept while its school
+// is unchanged and given out with the current position, and computed
+// again once an event of the school's learners arrives; each read equals
+// the figures computed afresh as of the position.
+func TestLiveFiguresKept(t *testing.T) {
+	p, r := groupsHistory(t, "r1", []int{1, 4, 2}, []int{4, 1}, []int{1, 4}, []int{4, 1, 3})
+	h := &history{t: t, p: p, pos: p.Position(), revs: map[string]uint64{}}
+	fresh := func() domain.ReviewFigures {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		return p.figures(r, p.position)
+	}
+	first := p.Figures(r)
+	if !reflect.DeepEqual(first, fresh()) {
+		t.Fatalf("first read %+v, afresh %+v", first, fresh())
+	}
+	// Another school's learner, a standard: the position moves, the
+	// figures do not.
+	h.add(domain.LearnerStream("elsewhere"), day(2), admin, domain.LearnerEnrolled{LearnerID: "elsewhere", SchoolID: "south", Cohort: "g6"})
+	h.add(domain.StandardStream("s9"), day(2), admin, domain.StandardPublished{StandardID: "s9", Framework: "F", Code: "S.9", Title: "S",
+		Statement: "s", Components: []domain.Component{{ID: "c1", Statement: "c"}}, Scale: domain.DefaultScale()})
+	kept := p.Figures(r)
+	if kept.AsOfPosition != p.Position() || kept.AsOfPosition == first.AsOfPosition || !reflect.DeepEqual(kept, fresh()) {
+		t.Errorf("after other events: %+v, afresh %+v", kept, fresh())
+	}
+	// Evidence of a learner in scope moves them.
+	h.evidence("s00", "s1", 4, day(14))
+	moved := p.Figures(r)
+	if !reflect.DeepEqual(moved, fresh()) || reflect.DeepEqual(moved.Figures, kept.Figures) {
+		t.Errorf("after the school's evidence: %+v, afresh %+v, before %+v", moved.Figures, fresh().Figures, kept.Figures)
+	}
+	if reads := p.ReadAll("north"); len(reads) != 1 || !reflect.DeepEqual(reads[0].Figures, moved) {
+		t.Errorf("ReadAll gives %+v, want the figures of now %+v", reads, moved)
 	}
 }
