@@ -63,6 +63,11 @@ func comparisonOf(ids []string) *domain.ReviewScope {
 //     to be assessed, beside Ms Okafor's, which leaves that to the
 //     teacher (learnerTerm.owns); still open, to be looked at again on
 //     Friday 27 November, its figures computed as of now.
+//
+// The learners' terms are drawn alike in every class (learnerTerm), so the
+// feedback practice leaves no mark of its own on the figures; what the
+// staff wrote they learned is what the figures do show, and
+// TestDemoPracticeReviews holds it to them.
 func demoReviews(ctx context.Context, svc *service.Service, store projections.Reader, learners int) error {
 	p := review.New()
 	if _, err := projections.Rebuild(ctx, store, p); err != nil {
