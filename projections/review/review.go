@@ -282,8 +282,9 @@ func (p *Projection) Figures(r Review) domain.ReviewFigures {
 // liveFigures is p.figures(r, p.position), kept while r's school's version
 // stays: an event of another school or of a standard moves the position
 // but no figure of r, so the kept figures are handed out with the new
-// position. Only an open review's figures are kept. Called with p.mu held
-// for reading.
+// position. Only an open review's figures are kept. The values the
+// figures point at are shared with the kept copy: no caller may write
+// through them. Called with p.mu held for reading.
 func (p *Projection) liveFigures(r Review) domain.ReviewFigures {
 	s := p.schools[r.SchoolID]
 	if s == nil || r.Conclusion != nil {
