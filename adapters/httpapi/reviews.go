@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/masteryledger/ledger/adapters/research"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections/review"
@@ -62,26 +60,9 @@ func (s *Server) concludeReview(w http.ResponseWriter, r *http.Request) error {
 		return errNoReviews
 	}
 	c.Actor, c.ReviewID = actor, id
-	c.Figures = ConclusionFigures(s.cfg.Reviews, school, id, c.EventID)
+	c.Figures = s.cfg.Reviews.ConclusionFigures(school, id, c.EventID)
 	rec, err := s.cfg.Service.ConcludePracticeReview(r.Context(), school, c)
 	return s.written(w, r, rec, err)
-}
-
-// ConclusionFigures are the figures a conclusion with event id eventID
-// records: the review's figures as of the projection's position, or, for a
-// retried conclusion already stored, the figures it recorded then, so the
-// retry is the same command and answers the same event. The pages' form
-// records through it too. A review the projection does not know gets
-// none: the command is refused as about an unknown review.
-func ConclusionFigures(p *review.Projection, schoolID, reviewID string, eventID uuid.UUID) domain.ReviewFigures {
-	rv, ok := p.Review(schoolID, reviewID)
-	if !ok {
-		return domain.ReviewFigures{}
-	}
-	if c := rv.Conclusion; c != nil && c.EventID == eventID {
-		return c.Figures
-	}
-	return p.Figures(rv)
 }
 
 // schoolReviews checks the school of the path and the read model.
@@ -150,12 +131,13 @@ func (s *Server) getReviewReplay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	evs, err := ReviewEvents(r.Context(), s.cfg.Events, school, id)
+	rv, ok := s.cfg.Reviews.Review(school, id)
+	if !ok {
+		return noReview(school, id)
+	}
+	evs, err := ReviewEventsOf(r.Context(), s.cfg.Events, rv)
 	if err != nil {
 		return err
-	}
-	if len(evs) == 0 {
-		return noReview(school, id)
 	}
 	out := ReviewReplay{SchoolID: school, ReviewID: id, Events: make([]any, 0, len(evs))}
 	if principalFrom(r.Context()).Role != domain.RoleResearcher {
@@ -181,8 +163,47 @@ func (s *Server) getReviewReplay(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ReviewEventsOf reads the events that start and conclude review rv at
+// the positions the read model holds for them, one event each, rather
+// than the school's whole stream (which holds its surveys, reviews and
+// anything else the school records). An event at one of those positions
+// that is not rv's is an error: the read model and the store disagree.
+func ReviewEventsOf(ctx context.Context, events EventReader, rv review.Review) ([]domain.RecordedEvent, error) {
+	positions := []uint64{rv.StartedPosition}
+	if rv.Conclusion != nil {
+		positions = append(positions, rv.Conclusion.Position)
+	}
+	out := make([]domain.RecordedEvent, 0, len(positions))
+	for _, pos := range positions {
+		evs, err := events.ReadAll(ctx, pos-1, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) != 1 || evs[0].Position != pos || evs[0].Stream != domain.SchoolStream(rv.SchoolID) {
+			return nil, fmt.Errorf("practice review %q of school %q: the store holds no event of the school at position %d", rv.ReviewID, rv.SchoolID, pos)
+		}
+		ev, err := domain.DecodeEvent(evs[0])
+		if err != nil {
+			return nil, err
+		}
+		var of string
+		switch ev := ev.(type) {
+		case domain.PracticeReviewStarted:
+			of = ev.ReviewID
+		case domain.PracticeReviewConcluded:
+			of = ev.ReviewID
+		}
+		if of != rv.ReviewID {
+			return nil, fmt.Errorf("practice review %q of school %q: the event at position %d is a %s of review %q", rv.ReviewID, rv.SchoolID, pos, evs[0].Type, of)
+		}
+		out = append(out, evs[0])
+	}
+	return out, nil
+}
+
 // ReviewEvents reads the events of the school's stream that start or
-// conclude review reviewID, in stream order.
+// conclude review reviewID, in stream order, by reading the whole stream:
+// for a tool without the read model (ReviewEventsOf reads two events).
 func ReviewEvents(ctx context.Context, events EventReader, schoolID, reviewID string) ([]domain.RecordedEvent, error) {
 	all, err := events.ReadStream(ctx, domain.SchoolStream(schoolID), 0, 0)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/masteryledger/ledger/adapters/access"
-	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/projections"
 )
@@ -89,7 +88,7 @@ func (s *Server) submitConclusion(r *http.Request, _ access.Principal, meta doma
 	vars := mux.Vars(r)
 	school, id := vars["schoolId"], vars["reviewId"]
 	c := domain.ConcludePracticeReview{Meta: meta, ReviewID: id, Decision: text(r, "decision"), Learned: text(r, "learned"),
-		Figures: httpapi.ConclusionFigures(s.cfg.Reviews, school, id, meta.EventID)}
+		Figures: s.cfg.Reviews.ConclusionFigures(school, id, meta.EventID)}
 	rec, err := s.cfg.Service.ConcludePracticeReview(r.Context(), school, c)
 	return rec, reviewAnchor(school, id), err
 }

@@ -66,7 +66,7 @@ func TestDecidedEventsDecodeToThemselves(t *testing.T) {
 		t.Fatal(err)
 	}
 	check := &decodeChecker{EventStore: store, t: t, types: map[string]int{}}
-	if err := writeDemo(ctx, service.New(check, &service.Options{Seal: keystore.NewSealer(keys).Seal}), 8); err != nil {
+	if err := writeDemo(ctx, service.New(check, &service.Options{Seal: keystore.NewSealer(keys).Seal}), check, 8); err != nil {
 		t.Fatal(err)
 	}
 	var types []string

@@ -169,7 +169,7 @@ func writeSchool(ctx context.Context, dir, keys string, learners int) (demoSumma
 	}
 	// Through the service with the node's seal, so the demo's profiles are
 	// stored as a served ledger stores them.
-	err = writeDemo(ctx, service.New(store, &service.Options{Seal: keystore.NewSealer(ks).Seal}), learners)
+	err = writeDemo(ctx, service.New(store, &service.Options{Seal: keystore.NewSealer(ks).Seal}), store, learners)
 	var sum demoSummary
 	if err == nil {
 		sum, err = summarise(ctx, store)
@@ -220,7 +220,7 @@ func removeStaleDemos(dir, prefix string) {
 // demoSummary counts what the demo wrote.
 type demoSummary struct {
 	events, standards, learners, evidence, retractions, attempts, metAttempts int
-	adjustments, surveys, learnersMet                                         int
+	adjustments, surveys, learnersMet, reviews, concluded                     int
 	sources                                                                   map[domain.Source]bool
 }
 
@@ -257,6 +257,10 @@ func summarise(ctx context.Context, store domain.EventStore) (demoSummary, error
 				sum.adjustments++
 			case domain.TypeEfficacySurveyRecorded:
 				sum.surveys++
+			case domain.TypePracticeReviewStarted:
+				sum.reviews++
+			case domain.TypePracticeReviewConcluded:
+				sum.concluded++
 			case domain.TypeSummativeAttemptRecorded:
 				sum.attempts++
 				var ev domain.SummativeAttemptRecorded
@@ -317,8 +321,9 @@ func printGuide(w io.Writer, data, tokensPath string, s demoSummary, creds []htt
 	fmt.Fprintf(w, "ledger demo: %s is ready in %s (%d events, written in %s)\n", demoSchoolName, data, s.events, took.Round(time.Millisecond))
 	fmt.Fprintf(w, "  %d standards (CCSS-M 6.RP.A.1-3), %d learners (l-0001 to l-%04d), %d pieces of evidence from %d sources, %d retracted\n",
 		s.standards, s.learners, s.learners, s.evidence, len(s.sources), s.retractions)
-	fmt.Fprintf(w, "  %d summative attempts (%d met, %d not yet), %d plan adjustments, %d learners with a met standard, %d efficacy survey responses\n\n",
+	fmt.Fprintf(w, "  %d summative attempts (%d met, %d not yet), %d plan adjustments, %d learners with a met standard, %d efficacy survey responses\n",
 		s.attempts, s.metAttempts, s.attempts-s.metAttempts, s.adjustments, s.learnersMet, s.surveys)
+	fmt.Fprintf(w, "  %d practice reviews, %d concluded (%s/schools/%s/reviews)\n\n", s.reviews, s.concluded, base, demoSchool)
 
 	fmt.Fprintf(w, "Tokens, one per role, shown only now: %s keeps their digests, not the tokens. Paste these lines into the shell you will run curl from:\n\n", tokensPath)
 	for i, r := range demoRoles {
@@ -340,9 +345,11 @@ func printGuide(w io.Writer, data, tokensPath string, s demoSummary, creds []htt
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $AUDITOR_TOKEN\" %s/v1/learners/%s/standards/%s/replay\n", base, demoLearner, demoStandard)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TEACHER_TOKEN\" %s/v1/learners/%s/transcript\n", base, demoLearner)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TEACHER_TOKEN\" %s/v1/schools/%s/efficacy\n", base, demoSchool)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TEACHER_TOKEN\" %s/v1/schools/%s/practice-reviews\n", base, demoSchool)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $RESEARCHER_TOKEN\" '%s/v1/events?limit=5'\n", base)
 	fmt.Fprintf(w, "\nWith the service stopped, the same trail as a table, the events as NDJSON, and the proof that nothing was altered:\n\n")
 	fmt.Fprintf(w, "  go run ./cmd/ledger replay --data %s %s %s\n", dir, demoLearner, demoStandard)
+	fmt.Fprintf(w, "  go run ./cmd/ledger replay --data %s --school %s --review %s\n", dir, demoSchool, demoReviewFeedback)
 	fmt.Fprintf(w, "  go run ./cmd/ledger export --data %s --pseudonymise --out %s\n", dir, shellQuote(filepath.Join(data, "research.ndjson")))
 	fmt.Fprintf(w, "  go run ./cmd/ledger verify --data %s\n", dir)
 }

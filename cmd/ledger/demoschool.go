@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/masteryledger/ledger/domain"
 	"github.com/masteryledger/ledger/domain/service"
+	"github.com/masteryledger/ledger/projections"
 )
 
 // The demo school, North Middle School: three CCSS-M ratio standards, three
@@ -126,8 +127,9 @@ var (
 // writeDemo records the whole school through the command service: the
 // catalog and the school first, then every learner's term and the survey
 // rounds concurrently (each learner's stream is written in order; the
-// store group-commits the learners' appends).
-func writeDemo(ctx context.Context, svc *service.Service, learners int) error {
+// store group-commits the learners' appends), then the practice reviews,
+// whose figures are read from store (the store svc writes to).
+func writeDemo(ctx context.Context, svc *service.Service, store projections.Reader, learners int) error {
 	setup := time.Date(2026, time.August, 24, 10, 0, 0, 0, time.UTC)
 	meta := func(at time.Time) domain.Meta { return domain.Meta{Actor: demoAdmin, OccurredAt: at} }
 	for i, s := range demoStandards {
@@ -162,7 +164,10 @@ func writeDemo(ctx context.Context, svc *service.Service, learners int) error {
 	}
 	wg.Go(func() { fail(demoSurveys(ctx, svc)) })
 	wg.Wait()
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return demoReviews(ctx, svc, store, learners)
 }
 
 // learnerTerm writes one learner's term. Its methods stop at the first

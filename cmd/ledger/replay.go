@@ -23,8 +23,13 @@ import (
 func runReplay(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	data := fs.String("data", envDefault(getenv, "LEDGER_DATA", "./data"), "data directory (LEDGER_DATA)")
+	school := fs.String("school", "", "the school of --review")
+	reviewID := fs.String("review", "", "replay this practice review of --school instead of a claim")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "usage: ledger replay [--data DIR] LEARNER STANDARD\n\nPrints, event by event, the trail behind a learner's claim on a standard.\n\n")
+		fmt.Fprint(fs.Output(), "usage: ledger replay [--data DIR] LEARNER STANDARD\n"+
+			"       ledger replay [--data DIR] --school SCHOOL --review REVIEW\n\n"+
+			"Prints, event by event, the trail behind a learner's claim on a standard,\n"+
+			"or the events of a school's practice review and the figures its conclusion recorded.\n\n")
 		fs.PrintDefaults()
 	}
 	pos, err := parseArgs(fs, args, stderr)
@@ -33,6 +38,12 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 			return nil
 		}
 		return err
+	}
+	if *reviewID != "" || *school != "" {
+		if len(pos) != 0 || *reviewID == "" || *school == "" {
+			return fmt.Errorf("replay: want --school SCHOOL --review REVIEW and no argument: %w", errUsage)
+		}
+		return replayReview(ctx, *data, *school, *reviewID, stdout)
 	}
 	if len(pos) != 2 {
 		return fmt.Errorf("replay: want LEARNER STANDARD, got %d arguments: %w", len(pos), errUsage)
@@ -206,6 +217,16 @@ func eventSummary(e domain.RecordedEvent, ev domain.Event) string {
 		return fmt.Sprintf("credential %s issued (%s) for attempt %s, proofs to checkpoint %d", shortID(ev.CredentialID), ev.Alg, shortID(ev.AttemptID), ev.CheckpointSize)
 	case domain.CredentialRevoked:
 		return fmt.Sprintf("credential %s revoked: %s", shortID(ev.CredentialID), clip(ev.Reason))
+	case domain.PracticeReviewStarted:
+		s := fmt.Sprintf("%s, %s to %s: %s", ev.ReviewID, ev.StartDate, ev.ReviewDate, clip(ev.Practice))
+		if ev.Comparison != nil {
+			s += fmt.Sprintf(" (%s beside %s)", scopeSummary(ev.Scope), scopeSummary(*ev.Comparison))
+		} else {
+			s += " (" + scopeSummary(ev.Scope) + ")"
+		}
+		return s
+	case domain.PracticeReviewConcluded:
+		return fmt.Sprintf("%s: %s, figures as of position %d: %s", ev.ReviewID, ev.Decision, ev.Figures.AsOfPosition, clip(ev.Learned))
 	case domain.SummativeAttemptRecorded:
 		result := "not yet"
 		if ev.Meets {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/masteryledger/ledger/adapters/httpapi"
 	"github.com/masteryledger/ledger/adapters/sqlite"
 	"github.com/masteryledger/ledger/domain"
 )
@@ -127,5 +129,68 @@ func TestEventSummaryOfARequestAndItsAgreement(t *testing.T) {
 		Components: []domain.AgreedComponent{{ID: "c1", EvidenceIDs: []uuid.UUID{evID}}}})
 	if agr != "agreement 33333333: c1 22222222; answers request 11111111" {
 		t.Errorf("agreement: %q", agr)
+	}
+}
+
+// TestReplayOfAPracticeReview: `replay --school --review` lists the
+// review's events with their positions and hash prefixes, and the
+// figures its conclusion recorded; an open review shows its figures now.
+func TestReplayOfAPracticeReview(t *testing.T) {
+	dir, _ := demoData(t)
+	var out strings.Builder
+	if err := run(t.Context(), []string{"replay", "--data", dir, "--school", demoSchool, "--review", demoReviewFeedback}, noEnv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	store := openStore(t, dir)
+	evs, err := httpapi.ReviewEvents(t.Context(), store, demoSchool, demoReviewFeedback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	header := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "POS ") })
+	if header < 0 || len(lines) < header+1+len(evs) {
+		t.Fatalf("no table of events in\n%s", out.String())
+	}
+	for i, e := range evs {
+		f := strings.Fields(lines[header+1+i])
+		if f[0] != itoaU(e.Position) || f[4] != e.Type || !strings.HasPrefix(e.Hash, f[len(f)-1]) || len(f[len(f)-1]) != 12 {
+			t.Errorf("row %q does not match the stored event at %d (%s, %s)", lines[header+1+i], e.Position, e.Type, e.Hash)
+		}
+	}
+	var concluded domain.PracticeReviewConcluded
+	if err := json.Unmarshal(evs[len(evs)-1].Data, &concluded); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "decision: adjust\n") ||
+		!strings.Contains(out.String(), "figures the conclusion recorded, as of position "+itoaU(concluded.Figures.AsOfPosition)+":\n") {
+		t.Errorf("no decision or recorded figures in\n%s", out.String())
+	}
+	for _, f := range concluded.Figures.Figures {
+		row := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, f.Name+" ") })
+		want := []string{f.Name, figureValue(f.ScopeBefore), figureValue(f.ScopeDuring), figureValue(f.ComparisonBefore), figureValue(f.ComparisonDuring),
+			figureValue(f.Difference), "[" + figureValue(f.Low) + ",", figureValue(f.High) + "]"}
+		if row < 0 || !slices.Equal(strings.Fields(lines[row]), want) {
+			t.Errorf("figure %s: row %q, want the recorded %v", f.Name, lines[max(row, 0)], want)
+		}
+	}
+	store.Close()
+
+	var open strings.Builder
+	if err := run(t.Context(), []string{"replay", "--data", dir, "--school", demoSchool, "--review", demoReviewOwnCycle}, noEnv, &open, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(open.String(), "decision: open, to be looked at on 2026-11-27\n") || !strings.Contains(open.String(), "figures now, as of position ") {
+		t.Errorf("open review:\n%s", open.String())
+	}
+
+	err = run(t.Context(), []string{"replay", "--data", dir, "--school", demoSchool, "--review", "no-such-review"}, noEnv, io.Discard, io.Discard)
+	if !errors.Is(err, domain.ErrNotFound) || exitCode(err) != 1 {
+		t.Errorf("replay of an unknown review: got %v, want not found (exit 1)", err)
+	}
+	for _, args := range [][]string{{"--review", demoReviewFeedback}, {"--school", demoSchool}, {"--school", demoSchool, "--review", demoReviewFeedback, "l-0001"}} {
+		err := run(t.Context(), append([]string{"replay", "--data", dir}, args...), noEnv, io.Discard, io.Discard)
+		if !errors.Is(err, errUsage) || exitCode(err) != 2 {
+			t.Errorf("replay %q: got %v, want a usage error (exit 2)", args, err)
+		}
 	}
 }

@@ -60,7 +60,23 @@ func BenchmarkFigures(b *testing.B) {
 	r := h.review("r1")
 	b.ResetTimer()
 	for b.Loop() {
-		h.p.Figures(r)
+		// Computed afresh each time, as when the school's learners
+		// moved since the last read (Figures keeps them otherwise).
+		h.p.mu.RLock()
+		h.p.figures(r, h.p.position)
+		h.p.mu.RUnlock()
+	}
+}
+
+// BenchmarkFiguresKept is the same review read again while nothing of its
+// school changed, as a page read twice: the figures kept since the first
+// read.
+func BenchmarkFiguresKept(b *testing.B) {
+	h, _ := benchSchool(b)
+	h.p.ReadAll("north")
+	b.ResetTimer()
+	for b.Loop() {
+		h.p.ReadAll("north")
 	}
 }
 

@@ -7,6 +7,7 @@ package review
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,21 @@ type Projection struct {
 	position uint64
 	schools  map[string]*school
 	learners map[string]*learner
+
+	// live keeps each open review's figures with the version of its
+	// school they were computed at. Reads hold mu for reading only, so
+	// the cache has its own lock.
+	liveMu sync.Mutex
+	live   map[reviewKey]liveFigures
+}
+
+type reviewKey struct{ school, review string }
+
+// liveFigures are an open review's figures as of position asOf, computed
+// when its school was at version.
+type liveFigures struct {
+	version uint64
+	figures domain.ReviewFigures
 }
 
 var _ projections.Model = (*Projection)(nil)
@@ -31,7 +47,7 @@ var _ projections.Model = (*Projection)(nil)
 // New returns an empty projection, to be fed the global order from the
 // first event.
 func New() *Projection {
-	return &Projection{schools: make(map[string]*school), learners: make(map[string]*learner)}
+	return &Projection{schools: make(map[string]*school), learners: make(map[string]*learner), live: make(map[reviewKey]liveFigures)}
 }
 
 type school struct {
@@ -39,9 +55,14 @@ type school struct {
 	byID    map[string]*Review
 	// learners in enrolment order.
 	learners []*learner
+	// version counts the events applied to the school's stream or to its
+	// learners' streams: the figures of its reviews can move only when it
+	// does (docs/metrics.md, "Practice reviews").
+	version uint64
 }
 
 type learner struct {
+	school     *school
 	id, cohort string
 	enrolledAt uint64
 	facts      []fact
@@ -139,6 +160,7 @@ func (p *Projection) school(id string) *school {
 }
 
 func (p *Projection) applySchool(e domain.RecordedEvent, ev domain.Event, id string) error {
+	p.school(id).version++
 	switch ev := ev.(type) {
 	case domain.PracticeReviewStarted:
 		s := p.school(id)
@@ -155,6 +177,11 @@ func (p *Projection) applySchool(e domain.RecordedEvent, ev domain.Event, id str
 		}
 		r.Conclusion = &Conclusion{EventID: e.ID, Decision: ev.Decision, Learned: ev.Learned, Figures: ev.Figures,
 			ConcludedBy: e.Actor, ConcludedAt: e.OccurredAt, Position: e.Position}
+		// A concluded review shows the figures it recorded: its live
+		// ones are not read again.
+		p.liveMu.Lock()
+		delete(p.live, reviewKey{id, ev.ReviewID})
+		p.liveMu.Unlock()
 	}
 	return nil
 }
@@ -164,16 +191,18 @@ func (p *Projection) applyLearner(e domain.RecordedEvent, ev domain.Event, id st
 		if p.learners[id] != nil {
 			return fmt.Errorf("review: event %s: learner %s enrolled twice", e.ID, id)
 		}
-		l := &learner{id: id, cohort: en.Cohort, enrolledAt: e.Position}
-		p.learners[id] = l
 		s := p.school(en.SchoolID)
+		l := &learner{school: s, id: id, cohort: en.Cohort, enrolledAt: e.Position}
+		p.learners[id] = l
 		s.learners = append(s.learners, l)
+		s.version++
 		return nil
 	}
 	l := p.learners[id]
 	if l == nil {
 		return fmt.Errorf("review: event %s of learner %s before the enrolment", e.ID, id)
 	}
+	l.school.version++
 	f := fact{pos: e.Position, at: e.OccurredAt}
 	switch ev := ev.(type) {
 	case domain.EvidenceRecorded:
@@ -247,7 +276,34 @@ func (p *Projection) Roster(schoolID string) domain.SchoolRoster {
 func (p *Projection) Figures(r Review) domain.ReviewFigures {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.figures(r, p.position)
+	return p.liveFigures(r)
+}
+
+// liveFigures is p.figures(r, p.position), kept while r's school's version
+// stays: an event of another school or of a standard moves the position
+// but no figure of r, so the kept figures are handed out with the new
+// position. Only an open review's figures are kept. The values the
+// figures point at are shared with the kept copy: no caller may write
+// through them. Called with p.mu held for reading.
+func (p *Projection) liveFigures(r Review) domain.ReviewFigures {
+	s := p.schools[r.SchoolID]
+	if s == nil || r.Conclusion != nil {
+		return p.figures(r, p.position)
+	}
+	k := reviewKey{r.SchoolID, r.ReviewID}
+	p.liveMu.Lock()
+	c, ok := p.live[k]
+	p.liveMu.Unlock()
+	if !ok || c.version != s.version {
+		c = liveFigures{version: s.version, figures: p.figures(r, p.position)}
+		p.liveMu.Lock()
+		p.live[k] = c
+		p.liveMu.Unlock()
+	}
+	f := c.figures
+	f.AsOfPosition = p.position
+	f.Figures = slices.Clone(f.Figures)
+	return f
 }
 
 // FiguresAt is Figures as of position asOf (at most the projection's).
@@ -257,8 +313,30 @@ func (p *Projection) FiguresAt(r Review, asOf uint64) domain.ReviewFigures {
 	return p.figures(r, min(asOf, p.position))
 }
 
+// ConclusionFigures are the figures a conclusion with event id eventID
+// records: the review's figures as of the projection's position, or, for a
+// retried conclusion already stored, the figures it recorded then, so the
+// retry is the same command and answers the same event. The API, the
+// pages' form and the demo record through it. A review the projection
+// does not know gets none: the command is refused as about an unknown
+// review.
+func (p *Projection) ConclusionFigures(schoolID, reviewID string, eventID uuid.UUID) domain.ReviewFigures {
+	rv, ok := p.Review(schoolID, reviewID)
+	if !ok {
+		return domain.ReviewFigures{}
+	}
+	if c := rv.Conclusion; c != nil && c.EventID == eventID {
+		return c.Figures
+	}
+	return p.Figures(rv)
+}
+
 // groups returns the learners of the scope and of the comparison enrolled
-// by asOf; a learner in both is in the scope only.
+// by asOf, each group in the order of the learners' ids; a learner in both
+// is in the scope only. The bootstrap draws by index into these lists, so
+// the order is the ids' rather than the enrolments': two logs with the same
+// learners and events, enrolled in another order (as concurrent enrolments
+// may be), give the same intervals.
 func (p *Projection) groups(r Review, asOf uint64) (scope, comparison []*learner) {
 	s := p.schools[r.SchoolID]
 	if s == nil {
@@ -276,6 +354,9 @@ func (p *Projection) groups(r Review, asOf uint64) (scope, comparison []*learner
 			comparison = append(comparison, l)
 		}
 	}
+	byID := func(a, b *learner) int { return strings.Compare(a.id, b.id) }
+	slices.SortFunc(scope, byID)
+	slices.SortFunc(comparison, byID)
 	return scope, comparison
 }
 
@@ -319,5 +400,5 @@ func (p *Projection) read(r Review) Read {
 	if r.Conclusion != nil {
 		return Read{Review: r, FiguresOf: "conclusion", Figures: r.Conclusion.Figures}
 	}
-	return Read{Review: r, FiguresOf: "now", Figures: p.figures(r, p.position)}
+	return Read{Review: r, FiguresOf: "now", Figures: p.liveFigures(r)}
 }

@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -340,5 +341,66 @@ func TestReviewsAndRoster(t *testing.T) {
 	}
 	if h.p.Reviews("south") != nil {
 		t.Error("reviews of an unknown school")
+	}
+}
+
+// TestIntervalIgnoresEnrolmentOrder: the same learners with the same
+// events, enrolled in the opposite order (as concurrent enrolments may
+// land), give the same figures and intervals.
+func TestIntervalIgnoresEnrolmentOrder(t *testing.T) {
+	build := func(order []int) domain.ReviewFigures {
+		h := newHistory(t)
+		for _, i := range order {
+			h.enroll(fmt.Sprintf("s%02d", i), "g6")
+		}
+		h.start("r1", domain.ReviewScope{Cohorts: []string{"g6"}}, nil, "2026-09-10", "2026-09-20")
+		before, during := []int{1, 3, 4, 2, 2, 1, 4, 3}, []int{4, 4, 1, 3, 2, 4, 1, 2}
+		for i := range len(order) {
+			h.evidence(fmt.Sprintf("s%02d", i), "s1", before[i], day(3))
+			h.evidence(fmt.Sprintf("s%02d", i), "s1", during[i], day(13))
+		}
+		return h.p.Figures(h.review("r1"))
+	}
+	up, down := build([]int{0, 1, 2, 3, 4, 5, 6, 7}), build([]int{7, 6, 5, 4, 3, 2, 1, 0})
+	a, b := figure(t, up, FigureEvidenceLevel), figure(t, down, FigureEvidenceLevel)
+	if a.Low == nil || !sameValue(a.Difference, b.Difference) || !sameValue(a.Low, b.Low) || !sameValue(a.High, b.High) {
+		t.Errorf("enrolled in id order: %s in [%s, %s]; in reverse: %s in [%s, %s]",
+			fmtp(a.Difference), fmtp(a.Low), fmtp(a.High), fmtp(b.Difference), fmtp(b.Low), fmtp(b.High))
+	}
+}
+
+// TestLiveFiguresKept: an open review's figures are kept while its school
+// is unchanged and given out with the current position, and computed
+// again once an event of the school's learners arrives; each read equals
+// the figures computed afresh as of the position.
+func TestLiveFiguresKept(t *testing.T) {
+	p, r := groupsHistory(t, "r1", []int{1, 4, 2}, []int{4, 1}, []int{1, 4}, []int{4, 1, 3})
+	h := &history{t: t, p: p, pos: p.Position(), revs: map[string]uint64{}}
+	fresh := func() domain.ReviewFigures {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		return p.figures(r, p.position)
+	}
+	first := p.Figures(r)
+	if !reflect.DeepEqual(first, fresh()) {
+		t.Fatalf("first read %+v, afresh %+v", first, fresh())
+	}
+	// Another school's learner, a standard: the position moves, the
+	// figures do not.
+	h.add(domain.LearnerStream("elsewhere"), day(2), admin, domain.LearnerEnrolled{LearnerID: "elsewhere", SchoolID: "south", Cohort: "g6"})
+	h.add(domain.StandardStream("s9"), day(2), admin, domain.StandardPublished{StandardID: "s9", Framework: "F", Code: "S.9", Title: "S",
+		Statement: "s", Components: []domain.Component{{ID: "c1", Statement: "c"}}, Scale: domain.DefaultScale()})
+	kept := p.Figures(r)
+	if kept.AsOfPosition != p.Position() || kept.AsOfPosition == first.AsOfPosition || !reflect.DeepEqual(kept, fresh()) {
+		t.Errorf("after other events: %+v, afresh %+v", kept, fresh())
+	}
+	// Evidence of a learner in scope moves them.
+	h.evidence("s00", "s1", 4, day(14))
+	moved := p.Figures(r)
+	if !reflect.DeepEqual(moved, fresh()) || reflect.DeepEqual(moved.Figures, kept.Figures) {
+		t.Errorf("after the school's evidence: %+v, afresh %+v, before %+v", moved.Figures, fresh().Figures, kept.Figures)
+	}
+	if reads := p.ReadAll("north"); len(reads) != 1 || !reflect.DeepEqual(reads[0].Figures, moved) {
+		t.Errorf("ReadAll gives %+v, want the figures of now %+v", reads, moved)
 	}
 }
