@@ -2,16 +2,25 @@ package xapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/masteryledger/ledger/adapters/access"
+	"github.com/masteryledger/ledger/adapters/xapi"
 	"github.com/masteryledger/ledger/domain"
+	"github.com/masteryledger/ledger/domain/service"
+	"github.com/masteryledger/ledger/projections"
 )
 
 const (
@@ -342,4 +351,102 @@ func TestDocumentScopeAndStreams(t *testing.T) {
 
 	// A teacher is no tool.
 	l.doc(teacherToken, "GET", state, sam, "").want(t, http.StatusForbidden)
+}
+
+// TestDocumentConcurrentWriters sends one ETag with 16 PUTs at once:
+// exactly one replaces the document, the others are 412.
+func TestDocumentConcurrentWriters(t *testing.T) {
+	l := startLRS(t)
+	l.school()
+	state := "/xapi/activities/state"
+	q := url.Values{"activityId": {activityA}, "agent": {samAgent}, "stateId": {"s"}}
+	l.doc(toolToken, "PUT", state, q, `{"v":0}`).want(t, http.StatusNoContent)
+	etag := l.doc(toolToken, "GET", state, q, "").want(t, http.StatusOK).header.Get("ETag")
+	const writers = 16
+	statuses := make(chan int, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("PUT", l.url+state+"?"+q.Encode(), strings.NewReader(fmt.Sprintf(`{"v":%d}`, i+1)))
+			req.SetBasicAuth("any-user", toolToken)
+			req.Header.Set("X-Experience-API-Version", "2.0.0")
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("If-Match", etag)
+			resp, err := l.client.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[http.StatusNoContent] != 1 || count[http.StatusPreconditionFailed] != writers-1 {
+		t.Errorf("answers %v: want one 204 and %d 412", count, writers-1)
+	}
+	if n := len(ofType[domain.XAPIDocumentPut](l, domain.LearnerStream("l-0001"))); n != 2 {
+		t.Errorf("the log holds %d writes, want 2", n)
+	}
+}
+
+// TestDocumentsRebuiltFromTheLog starts a new index over the log and
+// reads the same documents as the running ledger: they are the events'
+// fold, nothing else.
+func TestDocumentsRebuiltFromTheLog(t *testing.T) {
+	l := startLRS(t)
+	l.school()
+	state := "/xapi/activities/state"
+	keys := url.Values{"activityId": {activityA}, "agent": {otherAgent}}
+	l.doc(toolToken, "PUT", state, with(keys, "stateId", "a"), `{"a":1}`).want(t, http.StatusNoContent)
+	l.doc(toolToken, "POST", state, with(keys, "stateId", "a"), `{"b":2}`).want(t, http.StatusNoContent)
+	l.doc(toolToken, "PUT", state, with(keys, "stateId", "b"), `{"b":1}`).want(t, http.StatusNoContent)
+	l.doc(toolToken, "DELETE", state, with(keys, "stateId", "b"), "").want(t, http.StatusNoContent)
+	live := l.doc(toolToken, "GET", state, with(keys, "stateId", "a"), "").want(t, http.StatusOK)
+
+	index := xapi.NewIndex()
+	engine := projections.NewEngine(l.store, projections.Models{index}, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("projection engine: %v", err)
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := engine.WaitFor(wctx, l.lastPosition()); err != nil {
+		t.Fatal(err)
+	}
+	res := xapi.New(xapi.Config{Service: service.New(l.store, nil), Index: index, Projection: engine})
+	tool := access.Principal{Role: domain.RoleTool, School: "north", Name: "Quiz tool"}
+	get := func(q url.Values) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", state+"?"+q.Encode(), nil)
+		r.Header.Set("X-Experience-API-Version", "2.0.0")
+		w := httptest.NewRecorder()
+		if err := res.State(w, r, tool); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	if ids := get(keys); ids.Code != http.StatusOK || strings.TrimSpace(ids.Body.String()) != `["a"]` {
+		t.Errorf("rebuilt ids: %d %s", ids.Code, ids.Body)
+	}
+	a := get(with(keys, "stateId", "a"))
+	if a.Code != http.StatusOK || !bytes.Equal(a.Body.Bytes(), live.body) || a.Header().Get("ETag") != live.header.Get("ETag") {
+		t.Errorf("rebuilt document %d %s %s, live %s %s", a.Code, a.Body, a.Header().Get("ETag"), live.body, live.header.Get("ETag"))
+	}
+	equalJSON(t, a.Body.Bytes(), `{"a":1,"b":2}`)
+	if b := get(with(keys, "stateId", "b")); b.Code != http.StatusNotFound {
+		t.Errorf("the deleted document answers %d", b.Code)
+	}
 }
