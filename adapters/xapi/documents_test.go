@@ -310,6 +310,9 @@ func TestDocumentBadRequests(t *testing.T) {
 			t.Errorf("%s: no version header on the answer", c.name)
 		}
 	}
+	// A document larger than an event holds is a 413.
+	big := `{"a":"` + strings.Repeat("x", 2<<20) + `"}`
+	l.doc(toolToken, "PUT", state, with(keys, "stateId", "big"), big).want(t, http.StatusRequestEntityTooLarge)
 	if after := l.lastPosition(); after != before {
 		t.Errorf("bad requests wrote events: position %d, then %d", before, after)
 	}
