@@ -16,6 +16,9 @@ import (
 // applies them, under the Index's lock. Its zero value is empty.
 type documents struct {
 	sets map[docSet]map[string]*document // the documents of a set, by stateId or profileId
+	// erasedAt is the position of each learner's erasure of personal
+	// data: the documents their stream held before it are hidden.
+	erasedAt map[string]uint64
 	// write serialises the document writes of this process, so that the
 	// check of If-Match / If-None-Match and the append it allows are one
 	// step: the Index applies a write before the next one is checked.
@@ -35,14 +38,16 @@ type document struct {
 	content     []byte
 	etag        string // quoted
 	updated     time.Time
+	learner     string // the learner whose stream holds it, or ""
+	position    uint64
 }
 
 func setOf(school, kind, activity, agent, registration string) docSet {
 	return docSet{school: school, kind: kind, activity: activity, agent: agent, registration: registration}
 }
 
-// applyDocument folds a document event. Called under the Index's write
-// lock.
+// apply folds a document event, or a learner's erasure of personal data.
+// Called under the Index's write lock.
 func (d *documents) apply(e domain.RecordedEvent, ev domain.Event) {
 	switch ev := ev.(type) {
 	case domain.XAPIDocumentPut:
@@ -56,8 +61,19 @@ func (d *documents) apply(e domain.RecordedEvent, ev domain.Event) {
 			d.sets[k] = m
 		}
 		sum := sha256.Sum256(ev.Content)
-		m[ev.DocumentID] = &document{id: ev.DocumentID, contentType: ev.ContentType, content: ev.Content,
-			etag: `"` + hex.EncodeToString(sum[:]) + `"`, updated: e.RecordedAt}
+		doc := &document{id: ev.DocumentID, contentType: ev.ContentType, content: ev.Content,
+			etag: `"` + hex.EncodeToString(sum[:]) + `"`, updated: e.RecordedAt, position: e.Position}
+		if cat, id, _ := domain.ParseStream(e.Stream); cat == domain.LearnerCategory {
+			doc.learner = id
+		}
+		m[ev.DocumentID] = doc
+	case domain.LearnerPersonalDataErased:
+		if d.erasedAt == nil {
+			d.erasedAt = make(map[string]uint64)
+		}
+		if _, id, _ := domain.ParseStream(e.Stream); id != "" {
+			d.erasedAt[id] = e.Position
+		}
 	case domain.XAPIDocumentDeleted:
 		k := setOf(ev.SchoolID, ev.Kind, ev.ActivityID, ev.Agent, ev.Registration)
 		if ev.DocumentID == "" {
@@ -71,11 +87,17 @@ func (d *documents) apply(e domain.RecordedEvent, ev domain.Event) {
 	}
 }
 
+// visible reports whether a document is answered: not one its learner's
+// erasure of personal data came after.
+func (d *documents) visible(doc *document) bool {
+	return doc.learner == "" || d.erasedAt[doc.learner] < doc.position
+}
+
 // document returns a current document, or nil.
 func (x *Index) document(k docSet, id string) *document {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	if doc := x.docs.sets[k][id]; doc != nil {
+	if doc := x.docs.sets[k][id]; doc != nil && x.docs.visible(doc) {
 		c := *doc
 		return &c
 	}
@@ -89,7 +111,7 @@ func (x *Index) documentIDs(k docSet, since time.Time) []string {
 	defer x.mu.RUnlock()
 	ids := []string{}
 	for id, doc := range x.docs.sets[k] {
-		if since.IsZero() || doc.updated.After(since) {
+		if x.docs.visible(doc) && (since.IsZero() || doc.updated.After(since)) {
 			ids = append(ids, id)
 		}
 	}

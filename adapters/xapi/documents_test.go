@@ -453,3 +453,40 @@ func TestDocumentsRebuiltFromTheLog(t *testing.T) {
 		t.Errorf("the deleted document answers %d", b.Code)
 	}
 }
+
+// TestDocumentsHiddenAfterErasure erases a linked learner's personal data:
+// the documents their stream held are no longer answered (the events stay),
+// and a later write starts afresh rather than merging into them.
+func TestDocumentsHiddenAfterErasure(t *testing.T) {
+	l := startLRS(t)
+	l.school()
+	state := "/xapi/activities/state"
+	sam := url.Values{"activityId": {activityA}, "agent": {samAgent}, "stateId": {"s"}}
+	profile := url.Values{"agent": {samAgent}, "profileId": {"prefs"}}
+	l.doc(toolToken, "PUT", state, sam, `{"a":1}`).want(t, http.StatusNoContent)
+	l.doc(toolToken, "PUT", "/xapi/agents/profile", profile, `{"font":"large"}`).want(t, http.StatusNoContent)
+	other := url.Values{"activityId": {activityA}, "agent": {otherAgent}, "stateId": {"s"}}
+	l.doc(toolToken, "PUT", state, other, `{"o":1}`).want(t, http.StatusNoContent)
+
+	admin := domain.Meta{Actor: domain.Actor{Role: domain.RoleAdmin, Name: "Ada Admin"}}
+	if _, err := service.New(l.store, nil).ErasePersonalData(context.Background(), "l-0001",
+		domain.ErasePersonalData{Meta: admin, Reason: domain.ErasureLearnerRequest}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A write waits for the index, which then has applied the erasure too.
+	l.doc(toolToken, "PUT", "/xapi/activities/profile", url.Values{"activityId": {activityA}, "profileId": {"p"}}, `{}`).want(t, http.StatusNoContent)
+
+	l.doc(toolToken, "GET", state, sam, "").want(t, http.StatusNotFound)
+	l.doc(toolToken, "GET", "/xapi/agents/profile", profile, "").want(t, http.StatusNotFound)
+	equalJSON(t, l.doc(toolToken, "GET", state, other, "").want(t, http.StatusOK).body, `{"o":1}`)
+	ids := with(sam)
+	ids.Del("stateId")
+	if got := l.doc(toolToken, "GET", state, ids, "").want(t, http.StatusOK).body; string(got) != "[]" {
+		t.Errorf("ids after the erasure: %s", got)
+	}
+	l.doc(toolToken, "POST", state, sam, `{"b":2}`).want(t, http.StatusNoContent)
+	equalJSON(t, l.doc(toolToken, "GET", state, sam, "").want(t, http.StatusOK).body, `{"b":2}`)
+	if n := len(ofType[domain.XAPIDocumentPut](l, domain.LearnerStream("l-0001"))); n != 3 {
+		t.Errorf("the learner's stream holds %d document writes, want 3 (the erasure hides, the log keeps)", n)
+	}
+}

@@ -182,7 +182,7 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 				x.evidence[sid][i].retracted = true
 			}
 		}
-	case domain.XAPIDocumentPut, domain.XAPIDocumentDeleted:
+	case domain.XAPIDocumentPut, domain.XAPIDocumentDeleted, domain.LearnerPersonalDataErased:
 		x.docs.apply(e, ev)
 	case domain.StatementRecorded:
 		dec := json.NewDecoder(bytes.NewReader(ev.Statement))
