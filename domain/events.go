@@ -59,6 +59,10 @@ const (
 	TypeStatementRecorded   = "StatementRecorded"
 	TypeXAPIActivityAligned = "XAPIActivityAligned"
 	TypeXAPIAgentLinked     = "XAPIAgentLinked"
+	// TypeXAPIDocumentPut and TypeXAPIDocumentDeleted are the xAPI
+	// document resources' writes and tombstones (domain/xapi_documents.go).
+	TypeXAPIDocumentPut     = "XAPIDocumentPut"
+	TypeXAPIDocumentDeleted = "XAPIDocumentDeleted"
 	// TypeCredentialIssued and TypeCredentialRevoked are a met standard's
 	// OB 3.0 credential, issued once, and its revocation, from DOMAIN.md's
 	// "The school's cycle".
@@ -643,6 +647,8 @@ var decoders = map[string]func([]byte) (Event, error){
 	TypeStatementRecorded:         decodeAs[StatementRecorded],
 	TypeXAPIActivityAligned:       decodeAs[XAPIActivityAligned],
 	TypeXAPIAgentLinked:           decodeAs[XAPIAgentLinked],
+	TypeXAPIDocumentPut:           decodeAs[XAPIDocumentPut],
+	TypeXAPIDocumentDeleted:       decodeAs[XAPIDocumentDeleted],
 	TypeCredentialIssued:          decodeAs[CredentialIssued],
 	TypeCredentialRevoked:         decodeAs[CredentialRevoked],
 	TypeSurveyInstrumentPublished: decodeAs[SurveyInstrumentPublished],

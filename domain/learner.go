@@ -450,6 +450,8 @@ func (s *LearnerState) apply(e RecordedEvent, ev Event) error {
 		if _, ok := s.Statements[ev.Voids]; ok && ev.Voids != "" {
 			s.Statements[ev.Voids] = true
 		}
+	case XAPIDocumentPut, XAPIDocumentDeleted:
+		// A tool's document decides nothing about the learner.
 	case LearnerProfileUpdated:
 		if s.Erased != nil {
 			return foldErr(e, "profile update after the erasure %s", s.Erased.EventID)

@@ -77,7 +77,7 @@ func (s *SchoolState) Apply(e RecordedEvent) error {
 			return foldErr(e, "research sharing set before the school's registration")
 		}
 		s.IncludeFreeText = ev.IncludeFreeText
-	case StatementRecorded, XAPIActivityAligned, XAPIAgentLinked:
+	case StatementRecorded, XAPIActivityAligned, XAPIAgentLinked, XAPIDocumentPut, XAPIDocumentDeleted:
 		if !s.Registered() {
 			return foldErr(e, "%s before the school's registration", e.Type)
 		}

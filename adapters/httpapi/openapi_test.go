@@ -267,6 +267,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"LearnerPersonalDataErasedData":   domain.LearnerPersonalDataErased{},
 		"ResearchSharingSetData":          domain.ResearchSharingSet{},
 		"StatementRecordedData":           domain.StatementRecorded{},
+		"XAPIDocumentPutData":             domain.XAPIDocumentPut{},
+		"XAPIDocumentDeletedData":         domain.XAPIDocumentDeleted{},
 		"StatementAttachment":             domain.StatementAttachment{},
 		"XAPIActivityAlignedData":         domain.XAPIActivityAligned{},
 		"CutScore":                        domain.CutScore{},
@@ -301,7 +303,7 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 	} {
 		types[name] = v
 	}
-	if got, want := len(domain.EventTypes()), 31; got != want {
+	if got, want := len(domain.EventTypes()), 33; got != want {
 		t.Errorf("the catalog has %d event types, this test knows %d: add the new payload schema", got, want)
 	}
 	for _, name := range sortedKeys(types) {

@@ -21,6 +21,12 @@ type XAPI interface {
 	// p, like Statements.
 	Activities(w http.ResponseWriter, r *http.Request, p Principal) error
 	Agents(w http.ResponseWriter, r *http.Request, p Principal) error
+	// State, ActivityProfile and AgentProfile serve the document
+	// resources /xapi/activities/state, /xapi/activities/profile and
+	// /xapi/agents/profile for p, like Statements.
+	State(w http.ResponseWriter, r *http.Request, p Principal) error
+	ActivityProfile(w http.ResponseWriter, r *http.Request, p Principal) error
+	AgentProfile(w http.ResponseWriter, r *http.Request, p Principal) error
 	// About serves /xapi/about.
 	About(w http.ResponseWriter, r *http.Request) error
 	// Realign derives the evidence a school's new alignment or agent link
@@ -52,6 +58,17 @@ func (s *Server) xapiAgents(w http.ResponseWriter, r *http.Request) error {
 		return &notReady{fmt.Errorf("the xAPI resource is not configured")}
 	}
 	return s.cfg.XAPI.Agents(w, r, principalFrom(r.Context()))
+}
+
+// xapiDocuments returns the handler of a document resource, one of the
+// XAPI's State, ActivityProfile and AgentProfile.
+func (s *Server) xapiDocuments(serve func(XAPI, http.ResponseWriter, *http.Request, Principal) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if s.cfg.XAPI == nil {
+			return &notReady{fmt.Errorf("the xAPI resource is not configured")}
+		}
+		return serve(s.cfg.XAPI, w, r, principalFrom(r.Context()))
+	}
 }
 
 func (s *Server) xapiAbout(w http.ResponseWriter, r *http.Request) error {

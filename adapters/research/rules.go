@@ -136,6 +136,12 @@ var allowlist = map[string]fields{
 	// the statement or its attachments, shared free text or not. The
 	// evidence derived from it is copied as any evidence.
 	domain.TypeStatementRecorded: {"statementId": keep, "schoolId": keep, "voids": keep},
+	// An xAPI document is a tool's data about a learner (a bookmark, a
+	// saved answer) named by the agent it is about and ids the tool
+	// chose: the copy keeps that a document of a kind was written or
+	// deleted for a school, none of its keys or content.
+	domain.TypeXAPIDocumentPut:     {"schoolId": keep, "kind": keep},
+	domain.TypeXAPIDocumentDeleted: {"schoolId": keep, "kind": keep},
 	// An alignment is catalog: an activity's address and a component.
 	domain.TypeXAPIActivityAligned: {
 		"activityId": keep, "standardId": keep, "componentId": keep,

@@ -24,6 +24,16 @@
 // that is how a late alignment or link (Realign) turns stored statements
 // into evidence, reproducibly. Voiding a statement retracts its evidence.
 //
+// # Documents
+//
+// The state, activity profile and agent profile resources (documents.go)
+// keep a tool's documents: each write a domain.XAPIDocumentPut with the
+// whole content, each DELETE a domain.XAPIDocumentDeleted tombstone, in the
+// linked learner's stream or the school's, folded by the Index into the
+// current documents (documents_index.go). ETags are the content's SHA-256;
+// If-Match, If-None-Match and the 409 of a PUT without either are checked
+// under one lock with the write they allow.
+//
 // # Caveats
 //
 // A statement and its evidence are one append, and so are a batch's

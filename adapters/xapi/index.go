@@ -42,6 +42,8 @@ type Index struct {
 	evidenceOf map[uuid.UUID]string
 	// position is the last position applied.
 	position uint64
+	// docs are the document resources' documents (documents_index.go).
+	docs documents
 }
 
 type standardInfo struct {
@@ -180,6 +182,8 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 				x.evidence[sid][i].retracted = true
 			}
 		}
+	case domain.XAPIDocumentPut, domain.XAPIDocumentDeleted, domain.LearnerPersonalDataErased:
+		x.docs.apply(e, ev)
 	case domain.StatementRecorded:
 		dec := json.NewDecoder(bytes.NewReader(ev.Statement))
 		dec.UseNumber()

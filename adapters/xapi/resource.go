@@ -33,6 +33,10 @@ type Service interface {
 	RecordStatementEvidence(ctx context.Context, learnerID string, c domain.RecordStatementEvidence) (domain.RecordedEvent, error)
 	RetractStatementEvidence(ctx context.Context, learnerID string, c domain.RetractStatementEvidence) (domain.RecordedEvent, error)
 	RecordStatements(ctx context.Context, schoolID, learnerID string, writes []service.StatementWrite) ([]domain.RecordedEvent, error)
+	// RecordXAPIDocument and DeleteXAPIDocuments write the document
+	// resources' events (documents.go).
+	RecordXAPIDocument(ctx context.Context, schoolID, learnerID string, c domain.RecordXAPIDocument) (domain.RecordedEvent, error)
+	DeleteXAPIDocuments(ctx context.Context, schoolID, learnerID string, c domain.DeleteXAPIDocuments) (domain.RecordedEvent, error)
 }
 
 // Waiter is the projection engine: after a write, the resource waits until

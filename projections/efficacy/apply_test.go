@@ -37,6 +37,10 @@ func TestEveryCatalogType(t *testing.T) {
 	hs.add(domain.SchoolStream("north"), day(0), admin, domain.XAPIAgentLinked{Agent: domain.XAPIAgent{Mbox: "mailto:l1@example.org"}, LearnerID: "l1"})
 	hs.add(domain.LearnerStream("l1"), day(0), tool, domain.StatementRecorded{StatementID: "fd41c918-b88b-4b20-a0a5-a4c32391aaa0", SchoolID: "north",
 		Statement: json.RawMessage(`{"id":"fd41c918-b88b-4b20-a0a5-a4c32391aaa0"}`)})
+	hs.add(domain.LearnerStream("l1"), day(0), tool, domain.XAPIDocumentPut{SchoolID: "north", Kind: domain.XAPIDocumentState,
+		ActivityID: "https://tool.example/a/1", Agent: "mbox:mailto:l1@example.org", DocumentID: "s", ContentType: "text/plain", Content: []byte("x")})
+	hs.add(domain.SchoolStream("north"), day(0), tool, domain.XAPIDocumentDeleted{SchoolID: "north", Kind: domain.XAPIDocumentActivityProfile,
+		ActivityID: "https://tool.example/a/1", DocumentID: "p"})
 	hs.preAssess("l1", "A", day(0), "c1")
 	e := hs.evidence("l1", "A", day(1))
 	hs.retract("l1", "A", e, day(1))

@@ -281,9 +281,11 @@ func refuse(e domain.RecordedEvent, format string, args ...any) error {
 // apply checks everything before it changes anything.
 func (p *Projection) apply(e domain.RecordedEvent, ev domain.Event, category, id string) error {
 	switch ev.(type) {
-	case domain.StatementRecorded, domain.XAPIActivityAligned, domain.XAPIAgentLinked:
-		// xAPI statements and their mapping change no figure: the evidence
-		// derived from a statement is folded as any other evidence.
+	case domain.StatementRecorded, domain.XAPIActivityAligned, domain.XAPIAgentLinked,
+		domain.XAPIDocumentPut, domain.XAPIDocumentDeleted:
+		// xAPI statements, documents and their mapping change no figure:
+		// the evidence derived from a statement is folded as any other
+		// evidence.
 		if category == domain.StandardCategory {
 			return refuse(e, "an xAPI event in a standard's stream")
 		}
