@@ -133,7 +133,7 @@ type keys struct {
 	actorKey string // the actor as domain.XAPIAgent.Key spells it, or ""
 	list     []string
 	// ownAgents, agents, ownActs and catActs end each part of list.
-	ownAgents, agents, ownActs, catActs uint16
+	ownAgents, agents, ownActs, catActs uint32
 }
 
 // rareKeys are the fields of a statement that most have not.
@@ -223,22 +223,22 @@ func keysOf(stmt obj, in func(string) string) (keys, *rareKeys) {
 			put(kk + "\x00" + v)
 		}
 	}
-	k.ownAgents = uint16(len(k.list))
+	k.ownAgents = uint32(len(k.list))
 	for _, a := range agentsOf(stmt, true) {
 		for kk, v := range identity(a) {
 			put(kk + "\x00" + v)
 		}
 	}
-	k.agents = uint16(len(k.list))
+	k.agents = uint32(len(k.list))
 	seen = nil
 	for _, id := range activitiesOf(stmt, false) {
 		put(id)
 	}
-	k.ownActs = uint16(len(k.list))
+	k.ownActs = uint32(len(k.list))
 	for _, id := range categoryIDs(stmt) {
 		put(id)
 	}
-	k.catActs = uint16(len(k.list))
+	k.catActs = uint32(len(k.list))
 	for _, id := range activitiesOf(stmt, true) {
 		put(id)
 	}
