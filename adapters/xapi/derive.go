@@ -74,7 +74,7 @@ func level(stmt obj, scale domain.Scale, cuts []domain.CutScore) (int, bool) {
 // component.
 func (rs *Resource) evidenceFor(school, statementID string, stmt obj, actor domain.Actor, occurred time.Time) []domain.RecordStatementEvidence {
 	var out []domain.RecordStatementEvidence
-	for _, t := range rs.cfg.Index.targets(school, stmt) {
+	for _, t := range rs.cfg.Index.targets(school, alignIDs(stmt)) {
 		lv, ok := level(stmt, rs.cfg.Index.scale(t.standardID), t.cuts)
 		if !ok {
 			continue
@@ -140,45 +140,69 @@ func (rs *Resource) logRefusal(what, statementID string, err error) {
 // are derived from statement and component, so what was derived before is
 // not derived again. Returns ctx's error if it ends first.
 func (rs *Resource) Realign(ctx context.Context, school string) error {
-	for _, e := range rs.cfg.Index.schoolEntries(school) {
-		if err := ctx.Err(); err != nil {
-			return err
+	// A part at a time: the index is read under its lock, and a part's
+	// copies are all this holds.
+	const part = 1024
+	for from := 0; ; from += part {
+		entries := rs.cfg.Index.schoolEntries(school, from, part)
+		if len(entries) == 0 {
+			return nil
 		}
-		if e.voids != "" {
-			continue
-		}
-		if e.voidedBy != "" {
-			// A crash between a voiding statement and its retractions
-			// left evidence current: retract it now.
-			if v, ok := rs.cfg.Index.lookup(e.voidedBy); ok {
-				id, _ := uuid.Parse(v.id)
-				rs.retract(ctx, e.id, domain.RecordedEvent{ID: id, Actor: v.actor, OccurredAt: v.occurred})
+		for i := range entries {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			continue
-		}
-		learner := e.learner
-		if learner == "" {
-			a, _ := e.stmt["actor"].(obj)
-			learner = rs.cfg.Index.learnerOf(school, a)
-		}
-		if learner == "" {
-			continue
-		}
-		have := map[uuid.UUID]bool{}
-		for _, d := range rs.cfg.Index.derivedOf(e.id) {
-			have[d.evidenceID] = true
-		}
-		missing := false
-		for _, t := range rs.cfg.Index.targets(school, e.stmt) {
-			if !have[domain.StatementEvidenceID(e.id, t.standardID, t.componentID)] {
-				missing = true
-			}
-		}
-		if missing {
-			rs.derive(ctx, school, learner, e.id, e.stmt, e.actor, e.occurred)
+			rs.realign(ctx, school, &entries[i])
 		}
 	}
-	return nil
+}
+
+// realign derives what one statement of school should have given and has
+// not, or retracts what it gave if it is voided. It reads the statement's
+// keys, and decodes it only when evidence is missing.
+func (rs *Resource) realign(ctx context.Context, school string, e *entry) {
+	if e.voids() != "" {
+		return
+	}
+	if e.voidedBy != "" {
+		// A crash between a voiding statement and its retractions left
+		// evidence current: retract it now.
+		if v, ok := rs.cfg.Index.lookup(e.voidedBy); ok {
+			id, _ := uuid.Parse(v.id)
+			rs.retract(ctx, e.id, domain.RecordedEvent{ID: id, Actor: v.actor, OccurredAt: v.occurred})
+		}
+		return
+	}
+	learner := e.learner
+	if learner == "" {
+		learner = rs.cfg.Index.learnerOfKey(school, e.actorKey)
+	}
+	if learner == "" {
+		return
+	}
+	targets := rs.cfg.Index.targets(school, e.alignIDs())
+	if len(targets) == 0 {
+		return
+	}
+	have := map[uuid.UUID]bool{}
+	for _, d := range rs.cfg.Index.derivedOf(e.id) {
+		have[d.evidenceID] = true
+	}
+	missing := false
+	for _, t := range targets {
+		if !have[domain.StatementEvidenceID(e.id, t.standardID, t.componentID)] {
+			missing = true
+		}
+	}
+	if !missing {
+		return
+	}
+	stmt, err := e.statement()
+	if err != nil {
+		rs.cfg.Logger.Error("xapi: realign: decode statement", "statement", e.id, "err", err.Error())
+		return
+	}
+	rs.derive(ctx, school, learner, e.id, stmt, e.actor, e.occurred)
 }
 
 // Repair derives, for every school, the evidence its statements give and

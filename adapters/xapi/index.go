@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,9 +22,11 @@ import (
 // by the engine, so that it is rebuilt from the events alone. Safe for
 // concurrent readers while Apply runs.
 type Index struct {
-	mu        sync.RWMutex
-	byID      map[string]*entry
-	list      []*entry // stored order (the log's)
+	mu   sync.RWMutex
+	byID map[string]*entry
+	// interned holds the repeated strings of entries (schools, verbs,
+	// agents, activities, registrations), one copy each.
+	interned  map[string]string
 	schools   map[string]*schoolXAPI
 	caseURIs  map[string][]target // component caseUri -> the components that carry it
 	standards map[string]*standardInfo
@@ -97,29 +100,181 @@ type derived struct {
 	retracted  bool
 }
 
-// entry is one stored statement.
+// entry is one stored statement: its raw bytes and, beside them, only
+// what the filters, voiding, alignment and repair read, so that what the
+// index holds per statement is its bytes and a small constant, not the
+// decoded tree (held decoded, a million statements took five times the
+// heap and twice the start). A statement is decoded when it is served in
+// another format than exact, compared with one sent again, or derived
+// from.
 type entry struct {
 	id       string
-	stream   string
-	school   string
+	school   string // interned, as every repeated string below
 	learner  string // the learner whose stream holds it, or ""
 	position uint64
-	stored   time.Time
+	// stored is the statement's stored property, in Unix nanoseconds
+	// (nanos; the event's time if the property does not parse).
+	stored   int64
 	occurred time.Time
 	actor    domain.Actor // who recorded it (the tool)
 	raw      json.RawMessage
-	stmt     obj // raw decoded, for filters
-	// storedTime is the statement's stored property, parsed once.
-	storedTime time.Time
-	voids      string
 	// voidedBy is the id of the voiding statement, or "".
-	voidedBy    string
-	attachments []domain.StatementAttachment
+	voidedBy string
+	keys
+	// rare holds what few statements have.
+	rare *rareKeys
+}
+
+// keys are what a filter and the alignment read of a statement, in one
+// list: agents (identifiers as "mbox\x00mailto:…", the actor's and an
+// agent object's first, then the related ones), then activity ids (the
+// object's first, then the context's category ones, then the other
+// related ones). Repeated values (verbs, agents, activities) are interned
+// by the Index, so a key costs a string header.
+type keys struct {
+	verb     string
+	actorKey string // the actor as domain.XAPIAgent.Key spells it, or ""
+	list     []string
+	// ownAgents, agents, ownActs and catActs end each part of list.
+	ownAgents, agents, ownActs, catActs uint32
+}
+
+// rareKeys are the fields of a statement that most have not.
+type rareKeys struct {
+	registration string // lower case
+	ref          string // a StatementRef object's target id, lower case
+	voids        string
+	attachments  []domain.StatementAttachment
+}
+
+func (k *keys) agentKeys(related bool) []string {
+	if related {
+		return k.list[:k.agents]
+	}
+	return k.list[:k.ownAgents]
+}
+
+func (k *keys) activityIDs(related bool) []string {
+	if related {
+		return k.list[k.agents:]
+	}
+	return k.list[k.agents:k.ownActs]
+}
+
+// alignIDs are the activity ids alignment reads: the object's and the
+// context's category ones.
+func (k *keys) alignIDs() []string { return k.list[k.agents:k.catActs] }
+
+func (e *entry) voids() string {
+	if e.rare == nil {
+		return ""
+	}
+	return e.rare.voids
+}
+
+func (e *entry) registration() string {
+	if e.rare == nil {
+		return ""
+	}
+	return e.rare.registration
+}
+
+func (e *entry) ref() string {
+	if e.rare == nil {
+		return ""
+	}
+	return e.rare.ref
+}
+
+func (e *entry) attachments() []domain.StatementAttachment {
+	if e.rare == nil {
+		return nil
+	}
+	return e.rare.attachments
+}
+
+// statement decodes the statement, numbers kept as written.
+func (e *entry) statement() (obj, error) { return decodeStatement(e.raw) }
+
+func decodeStatement(raw []byte) (obj, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var stmt obj
+	if err := dec.Decode(&stmt); err != nil {
+		return nil, err
+	}
+	return stmt, nil
+}
+
+// keysOf reads a statement's keys, each interned by in.
+func keysOf(stmt obj, in func(string) string) (keys, *rareKeys) {
+	var k keys
+	var seen map[string]bool
+	put := func(s string) {
+		if seen[s] {
+			return // named twice by the statement
+		}
+		if seen == nil {
+			seen = make(map[string]bool)
+		}
+		seen[s] = true
+		k.list = append(k.list, in(s))
+	}
+	own := agentsOf(stmt, false)
+	for _, a := range own {
+		for kk, v := range identity(a) {
+			put(kk + "\x00" + v)
+		}
+	}
+	k.ownAgents = uint32(len(k.list))
+	for _, a := range agentsOf(stmt, true) {
+		for kk, v := range identity(a) {
+			put(kk + "\x00" + v)
+		}
+	}
+	k.agents = uint32(len(k.list))
+	seen = nil
+	for _, id := range activitiesOf(stmt, false) {
+		put(id)
+	}
+	k.ownActs = uint32(len(k.list))
+	for _, id := range categoryIDs(stmt) {
+		put(id)
+	}
+	k.catActs = uint32(len(k.list))
+	for _, id := range activitiesOf(stmt, true) {
+		put(id)
+	}
+	k.list = slices.Clip(k.list)
+	if v, ok := stmt["verb"].(obj); ok {
+		if id, ok := v["id"].(string); ok {
+			k.verb = in(id)
+		}
+	}
+	if a, ok := stmt["actor"].(obj); ok {
+		if key, ok := agentKey(a); ok {
+			k.actorKey = in(key)
+		}
+	}
+	var r rareKeys
+	if ctx, ok := stmt["context"].(obj); ok {
+		if reg, ok := ctx["registration"].(string); ok {
+			r.registration = in(strings.ToLower(reg))
+		}
+	}
+	if ob, ok := stmt["object"].(obj); ok && ob["objectType"] == "StatementRef" {
+		id, _ := ob["id"].(string)
+		r.ref = strings.ToLower(id)
+	}
+	if r.registration == "" && r.ref == "" {
+		return k, nil
+	}
+	return k, &r
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{byID: make(map[string]*entry), schools: make(map[string]*schoolXAPI), caseURIs: make(map[string][]target),
+	return &Index{byID: make(map[string]*entry), interned: make(map[string]string), schools: make(map[string]*schoolXAPI), caseURIs: make(map[string][]target),
 		standards: make(map[string]*standardInfo), learners: make(map[string]string), evidence: make(map[string][]derived),
 		activities: make(map[string]map[string]obj), agentNamesBy: make(map[string]map[string][]string),
 		evidenceOf: make(map[uuid.UUID]string)}
@@ -185,33 +340,47 @@ func (x *Index) ApplyDecoded(e domain.RecordedEvent, ev domain.Event) error {
 	case domain.XAPIDocumentPut, domain.XAPIDocumentDeleted, domain.LearnerPersonalDataErased:
 		x.docs.apply(e, ev)
 	case domain.StatementRecorded:
-		dec := json.NewDecoder(bytes.NewReader(ev.Statement))
-		dec.UseNumber()
-		var stmt obj
-		if err := dec.Decode(&stmt); err != nil {
+		stmt, err := decodeStatement(ev.Statement)
+		if err != nil {
 			return fmt.Errorf("xapi index: statement %s: %w", ev.StatementID, err)
 		}
-		en := &entry{id: ev.StatementID, stream: e.Stream, school: ev.SchoolID, position: e.Position, stored: e.RecordedAt,
-			occurred: e.OccurredAt, actor: e.Actor, raw: ev.Statement, stmt: stmt, voids: ev.Voids, attachments: ev.Attachments}
-		if cat, id, _ := domain.ParseStream(e.Stream); cat == domain.LearnerCategory {
-			en.learner = id
+		k, rare := keysOf(stmt, x.intern)
+		if ev.Voids != "" || len(ev.Attachments) > 0 {
+			if rare == nil {
+				rare = &rareKeys{}
+			}
+			rare.voids, rare.attachments = ev.Voids, ev.Attachments
 		}
-		en.storedTime = e.RecordedAt
+		en := &entry{id: ev.StatementID, school: x.intern(ev.SchoolID), position: e.Position, stored: nanos(e.RecordedAt),
+			occurred: e.OccurredAt, actor: domain.Actor{Role: x.intern(e.Actor.Role), Name: x.intern(e.Actor.Name)},
+			raw: ev.Statement, keys: k, rare: rare}
+		if cat, id, _ := domain.ParseStream(e.Stream); cat == domain.LearnerCategory {
+			en.learner = x.intern(id)
+		}
 		if s, ok := stmt["stored"].(string); ok {
 			if t, err := parseTimestamp(s); err == nil {
-				en.storedTime = t
+				en.stored = nanos(t)
 			}
 		}
 		x.byID[en.id] = en
-		x.list = append(x.list, en)
 		x.noteActivities(ev.SchoolID, stmt)
 		x.noteAgents(ev.SchoolID, stmt)
 		x.school(ev.SchoolID).statements.add(en)
-		if t := x.byID[ev.Voids]; ev.Voids != "" && t != nil && t.school == ev.SchoolID && t.voids == "" && t.voidedBy == "" {
+		if t := x.byID[ev.Voids]; ev.Voids != "" && t != nil && t.school == ev.SchoolID && t.voids() == "" && t.voidedBy == "" {
 			t.voidedBy = en.id
 		}
 	}
 	return nil
+}
+
+// intern returns the Index's copy of s. Called under the write lock.
+func (x *Index) intern(s string) string {
+	if c, ok := x.interned[s]; ok {
+		return c
+	}
+	s = strings.Clone(s)
+	x.interned[s] = s
+	return s
 }
 
 // add indexes a statement stored after every one held.
@@ -222,7 +391,7 @@ func (si *statementIndex) add(e *entry) {
 		si.byActivity, si.byRelatedActivity = make(map[string][]*entry), make(map[string][]*entry)
 	}
 	si.all = append(si.all, e)
-	t := nanos(e.storedAt())
+	t := e.stored
 	if n := len(si.maxStored); n > 0 {
 		si.maxStored = append(si.maxStored, max(si.maxStored[n-1], t))
 	} else {
@@ -247,30 +416,24 @@ func (si *statementIndex) add(e *entry) {
 		if related {
 			m = si.byRelatedAgent
 		}
-		for _, a := range agentsOf(e.stmt, related) {
-			for k, v := range identity(a) {
-				post(m, k+"\x00"+v)
-			}
+		for _, k := range e.agentKeys(related) {
+			post(m, k)
 		}
 		m = si.byActivity
 		if related {
 			m = si.byRelatedActivity
 		}
-		for _, id := range activitiesOf(e.stmt, related) {
+		for _, id := range e.activityIDs(related) {
 			post(m, id)
 		}
 	}
-	if v, ok := e.stmt["verb"].(obj); ok {
-		if id, ok := v["id"].(string); ok {
-			post(si.byVerb, id)
-		}
+	if e.verb != "" {
+		post(si.byVerb, e.verb)
 	}
-	if ctx, ok := e.stmt["context"].(obj); ok {
-		if r, ok := ctx["registration"].(string); ok {
-			post(si.byRegistration, strings.ToLower(r))
-		}
+	if r := e.registration(); r != "" {
+		post(si.byRegistration, r)
 	}
-	if ob, ok := e.stmt["object"].(obj); ok && ob["objectType"] == "StatementRef" {
+	if e.ref() != "" {
 		si.refs = append(si.refs, e)
 	}
 }
@@ -343,6 +506,14 @@ func (x *Index) learnerOf(school string, actor obj) string {
 	if !ok {
 		return ""
 	}
+	return x.learnerOfKey(school, key)
+}
+
+// learnerOfKey is learnerOf for an actor's agentKey.
+func (x *Index) learnerOfKey(school, key string) string {
+	if key == "" {
+		return ""
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	s := x.schools[school]
@@ -373,10 +544,9 @@ func agentKey(actor obj) (string, bool) {
 	return "", false
 }
 
-// targets returns the components a statement is aligned to in its school:
-// by admin alignment, or by a component's CASE URI, of its object's id and
-// its context's category activities. Retired standards are left out.
-func (x *Index) targets(school string, stmt obj) []target {
+// alignIDs are the activity ids a statement is aligned by: its object's
+// id and its context's category activities.
+func alignIDs(stmt obj) []string {
 	var ids []string
 	if o, ok := stmt["object"].(obj); ok {
 		if t, _ := o["objectType"].(string); t == "" || t == "Activity" {
@@ -385,6 +555,12 @@ func (x *Index) targets(school string, stmt obj) []target {
 			}
 		}
 	}
+	return append(ids, categoryIDs(stmt)...)
+}
+
+// categoryIDs are the ids of a statement's context's category activities.
+func categoryIDs(stmt obj) []string {
+	var ids []string
 	if ctx, ok := stmt["context"].(obj); ok {
 		if ca, ok := ctx["contextActivities"].(obj); ok {
 			list, isList := ca["category"].([]any)
@@ -400,6 +576,13 @@ func (x *Index) targets(school string, stmt obj) []target {
 			}
 		}
 	}
+	return ids
+}
+
+// targets returns the components a statement is aligned to in its school
+// (ids: its alignIDs): by admin alignment, or by a component's CASE URI.
+// Retired standards are left out.
+func (x *Index) targets(school string, ids []string) []target {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []target
@@ -446,15 +629,20 @@ func (x *Index) derivedOf(statementID string) []derived {
 	return append([]derived(nil), x.evidence[statementID]...)
 }
 
-// schoolEntries returns copies of the statements of a school, stored order.
-func (x *Index) schoolEntries(school string) []entry {
+// schoolEntries returns copies of at most n statements of a school, stored
+// order, from the from-th: a school's statements are read a part at a
+// time, so that a walk over a million copies no more than n at once.
+func (x *Index) schoolEntries(school string, from, n int) []entry {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var out []entry
-	for _, e := range x.list {
-		if e.school == school {
-			out = append(out, *e)
-		}
+	s := x.schools[school]
+	if s == nil || from >= len(s.statements.all) {
+		return nil
+	}
+	part := s.statements.all[from:min(len(s.statements.all), from+n)]
+	out := make([]entry, len(part))
+	for i, e := range part {
+		out[i] = *e
 	}
 	return out
 }
@@ -463,12 +651,10 @@ func (x *Index) schoolEntries(school string) []entry {
 func (x *Index) statementSchools() []string {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	seen := map[string]bool{}
 	var out []string
-	for _, e := range x.list {
-		if !seen[e.school] {
-			seen[e.school] = true
-			out = append(out, e.school)
+	for id, s := range x.schools {
+		if len(s.statements.all) > 0 {
+			out = append(out, id)
 		}
 	}
 	sort.Strings(out)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -155,19 +156,6 @@ func identity(o obj) map[string]string {
 	return id
 }
 
-func sameIdentity(o obj, want map[string]string) bool {
-	if o == nil || len(want) == 0 {
-		return false
-	}
-	got := identity(o)
-	for k, v := range want {
-		if got[k] == v {
-			return true
-		}
-	}
-	return false
-}
-
 // agentsOf lists the agents and groups a statement names: the actor and
 // an agent object, and, when related, every other (authority, context,
 // group members, a SubStatement's).
@@ -260,56 +248,43 @@ func activitiesOf(s obj, related bool) []string {
 // or, for a statement whose object is a StatementRef, the content of the
 // statement it targets (one level, as the specification asks: a voiding
 // statement is found by the filter its voided statement matches). target
-// looks a statement up by id.
+// looks a statement up by id. It reads the entry's keys, not the
+// statement.
 func (f filter) matches(e *entry, target func(id string) *entry) bool {
-	st := e.storedAt()
-	if f.hasSince && !st.After(f.since) {
+	if f.hasSince && e.stored <= nanos(f.since) {
 		return false
 	}
-	if f.hasUntil && st.After(f.until) {
+	if f.hasUntil && e.stored > nanos(f.until) {
 		return false
 	}
-	if f.matchesContent(e.stmt) {
+	if f.matchesContent(e) {
 		return true
 	}
-	if ob, ok := e.stmt["object"].(obj); ok && ob["objectType"] == "StatementRef" {
-		id, _ := ob["id"].(string)
-		if t := target(strings.ToLower(id)); t != nil && t.school == e.school {
-			return f.matchesContent(t.stmt)
+	if ref := e.ref(); ref != "" {
+		if t := target(ref); t != nil && t.school == e.school {
+			return f.matchesContent(t)
 		}
 	}
 	return false
 }
 
-func (f filter) matchesContent(s obj) bool {
-	if f.verb != "" {
-		v, _ := s["verb"].(obj)
-		if id, _ := v["id"].(string); id != f.verb {
-			return false
-		}
+func (f filter) matchesContent(e *entry) bool {
+	if f.verb != "" && e.verb != f.verb {
+		return false
 	}
-	if f.registration != "" {
-		ctx, _ := s["context"].(obj)
-		if r, _ := ctx["registration"].(string); strings.ToLower(r) != f.registration {
-			return false
-		}
+	if f.registration != "" && e.registration() != f.registration {
+		return false
 	}
-	if f.activity != "" {
-		found := false
-		for _, id := range activitiesOf(s, f.relatedActivities) {
-			if id == f.activity {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
+	if f.activity != "" && !slices.Contains(e.activityIDs(f.relatedActivities), f.activity) {
+		return false
 	}
 	if f.agent != nil {
 		found := false
-		for _, a := range agentsOf(s, f.relatedAgents) {
-			if sameIdentity(a, f.agent) {
+		for _, key := range e.agentKeys(f.relatedAgents) {
+			// key is an identifier's kind and value: "account" values
+			// hold a NUL of their own, after the first.
+			k, v, _ := strings.Cut(key, "\x00")
+			if want, ok := f.agent[k]; ok && want == v {
 				found = true
 				break
 			}
@@ -322,17 +297,7 @@ func (f filter) matchesContent(s obj) bool {
 }
 
 // storedAt is the statement's stored property.
-func (e *entry) storedAt() time.Time {
-	if !e.storedTime.IsZero() {
-		return e.storedTime
-	}
-	if s, ok := e.stmt["stored"].(string); ok {
-		if t, err := parseTimestamp(s); err == nil {
-			return t
-		}
-	}
-	return e.stored
-}
+func (e *entry) storedAt() time.Time { return time.Unix(0, e.stored).UTC() }
 
 // more is the state of a paged query, carried in the more link.
 type more struct {
@@ -621,14 +586,21 @@ func window(list []*entry, lo, hi uint64) []*entry {
 // agents, groups and activities reduced to their identifiers; canonical
 // with each language map reduced to one language.
 func formatted(e *entry, format, acceptLanguage string) json.RawMessage {
+	if format == "exact" || format == "" {
+		return e.raw
+	}
+	stmt, err := e.statement()
+	if err != nil {
+		return e.raw
+	}
 	switch format {
 	case "ids":
-		b, err := domain.EncodeJSON(idsOnly(e.stmt, ""))
+		b, err := domain.EncodeJSON(idsOnly(stmt, ""))
 		if err == nil {
 			return b
 		}
 	case "canonical":
-		b, err := domain.EncodeJSON(canonical(e.stmt, "", preferredLanguages(acceptLanguage)))
+		b, err := domain.EncodeJSON(canonical(stmt, "", preferredLanguages(acceptLanguage)))
 		if err == nil {
 			return b
 		}
@@ -772,7 +744,7 @@ func writeMultipart(w http.ResponseWriter, body []byte, entries []*entry) error 
 	pw.Write(body)
 	seen := map[string]bool{}
 	for _, e := range entries {
-		for _, a := range e.attachments {
+		for _, a := range e.attachments() {
 			if seen[a.SHA2] {
 				continue
 			}

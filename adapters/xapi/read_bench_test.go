@@ -10,10 +10,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -180,23 +183,29 @@ func (l *lrs) teacherGet(path string) []byte {
 	return l.do(req, http.StatusOK)
 }
 
+// queryStatements is the population of BenchmarkStatementQueries1M: a
+// million unless asked (a smaller one compares two builds quickly on a
+// loaded machine). Agents and activities scale with it, so that each
+// holds as many statements at any size.
+var queryStatements = flag.Int("xapi.statements", 1_000_000, "statements BenchmarkStatementQueries1M stores")
+
 const (
-	queryStatements = 1_000_000
-	queryAgents     = 10_000 // 100 statements each
-	queryActivities = 1_000  // 1,000 statements each
-	queryVerbs      = 10     // 100,000 statements each
-	queryReads      = 640    // per filter and round
-	queryRounds     = 3
-	queryPage       = 25
+	perAgent    = 100   // statements of each agent
+	perActivity = 1_000 // statements of each activity
+	queryVerbs  = 10    // a tenth of the statements each
+	queryReads  = 640   // per filter and round
+	queryRounds = 3
+	queryPage   = 25
 )
 
 var queryStart = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 
-// queryStatement is statement i of the population: agent i%queryAgents,
-// activity i%queryActivities, verb i%queryVerbs, stored 100 ms after the
-// one before. Its JSON is as the resource stores it (sorted keys, id,
-// stored, timestamp, version, authority).
-func queryStatement(i int, id uuid.UUID) []byte {
+// queryStatement is statement i of a population of n: agent i%(n/100),
+// activity i%(n/1000), verb i%queryVerbs, stored 100 ms after the one
+// before. Its JSON is as the resource stores it (sorted keys, id, stored,
+// timestamp, version, authority).
+func queryStatement(i, n int, id uuid.UUID) []byte {
+	queryAgents, queryActivities := n/perAgent, n/perActivity
 	stored := queryStart.Add(time.Duration(i) * 100 * time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
 	s := map[string]any{
 		"actor":     map[string]any{"objectType": "Agent", "mbox": fmt.Sprintf("mailto:a-%05d@example.org", i%queryAgents)},
@@ -241,7 +250,7 @@ func populateStatements(ctx context.Context, b *testing.B, store *sqlite.Store, 
 			for i := start; i < min(n, start+per); i++ {
 				id := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "bench-statement-%d", i))
 				d, err := domain.NewEventData(domain.Meta{EventID: id, Actor: tool, OccurredAt: queryStart.Add(time.Duration(i) * 100 * time.Millisecond)},
-					domain.StatementRecorded{StatementID: id.String(), SchoolID: "north", Statement: queryStatement(i, id)})
+					domain.StatementRecorded{StatementID: id.String(), SchoolID: "north", Statement: queryStatement(i, n, id)})
 				if err != nil {
 					mu.Lock()
 					firstErr = err
@@ -271,6 +280,11 @@ func populateStatements(ctx context.Context, b *testing.B, store *sqlite.Store, 
 // the efficacy projection and the statement index from position 0), and
 // the time until it has applied every event is the start figure.
 func BenchmarkStatementQueries1M(b *testing.B) {
+	queryStatements := *queryStatements
+	queryAgents, queryActivities := queryStatements/perAgent, queryStatements/perActivity
+	if queryActivities < 1 {
+		b.Fatalf("-xapi.statements %d: at least %d", queryStatements, perActivity)
+	}
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, b.TempDir(), nil)
 	if err != nil {
@@ -297,6 +311,13 @@ func BenchmarkStatementQueries1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	startTime := time.Since(t0)
+	// What the ledger holds once started, the index most of it: the heap
+	// in use after a collection, per statement, and what the runtime took
+	// from the system (resident at most that).
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	perStatement := float64(ms.HeapInuse) / float64(queryStatements)
 	defer func() {
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
@@ -312,8 +333,10 @@ func BenchmarkStatementQueries1M(b *testing.B) {
 	client := srv.Client()
 	client.Transport.(*http.Transport).MaxIdleConnsPerHost = benchClients
 
+	// A one-hour window (36,000 statements) starting in the population's
+	// first 80 %, so that every window holds a full page.
 	window := func(i int) (string, string) {
-		from := queryStart.Add(time.Duration(100_000+i*997) * 100 * time.Millisecond)
+		from := queryStart.Add(time.Duration(queryStatements/10+i*997%(queryStatements*7/10)) * 100 * time.Millisecond)
 		return from.Format(time.RFC3339Nano), from.Add(time.Hour).Format(time.RFC3339Nano)
 	}
 	agent := func(i int) string { return fmt.Sprintf(`{"mbox":"mailto:a-%05d@example.org"}`, i*7919%queryAgents) }
@@ -364,9 +387,16 @@ func BenchmarkStatementQueries1M(b *testing.B) {
 	}
 	for range b.N {
 		b.ReportMetric(startTime.Seconds(), "start-s")
-		b.Logf("start over %d statements (engine: view, efficacy, statement index): %s", queryStatements, startTime.Round(time.Millisecond))
+		b.ReportMetric(perStatement, "heap-B/statement")
+		b.Logf("start over %d statements (engine: view, efficacy, statement index): %s; heap in use after a collection %.0f MB "+
+			"(%.0f bytes a statement), obtained from the system %.0f MB", queryStatements, startTime.Round(time.Millisecond),
+			float64(ms.HeapInuse)/1e6, perStatement, float64(ms.Sys)/1e6)
 		// Three rounds in one run: populating and starting take most of
 		// the run, so the rounds give the spread that -count would.
+		// The collector's share of the reads: its CPU time and cycles over
+		// the rounds, which the machine's other load does not change much.
+		gcBefore, cyclesBefore := gcCPU()
+		readsStart := time.Now()
 		worst := 0.0
 		for round := range queryRounds {
 			for _, f := range filters {
@@ -376,6 +406,17 @@ func BenchmarkStatementQueries1M(b *testing.B) {
 				worst = max(worst, quantile(d, 0.99))
 			}
 		}
+		gcAfter, cyclesAfter := gcCPU()
+		b.ReportMetric(gcAfter-gcBefore, "reads-gc-cpu-s")
+		b.Logf("reads: %s, the collector %.2f CPU-s in %d cycles", time.Since(readsStart).Round(time.Millisecond), gcAfter-gcBefore, cyclesAfter-cyclesBefore)
 		b.ReportMetric(worst, "worst-p99-ms")
 	}
+}
+
+// gcCPU is the CPU time the collector has taken so far, in seconds, and
+// its cycles.
+func gcCPU() (float64, uint64) {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Float64(), s[1].Value.Uint64()
 }

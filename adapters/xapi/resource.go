@@ -429,13 +429,13 @@ func (rs *Resource) store(ctx context.Context, p access.Principal, list []pendin
 		s.id = strings.ToLower(s.id)
 		inBatch[s.id] = true
 		if old, ok := rs.cfg.Index.lookup(s.id); ok {
-			if old.school != p.School || !sameStatement(old.stmt, s.stmt) {
+			if stmt, err := old.statement(); err != nil || old.school != p.School || !sameStatement(stmt, s.stmt) {
 				return nil, &conflictError{id: s.id}
 			}
 		}
 		if s.voids != "" {
 			s.voids = strings.ToLower(s.voids)
-			if t, ok := rs.cfg.Index.lookup(s.voids); ok && t.school == p.School && t.voids != "" {
+			if t, ok := rs.cfg.Index.lookup(s.voids); ok && t.school == p.School && t.voids() != "" {
 				return nil, badf("statement %s voids %s, which is itself a voiding statement", s.id, s.voids)
 			}
 		}

@@ -149,6 +149,10 @@ func TestLateAlignmentReplaysStoredStatements(t *testing.T) {
 	l := startLRS(t)
 	l.school()
 	a := l.post(stmt("https://tool.example/late", scaled(0.75)))[0]
+	// Aligned late by a context category activity, not its object.
+	byCategory := stmt("https://tool.example/unaligned", map[string]any{"success": false})
+	byCategory["context"] = map[string]any{"contextActivities": map[string]any{"category": []any{map[string]any{"id": "https://tool.example/late-category"}}}}
+	c := l.post(byCategory)[0]
 	// An actor not yet linked: the statement goes to the school's stream.
 	other := stmt("https://tool.example/late", map[string]any{"success": true})
 	other["actor"] = map[string]any{"account": map[string]any{"homePage": "https://tool.example", "name": "kim"}}
@@ -164,6 +168,12 @@ func TestLateAlignmentReplaysStoredStatements(t *testing.T) {
 	ev := ofType[domain.EvidenceRecorded](l, domain.LearnerStream("l-0001"))
 	if len(ev) != 1 || ev[0].StatementID != a || ev[0].Level != 3 {
 		t.Fatalf("evidence after the alignment %+v, want statement %s at level 3", ev, a)
+	}
+	l.admin("POST", "/v1/schools/north/xapi-alignments", map[string]any{"activityId": "https://tool.example/late-category",
+		"standardId": "math-1", "componentId": "c1"}, http.StatusCreated)
+	ev = ofType[domain.EvidenceRecorded](l, domain.LearnerStream("l-0001"))
+	if len(ev) != 2 || ev[1].StatementID != c || ev[1].ComponentID != "c1" || ev[1].Level != 2 {
+		t.Fatalf("evidence after aligning the category %+v, want statement %s on c1 at level 2", ev, c)
 	}
 	// Linking kim to a learner turns b into that learner's evidence.
 	l.admin("POST", "/v1/schools/north/learners", map[string]any{"learnerId": "l-0002", "cohort": "g6"}, http.StatusCreated)
