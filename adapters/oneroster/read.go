@@ -433,6 +433,26 @@ func date(t *table) (string, error) {
 	return "", t.errAt("dateLastModified", "%q is not a date; want an ISO 8601 date-time such as 2023-05-01T18:25:43.511Z, or a date such as 2023-05-01", v)
 }
 
+// rowHead reads what every row of orgs.csv and users.csv starts with: its
+// sourcedId (not blank, not seen before), its status and its
+// dateLastModified.
+func (r *reader) rowHead(t *table, kind string, seen func(id string) bool) (id string, removed bool, dlm string, err error) {
+	id = t.get("sourcedId")
+	if id == "" {
+		return "", false, "", t.errAt("sourcedId", "is blank; every %s needs its sourcedId", kind)
+	}
+	if seen(id) {
+		return "", false, "", t.errAt("sourcedId", "%s %q is listed twice", kind, id)
+	}
+	if removed, err = r.status(t); err != nil {
+		return "", false, "", err
+	}
+	if dlm, err = date(t); err != nil {
+		return "", false, "", err
+	}
+	return id, removed, dlm, nil
+}
+
 func (r *reader) readOrgs() error {
 	t, err := openTable(r.fsys, r.files, orgsFile)
 	if err != nil {
@@ -450,18 +470,7 @@ func (r *reader) readOrgs() error {
 		if !ok {
 			return nil
 		}
-		id := t.get("sourcedId")
-		if id == "" {
-			return t.errAt("sourcedId", "is blank; every org needs its sourcedId")
-		}
-		if _, dup := r.orgs[id]; dup {
-			return t.errAt("sourcedId", "org %q is listed twice", id)
-		}
-		removed, err := r.status(t)
-		if err != nil {
-			return err
-		}
-		dlm, err := date(t)
+		id, removed, dlm, err := r.rowHead(t, "org", func(id string) bool { _, dup := r.orgs[id]; return dup })
 		if err != nil {
 			return err
 		}
@@ -533,18 +542,7 @@ func (r *reader) readUsers() error {
 		if !ok {
 			return nil
 		}
-		id := t.get("sourcedId")
-		if id == "" {
-			return t.errAt("sourcedId", "is blank; every user needs its sourcedId")
-		}
-		if _, dup := r.users[id]; dup {
-			return t.errAt("sourcedId", "user %q is listed twice", id)
-		}
-		removed, err := r.status(t)
-		if err != nil {
-			return err
-		}
-		dlm, err := date(t)
+		id, removed, dlm, err := r.rowHead(t, "user", func(id string) bool { _, dup := r.users[id]; return dup })
 		if err != nil {
 			return err
 		}
